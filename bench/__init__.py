@@ -1,0 +1,1 @@
+"""Benchmarks: each script writes its results to docs/benchmarks.md."""

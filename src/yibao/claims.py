@@ -1,0 +1,195 @@
+"""The claim contract: the JSON a hospital integrator sends (yuan) and the columnar form the
+engine and the Parquet files use (fen). Field names follow the national platform (setlinfo)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from yibao.categories import canonical_all
+from yibao.idcard import parse_id
+from yibao.money import yuan_to_fen
+
+MED_TYPES = {
+    "11": "普通门诊",
+    "12": "门诊挂号",
+    "13": "急诊",
+    "14": "门诊慢特病",
+    "21": "普通住院",
+    "51": "生育门诊",
+    "52": "生育住院",
+    "9901": "两病门诊用药",
+}
+HOSP_LVS = {
+    "01": "三级特等",
+    "02": "三级甲等",
+    "03": "三级乙等",
+    "04": "三级丙等",
+    "05": "二级甲等",
+    "06": "二级乙等",
+    "07": "二级丙等",
+    "08": "一级甲等",
+    "09": "一级乙等",
+    "10": "一级丙等",
+    "11": "无等级",
+    "12": "三级无等",
+    "13": "二级无等",
+    "14": "一级无等",
+}
+INSUTYPE_RESIDENT = "390"
+AMOUNT_FIELDS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+
+# Columnar claims (Parquet and the vectorised engine). Money in fen (int64).
+CLAIM_SCHEMA = pa.schema(
+    [
+        ("setl_id", pa.string()),  # the claim's id: idempotency key
+        ("psn_no", pa.string()),
+        ("certno", pa.string()),
+        ("insuplc_admdvs", pa.string()),  # region code of the insurance place
+        ("tier", pa.int8()),
+        ("categories", pa.string()),  # canonical names joined by "|" ("" for none)
+        ("med_type", pa.string()),
+        ("hosp_lv", pa.string()),
+        ("fixmedins_code", pa.string()),  # institution
+        ("dise_codg", pa.string()),  # main diagnosis (ICD-10)
+        ("setl_time", pa.timestamp("s")),
+        ("begndate", pa.date32()),
+        ("enddate", pa.date32()),
+        ("medfee_sumamt", pa.int64()),
+        ("fulamt_ownpay_amt", pa.int64()),
+        ("overlmt_selfpay", pa.int64()),
+        ("preselfpay_amt", pa.int64()),
+        ("coverage_begin", pa.date32()),  # null: covered the whole policy year
+        ("coverage_end", pa.date32()),
+    ]
+)
+
+
+class ClaimError(ValueError):
+    pass
+
+
+class YtdIn(BaseModel):
+    """Running totals for the person-year when no store is used (yuan)."""
+
+    model_config = ConfigDict(extra="forbid")
+    pool_paid: dict[str, Any] = Field(default_factory=dict)  # cap group → basic fund paid so far
+    deductible_used: dict[str, Any] = Field(default_factory=dict)  # pool → per-year deductible met
+    critical_eligible: Any = 0  # 大病 running eligible total
+    critical_paid: Any = 0
+    assistance_paid: Any = 0  # 医疗救助 paid so far this year
+
+
+class ClaimIn(BaseModel):
+    """One claim as JSON (amounts in yuan). Absent amounts count as 0."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    setl_id: str | None = None
+    psn_no: str
+    certno: str
+    insuplc_admdvs: str
+    insutype: str = INSUTYPE_RESIDENT
+    tier: int = 1
+    categories: list[str] = Field(default_factory=list)
+    med_type: str
+    hosp_lv: str
+    fixmedins_code: str = ""
+    dise_codg: str = ""
+    setl_time: dt.datetime
+    begndate: dt.date | None = None
+    enddate: dt.date | None = None
+    medfee_sumamt: Any
+    fulamt_ownpay_amt: Any = 0
+    overlmt_selfpay: Any = 0
+    preselfpay_amt: Any = 0
+    coverage_begin: dt.date | None = None
+    coverage_end: dt.date | None = None
+    ytd: YtdIn | None = None
+
+    @field_validator("certno")
+    @classmethod
+    def _valid_id(cls, v: str) -> str:
+        return parse_id(v, "certno").number
+
+    @field_validator("insutype")
+    @classmethod
+    def _resident(cls, v: str) -> str:
+        if v != INSUTYPE_RESIDENT:
+            raise ValueError(
+                f"insutype: only 390 (城乡居民基本医疗保险) is settled here, got {v!r}"
+            )
+        return v
+
+    @field_validator("med_type")
+    @classmethod
+    def _med_type(cls, v: str) -> str:
+        if v not in MED_TYPES:
+            raise ValueError(f"med_type: unknown {v!r}; known: {', '.join(MED_TYPES)}")
+        return v
+
+    @field_validator("hosp_lv")
+    @classmethod
+    def _hosp_lv(cls, v: str) -> str:
+        if v not in HOSP_LVS:
+            raise ValueError(f"hosp_lv: unknown {v!r}; known: {', '.join(HOSP_LVS)}")
+        return v
+
+    @field_validator("tier")
+    @classmethod
+    def _tier(cls, v: int) -> int:
+        if v not in (1, 2):
+            raise ValueError(f"tier: must be 1 or 2, got {v}")
+        return v
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: list[str]) -> list[str]:
+        return list(canonical_all(v))
+
+    @model_validator(mode="after")
+    def _amounts_and_dates(self) -> ClaimIn:
+        fen = {name: yuan_to_fen(getattr(self, name) or 0, name) for name in AMOUNT_FIELDS}
+        for name, value in fen.items():
+            if value < 0:
+                raise ValueError(f"{name}: must not be negative")
+        parts = fen["fulamt_ownpay_amt"] + fen["overlmt_selfpay"] + fen["preselfpay_amt"]
+        if parts > fen["medfee_sumamt"]:
+            raise ValueError(
+                "fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt: larger than medfee_sumamt"
+            )
+        begin = self.begndate or self.setl_time.date()
+        end = self.enddate or begin
+        if end < begin:
+            raise ValueError("enddate: before begndate")
+        if self.coverage_begin and self.coverage_end and self.coverage_end < self.coverage_begin:
+            raise ValueError("coverage_end: before coverage_begin")
+        return self
+
+    def fen(self, name: str) -> int:
+        return yuan_to_fen(getattr(self, name) or 0, name)
+
+    def to_row(self, setl_id: str | None = None) -> dict[str, Any]:
+        """The claim as one row of CLAIM_SCHEMA (fen)."""
+        begin = self.begndate or self.setl_time.date()
+        return {
+            "setl_id": setl_id or self.setl_id or f"{self.psn_no}-{self.setl_time:%Y%m%d%H%M%S}",
+            "psn_no": self.psn_no,
+            "certno": self.certno,
+            "insuplc_admdvs": self.insuplc_admdvs,
+            "tier": self.tier,
+            "categories": "|".join(self.categories),
+            "med_type": self.med_type,
+            "hosp_lv": self.hosp_lv,
+            "fixmedins_code": self.fixmedins_code,
+            "dise_codg": self.dise_codg,
+            "setl_time": self.setl_time.replace(tzinfo=None),
+            "begndate": begin,
+            "enddate": self.enddate or begin,
+            **{name: self.fen(name) for name in AMOUNT_FIELDS},
+            "coverage_begin": self.coverage_begin,
+            "coverage_end": self.coverage_end,
+        }

@@ -1,0 +1,111 @@
+"""A bad request or a malformed file gives one clear message naming file and key."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from yibao.policy.errors import PolicyError
+from yibao.policy.loader import PACKAGE_POLICY_DIR, PolicyLibrary
+
+
+@pytest.fixture()
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "policies"
+    shutil.copytree(PACKAGE_POLICY_DIR, root)
+    return root
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text, encoding="utf-8")
+
+
+def test_unknown_region(tree):
+    with pytest.raises(PolicyError, match="unknown region '999999'"):
+        PolicyLibrary(tree).resolve("999999", 2023)
+
+
+def test_unknown_year_lists_available(tree):
+    with pytest.raises(PolicyError, match="policy years available: 2023"):
+        PolicyLibrary(tree).resolve("500243", 2021)
+
+
+def test_wrong_type_names_file_and_key(tree):
+    text = (tree / "500243/2023.yaml").read_text(encoding="utf-8")
+    write(tree, "500243/2023.yaml", text.replace("value: 16901", "value: lots"))
+    with pytest.raises(PolicyError) as err:
+        PolicyLibrary(tree).resolve("500243", 2023)
+    assert "500243/2023.yaml" in str(err.value) and "critical_illness.deductible" in str(err.value)
+
+
+def test_missing_source_names_file_and_key(tree):
+    write(
+        tree,
+        "500243/2030.yaml",
+        'region: "500243"\nyear: 2030\nparameters:\n  monitoring:\n    standard: {value: 1, clause: x}\n',
+    )
+    with pytest.raises(PolicyError, match=r"2030.yaml: monitoring.standard: missing source"):
+        PolicyLibrary(tree).resolve("500243", 2030)
+
+
+def test_missing_clause_is_an_error(tree):
+    write(
+        tree,
+        "500243/2030.yaml",
+        'region: "500243"\nyear: 2030\ndocument: X\nparameters:\n  monitoring:\n    standard: {value: 1}\n',
+    )
+    with pytest.raises(PolicyError, match="missing clause"):
+        PolicyLibrary(tree).resolve("500243", 2030)
+
+
+def test_child_overriding_unknown_key(tree):
+    text = (tree / "500243/2023.yaml").read_text(encoding="utf-8")
+    write(tree, "500243/2023.yaml", text + "  made_up_section:\n    thing: {value: 1, clause: x}\n")
+    with pytest.raises(PolicyError, match="made_up_section.thing: overrides a key that its parent"):
+        PolicyLibrary(tree).resolve("500243", 2023)
+
+
+def test_file_name_and_region_must_agree(tree):
+    write(tree, "500243/2031.yaml", 'region: "500000"\nyear: 2031\nparameters: {}\n')
+    with pytest.raises(PolicyError, match="does not match its folder"):
+        PolicyLibrary(tree).resolve("500243", 2031)
+
+
+def test_assumed_needs_a_note(tree):
+    write(
+        tree,
+        "500243/2030.yaml",
+        'region: "500243"\nyear: 2030\ndocument: X\nparameters:\n  monitoring:\n    standard: {value: 1, assumed: true}\n',
+    )
+    with pytest.raises(PolicyError, match="assumed value needs a note"):
+        PolicyLibrary(tree).resolve("500243", 2030)
+
+
+def test_nothing_half_loaded(tree):
+    lib = PolicyLibrary(tree)
+    good = lib.resolve("500243", 2023)
+    text = (tree / "500243/2023.yaml").read_text(encoding="utf-8")
+    write(tree, "500243/2023.yaml", text.replace("value: 16901", "value: -"))
+    fresh = PolicyLibrary(tree)
+    with pytest.raises(PolicyError):
+        fresh.resolve("500243", 2023)
+    assert good.critical_illness.deductible.value == 1690100
+
+
+def test_invalid_yaml(tree):
+    write(tree, "500243/2030.yaml", "region: [unclosed\n")
+    with pytest.raises(PolicyError, match="not valid YAML"):
+        PolicyLibrary(tree).resolve("500243", 2030)
+
+
+def test_new_year_by_file_alone(tree):
+    write(
+        tree,
+        "000000/2025.yaml",
+        'region: "000000"\nyear: 2025\nextends: 2024\ndocument: 医保发〔2025〕X号\nparameters:\n'
+        "  financing:\n    fiscal_subsidy_per_capita: {value: 700, clause: 一}\n",
+    )
+    p = PolicyLibrary(tree).resolve("000000", 2025)
+    assert p.financing.fiscal_subsidy_per_capita.value == 70000
+    assert p.financing.personal_contribution.value["1"] == 40000
