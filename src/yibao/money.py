@@ -36,14 +36,14 @@ def divide_half_up(numerator: _T, denominator: int) -> _T:
         raise MoneyError("denominator must be positive")
     if isinstance(numerator, np.ndarray):
         magnitude = (np.abs(numerator) * 2 + denominator) // (2 * denominator)
-        return np.sign(numerator) * magnitude  # type: ignore[return-value]
+        return np.sign(numerator) * magnitude  # type: ignore[no-any-return]
     sign = -1 if numerator < 0 else 1
-    return sign * ((abs(numerator) * 2 + denominator) // (2 * denominator))  # type: ignore[return-value]
+    return sign * ((abs(numerator) * 2 + denominator) // (2 * denominator))
 
 
 def apply_ratio(amount_fen: _T, ratio_bp: _T | int) -> _T:
     """amount × ratio, rounded half up to the fen."""
-    return divide_half_up(amount_fen * ratio_bp, BP_PER_UNIT)  # type: ignore[operator]
+    return divide_half_up(amount_fen * ratio_bp, BP_PER_UNIT)
 
 
 def to_decimal(value: object, field: str = "amount") -> Decimal:
