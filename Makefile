@@ -19,7 +19,7 @@ services:
 	bash scripts/ensure-services.sh
 
 demo: install
-	$(BIN)/yibao demo
+	$(BIN)/yibao policy list
 
 lint: install
 	$(BIN)/ruff check src tests bench
