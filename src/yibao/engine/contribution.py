@@ -1,0 +1,260 @@
+"""Contribution quote (参保缴费): the standard, the assistance subsidy (资助参保), what the person
+pays, and how the fiscal subsidy is shared between governments.
+
+Rules, as the notices state them:
+- The personal contribution standard is per tier (重庆: 一档 / 二档; elsewhere one tier).
+- Assistance subsidy rules (医疗救助资助参保) are per category: a share of the tier-1 standard
+  (池州 特困 100%, 低保 90%, 返贫致贫 80%, 监测对象 50%), a fixed amount (彭水 稳定脱贫 50 元) or a
+  share of an older base (咸宁 2022 稳定脱贫: 80% of the 2021 standard 160 元 = 128 元).
+- A person in several categories gets the most favourable rule (就高不就低), once (不重复资助);
+  ties go to the rule listed first.
+- 彭水: a subsidised person choosing 二档 gets 100% of the 一档 standard; the rest is theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from yibao.categories import canonical_all, matches
+from yibao.engine.fiscal import FiscalShares, SchemeChoice, choose_scheme, split
+from yibao.money import apply_ratio, bp_to_percent, fen_to_json, format_yuan
+from yibao.policy.model import Param, Policy, SubsidyRule
+
+DEFAULT_CATEGORY = "一般居民"
+
+
+class QuoteError(ValueError):
+    """Bad input for a quote: the message names the field."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One value a quote used, with where it comes from."""
+
+    item: str
+    value: str
+    source: str
+    clause: str
+    assumed: bool = False
+    note: str = ""
+
+    @classmethod
+    def of(cls, item: str, param: Param[Any], value: str | None = None) -> Citation:
+        shown = value if value is not None else str(param.raw if param.raw is not None else "")
+        return cls(item, shown, param.source, param.clause, param.assumed, param.note)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "value": self.value,
+            "source": self.source,
+            "clause": self.clause,
+            "assumed": self.assumed,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class SubsidyCandidate:
+    """A rule that matches one of the person's categories, and what it would give."""
+
+    order: int  # position in the policy's rule list (ties are broken by it)
+    rule: SubsidyRule
+    person_category: str
+    amount: int  # fen, already capped at the standard
+
+
+@dataclass(frozen=True)
+class Quote:
+    region: str
+    year: int
+    tier: str
+    categories: tuple[str, ...]
+    standard: int  # fen: the personal contribution standard of the tier
+    assistance_subsidy: int  # fen
+    personal_due: int  # fen
+    applied_category: str | None
+    subsidy_fund: str | None
+    fiscal_subsidy: int  # fen per person
+    fiscal_shares: FiscalShares
+    scheme: SchemeChoice
+    candidates: tuple[SubsidyCandidate, ...]
+    sources: tuple[Citation, ...] = field(default_factory=tuple)
+
+    @property
+    def assumed(self) -> tuple[Citation, ...]:
+        return tuple(c for c in self.sources if c.assumed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "year": self.year,
+            "tier": int(self.tier),
+            "categories": list(self.categories),
+            "standard": fen_to_json(self.standard),
+            "assistance_subsidy": fen_to_json(self.assistance_subsidy),
+            "personal_due": fen_to_json(self.personal_due),
+            "applied_category": self.applied_category,
+            "subsidy_fund": self.subsidy_fund,
+            "fiscal_subsidy": fen_to_json(self.fiscal_subsidy),
+            "fiscal_scheme": self.scheme.name,
+            "fiscal_scheme_label": self.scheme.scheme.label,
+            "fiscal_shares": self.fiscal_shares.to_json(),
+            "candidates": [
+                {
+                    "category": c.rule.category,
+                    "person_category": c.person_category,
+                    "amount": fen_to_json(c.amount),
+                    "fund": c.rule.fund,
+                }
+                for c in self.candidates
+            ],
+            "sources": [c.to_json() for c in self.sources],
+            "assumed": [c.to_json() for c in self.assumed],
+        }
+
+
+def standard_for(policy: Policy, tier: str) -> int:
+    """The personal contribution standard (fen) of a tier; a tier the region lacks is an error."""
+    by_tier = policy.financing.personal_contribution.value
+    if tier not in by_tier:
+        have = ", ".join(sorted(by_tier))
+        raise QuoteError(
+            f"tier: {tier} does not exist in {policy.meta.code} {policy.meta.year} (tiers: {have})"
+        )
+    return by_tier[tier]
+
+
+def rule_applies_here(rule: SubsidyRule, policy: Policy) -> bool:
+    """A rule limited to some counties (池州 退捕渔民: 贵池区, 东至县) applies only there."""
+    return not rule.regions or any(code in rule.regions for code in policy.meta.chain)
+
+
+def rule_amount(rule: SubsidyRule, tier: str, tier1_standard: int) -> int:
+    """What one rule gives, in fen, before capping at the standard."""
+    if tier != "1" and rule.tier2 == "share_of_tier1":
+        # 彭水: 二档 gets a share (100%) of the 一档 standard, the rest is paid by the person.
+        assert rule.tier2_share is not None
+        return apply_ratio(tier1_standard, rule.tier2_share)
+    if rule.kind == "fixed":
+        assert rule.amount is not None
+        return rule.amount
+    if rule.kind == "share_of_base":
+        assert rule.share is not None and rule.base_amount is not None
+        return apply_ratio(rule.base_amount, rule.share)
+    assert rule.share is not None
+    return apply_ratio(tier1_standard, rule.share)
+
+
+def subsidy_candidates(
+    policy: Policy, categories: Sequence[str], tier: str
+) -> tuple[SubsidyCandidate, ...]:
+    """Every rule that matches one of the categories here, in rule order."""
+    standard = standard_for(policy, tier)
+    tier1 = standard_for(policy, "1")
+    out: list[SubsidyCandidate] = []
+    for order, rule in enumerate(policy.assistance_subsidy.rules.value):
+        if not rule_applies_here(rule, policy):
+            continue
+        person = next((c for c in categories if matches(rule.category, c)), None)
+        if person is None:
+            continue
+        amount = min(rule_amount(rule, tier, tier1), standard)
+        out.append(SubsidyCandidate(order, rule, person, amount))
+    return tuple(out)
+
+
+def choose_subsidy(
+    policy: Policy, candidates: Sequence[SubsidyCandidate]
+) -> list[SubsidyCandidate]:
+    """就高不就低 and 不重复资助: the single largest rule (first listed on a tie). Where a policy
+    allowed stacking, all would apply (capped at the standard by the caller)."""
+    if not candidates:
+        return []
+    subsidy = policy.assistance_subsidy
+    if subsidy.no_double_subsidy.value or subsidy.highest_applies.value:
+        if subsidy.highest_applies.value:
+            best = max(candidates, key=lambda c: (c.amount, -c.order))
+        else:
+            best = min(candidates, key=lambda c: c.order)
+        return [best]
+    return list(candidates)
+
+
+def quote(
+    policy: Policy,
+    categories: Sequence[str] = (),
+    tier: str | int = "1",
+    scheme: str | None = None,
+    student: str | None = None,
+) -> Quote:
+    """The contribution quote for one person in ``policy``'s region (a county's policy when the
+    county matters: county-only rules and the county's sharing scheme)."""
+    tier = str(tier).strip()
+    names = canonical_all(list(categories) or [DEFAULT_CATEGORY])
+    standard = standard_for(policy, tier)
+    candidates = subsidy_candidates(policy, names, tier)
+    chosen = choose_subsidy(policy, candidates)
+    subsidy_amount = min(sum(c.amount for c in chosen), standard)
+    choice = choose_scheme(policy, scheme=scheme, student=student)
+    fiscal = policy.financing.fiscal_subsidy_per_capita.value
+    shares = split(fiscal, choice.scheme)
+
+    fin = policy.financing
+    sources: list[Citation] = [
+        Citation.of("personal_contribution", fin.personal_contribution, format_yuan(standard)),
+        Citation.of("fiscal_subsidy_per_capita", fin.fiscal_subsidy_per_capita),
+    ]
+    rules_param = policy.assistance_subsidy.rules
+    for c in chosen:
+        rule = c.rule
+        sources.append(
+            Citation(
+                item=f"assistance_subsidy.{rule.category}",
+                value=_describe_rule(rule, tier, c.amount),
+                source=rule.source or rules_param.source,
+                clause=rule.clause or rules_param.clause,
+                assumed=rule.assumed or rules_param.assumed,
+                note=rule.note or (rules_param.note if rules_param.assumed else ""),
+            )
+        )
+    if len(candidates) > 1:
+        sources.append(Citation.of("highest_applies", policy.assistance_subsidy.highest_applies))
+        sources.append(
+            Citation.of("no_double_subsidy", policy.assistance_subsidy.no_double_subsidy)
+        )
+    sources.append(Citation.of(f"fiscal_sharing.{choice.chosen_by}", choice.param, choice.name))
+    if choice.chosen_by != "scheme":
+        sources.append(
+            Citation.of("fiscal_sharing.schemes", policy.fiscal_sharing.schemes, choice.name)
+        )
+    return Quote(
+        region=policy.meta.code,
+        year=policy.meta.year,
+        tier=tier,
+        categories=names,
+        standard=standard,
+        assistance_subsidy=subsidy_amount,
+        personal_due=standard - subsidy_amount,
+        applied_category="、".join(c.rule.category for c in chosen) or None,
+        subsidy_fund="、".join(dict.fromkeys(c.rule.fund for c in chosen)) or None,
+        fiscal_subsidy=fiscal,
+        fiscal_shares=shares,
+        scheme=choice,
+        candidates=candidates,
+        sources=tuple(sources),
+    )
+
+
+def _describe_rule(rule: SubsidyRule, tier: str, amount: int) -> str:
+    if tier != "1" and rule.tier2 == "share_of_tier1" and rule.tier2_share is not None:
+        how = f"一档标准的{bp_to_percent(rule.tier2_share)}"
+    elif rule.kind == "fixed":
+        how = "定额"
+    elif rule.kind == "share_of_base" and rule.share is not None and rule.base_amount is not None:
+        how = f"{format_yuan(rule.base_amount)}元的{bp_to_percent(rule.share)}"
+    else:
+        how = f"一档标准的{bp_to_percent(rule.share or 0)}"
+    return f"{rule.category}：{how} = {format_yuan(amount)}元（{rule.fund}）"
