@@ -1,0 +1,6 @@
+"""The store: SQLAlchemy 2 models, migrations and repositories (SQLite by default, PostgreSQL)."""
+
+from yibao.store.db import database_url, make_engine, session_factory, transaction
+from yibao.store.migrate import upgrade
+
+__all__ = ["database_url", "make_engine", "session_factory", "transaction", "upgrade"]

@@ -1,0 +1,85 @@
+"""Engine and session factory. SQLite file by default; PostgreSQL by URL (``--db`` or YIBAO_DB).
+
+Serialisation of a person's settlements:
+- PostgreSQL: the accumulator row is locked with SELECT … FOR UPDATE (see ``accumulators.py``).
+- SQLite: every transaction starts with BEGIN IMMEDIATE, which takes the database's write lock
+  up front, so two writers never interleave (and never fail late with "database is locked" on
+  upgrade from a read lock). WAL mode lets readers proceed meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///yibao.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(ValueError):
+    """A store URL or state that cannot be used; the message names the setting."""
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL given, else YIBAO_DB, else the SQLite file ./yibao.db."""
+    return url or os.environ.get("YIBAO_DB") or DEFAULT_URL
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    url = database_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise StoreError(f"db: not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        )
+        _serialise_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(parsed, **kwargs)
+    raise StoreError(f"db: only sqlite and postgresql are supported, got {parsed.drivername!r}")
+
+
+def _serialise_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling would issue a deferred BEGIN lazily; take it over
+    # (the SQLAlchemy documentation's recipe) and begin IMMEDIATE.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any exception (nothing partial)."""
+    with factory() as session, session.begin():
+        yield session

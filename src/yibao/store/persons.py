@@ -1,0 +1,223 @@
+"""Persons, households, categories with validity dates, enrollments and contribution payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from yibao.categories import canonical
+from yibao.idcard import parse_id
+from yibao.store.errors import Conflict, Invalid, NotFound
+from yibao.store.models import ContributionPayment, Enrollment, Household, Person, PersonCategory
+
+
+@dataclass(frozen=True)
+class CategorySpan:
+    category: str
+    begin_date: dt.date
+    end_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    certno: str
+    psn_name: str
+    insuplc_admdvs: str
+    psn_no: str | None = None
+    hh_id: str | None = None
+    categories: tuple[CategorySpan, ...] = field(default_factory=tuple)
+
+
+def person_document(person: Person) -> dict[str, Any]:
+    return {
+        "psn_no": person.psn_no,
+        "certno": person.certno,
+        "psn_name": person.psn_name,
+        "gend": person.gend,
+        "brdy": person.brdy.isoformat(),
+        "insuplc_admdvs": person.insuplc_admdvs,
+        "hh_id": person.hh_id,
+        "categories": [
+            {
+                "category": c.category,
+                "begin_date": c.begin_date.isoformat(),
+                "end_date": c.end_date.isoformat() if c.end_date else None,
+            }
+            for c in person.categories
+        ],
+    }
+
+
+def create_person(session: Session, spec: PersonSpec) -> Person:
+    idn = parse_id(spec.certno, "certno")
+    psn_no = spec.psn_no or f"P{idn.number}"
+    if session.get(Person, psn_no) is not None:
+        raise Conflict(f"psn_no: person {psn_no} already exists")
+    if session.scalar(select(Person.psn_no).where(Person.certno == idn.number)) is not None:
+        raise Conflict("certno: a person with this ID number already exists")
+    if spec.hh_id and session.get(Household, spec.hh_id) is None:
+        session.add(Household(hh_id=spec.hh_id, admdvs=spec.insuplc_admdvs))
+    person = Person(
+        psn_no=psn_no,
+        certno=idn.number,
+        psn_name=spec.psn_name,
+        gend=idn.sex,
+        brdy=idn.birth_date,
+        insuplc_admdvs=spec.insuplc_admdvs,
+        hh_id=spec.hh_id,
+    )
+    session.add(person)
+    person.categories = [_category_row(psn_no, span) for span in spec.categories]
+    session.flush()
+    return person
+
+
+def _category_row(psn_no: str, span: CategorySpan) -> PersonCategory:
+    if span.end_date is not None and span.end_date < span.begin_date:
+        raise Invalid("end_date: before begin_date")
+    return PersonCategory(
+        psn_no=psn_no,
+        category=canonical(span.category),
+        begin_date=span.begin_date,
+        end_date=span.end_date,
+    )
+
+
+def get_person(session: Session, psn_no: str) -> Person:
+    person = session.scalar(
+        select(Person).where(Person.psn_no == psn_no).options(selectinload(Person.categories))
+    )
+    if person is None:
+        raise NotFound(f"psn_no: no person {psn_no}")
+    return person
+
+
+def find_persons(
+    session: Session,
+    *,
+    certno: str | None = None,
+    hh_id: str | None = None,
+    insuplc_admdvs: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Person]:
+    stmt = select(Person).options(selectinload(Person.categories)).order_by(Person.psn_no)
+    if certno:
+        stmt = stmt.where(Person.certno == certno.strip().upper())
+    if hh_id:
+        stmt = stmt.where(Person.hh_id == hh_id)
+    if insuplc_admdvs:
+        stmt = stmt.where(Person.insuplc_admdvs == insuplc_admdvs)
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def add_category(session: Session, psn_no: str, span: CategorySpan) -> PersonCategory:
+    person = get_person(session, psn_no)
+    row = _category_row(psn_no, span)
+    person.categories.append(row)
+    session.flush()
+    return row
+
+
+def categories_on(person: Person, day: dt.date) -> list[str]:
+    """The categories valid on ``day`` (both ends inclusive)."""
+    valid = [
+        c.category
+        for c in person.categories
+        if c.begin_date <= day and (c.end_date is None or day <= c.end_date)
+    ]
+    return list(dict.fromkeys(valid))
+
+
+@dataclass(frozen=True)
+class EnrollmentSpec:
+    psn_no: str
+    year: int
+    enrolled_on: dt.date
+    tier: int = 1
+    insuplc_admdvs: str | None = None
+    coverage_begin: dt.date | None = None
+    coverage_end: dt.date | None = None
+
+
+def enrollment_document(e: Enrollment) -> dict[str, Any]:
+    return {
+        "psn_no": e.psn_no,
+        "year": e.year,
+        "insuplc_admdvs": e.insuplc_admdvs,
+        "tier": e.tier,
+        "enrolled_on": e.enrolled_on.isoformat(),
+        "coverage_begin": e.coverage_begin.isoformat() if e.coverage_begin else None,
+        "coverage_end": e.coverage_end.isoformat() if e.coverage_end else None,
+        "status": e.status,
+    }
+
+
+def enroll(session: Session, spec: EnrollmentSpec) -> Enrollment:
+    person = get_person(session, spec.psn_no)
+    if spec.tier not in (1, 2):
+        raise Invalid(f"tier: must be 1 or 2, got {spec.tier}")
+    if spec.coverage_begin and spec.coverage_end and spec.coverage_end < spec.coverage_begin:
+        raise Invalid("coverage_end: before coverage_begin")
+    existing = session.scalar(
+        select(Enrollment).where(Enrollment.psn_no == spec.psn_no, Enrollment.year == spec.year)
+    )
+    if existing is not None:
+        raise Conflict(f"year: {spec.psn_no} is already enrolled for {spec.year}")
+    row = Enrollment(
+        psn_no=spec.psn_no,
+        year=spec.year,
+        insuplc_admdvs=spec.insuplc_admdvs or person.insuplc_admdvs,
+        tier=spec.tier,
+        enrolled_on=spec.enrolled_on,
+        coverage_begin=spec.coverage_begin,
+        coverage_end=spec.coverage_end,
+        status="enrolled",
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def enrollment_for(session: Session, psn_no: str, year: int) -> Enrollment | None:
+    return session.scalar(
+        select(Enrollment).where(Enrollment.psn_no == psn_no, Enrollment.year == year)
+    )
+
+
+def enrollments_of(session: Session, psn_no: str) -> list[Enrollment]:
+    get_person(session, psn_no)
+    return list(
+        session.scalars(
+            select(Enrollment).where(Enrollment.psn_no == psn_no).order_by(Enrollment.year)
+        )
+    )
+
+
+def record_payment(
+    session: Session,
+    psn_no: str,
+    year: int,
+    personal_paid: int,
+    assistance_subsidy: int,
+    paid_on: dt.date,
+    channel: str = "",
+) -> ContributionPayment:
+    get_person(session, psn_no)
+    if personal_paid < 0 or assistance_subsidy < 0:
+        raise Invalid("personal_paid: amounts must not be negative")
+    row = ContributionPayment(
+        psn_no=psn_no,
+        year=year,
+        personal_paid=personal_paid,
+        assistance_subsidy=assistance_subsidy,
+        paid_on=paid_on,
+        channel=channel,
+    )
+    session.add(row)
+    session.flush()
+    return row
