@@ -1,0 +1,417 @@
+"""One-stop three-layer settlement (一站式结算): 基本医保 → 大病保险 → 医疗救助 → 个人.
+
+Public interface:
+- ``Accumulators``: a person-year's running totals (fen).
+- ``settle_claim(claim, policy, acc) -> (Settlement, acc_after)``: one CLAIM_SCHEMA row (fen).
+- ``reverse_settlement(settlement, acc) -> acc``: 结算撤销, gives back exactly what it consumed.
+- ``settle_year(claims, library, prior) -> (settlements, accumulators)``: a whole year, vectorised;
+  equal to one-by-one ``settle_claim`` in (person, settle time) order, to the fen.
+
+In ``setlinfo`` (and the ``settle_year`` frame) every amount is fen; ``pool_prop_selfpay`` is in
+basis points there (2500 = 25 %) and a ratio (0.25) in ``to_json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from yibao.engine.explain import explain
+from yibao.engine.settlement_batch import Prepared, Totals, initial_totals, prepare, run
+from yibao.engine.settlement_rules import NO_CAP, ClaimRules, SettlementError
+from yibao.money import BP_PER_UNIT, fen_to_json
+from yibao.policy.loader import PolicyLibrary
+from yibao.policy.model import Policy
+
+__all__ = [
+    "SETLINFO_AMOUNTS",
+    "Accumulators",
+    "Settlement",
+    "SettlementError",
+    "accumulators_frame",
+    "accumulators_from_frame",
+    "reverse_settlement",
+    "settle_claim",
+    "settle_year",
+]
+
+FUND_BASIC = "390100"  # 城乡居民基本医疗保险基金
+FUND_CRITICAL = "390200"  # 城乡居民大病医疗保险基金
+FUND_ASSISTANCE = "610100"  # 医疗救助基金
+
+SETLINFO_AMOUNTS = (
+    "medfee_sumamt",
+    "fulamt_ownpay_amt",
+    "overlmt_selfpay",
+    "preselfpay_amt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    "hifp_pay",
+    "hifmi_pay",
+    "maf_pay",
+    "oth_pay",
+    "fund_pay_sumamt",
+    "psn_part_amt",
+    "psn_cash_pay",
+    "balc",
+)
+SCALARS = ("critical_eligible", "critical_paid", "assistance_eligible", "assistance_paid")
+
+
+@dataclass(frozen=True)
+class Accumulators:
+    """A person-year's running totals (fen).
+
+    pool_paid: basic fund paid per cap group (pools sharing a cap_group share one yearly cap);
+    deductible_used: per-year deductible met per pool; critical_eligible: the 大病 running
+    eligible total; assistance_eligible: the 救助 running base (its yearly deductible runs on it).
+    """
+
+    pool_paid: Mapping[str, int] = field(default_factory=dict)
+    deductible_used: Mapping[str, int] = field(default_factory=dict)
+    critical_eligible: int = 0
+    critical_paid: int = 0
+    assistance_eligible: int = 0
+    assistance_paid: int = 0
+
+    @classmethod
+    def empty(cls) -> Accumulators:
+        return cls()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Fen, with zero entries dropped from the maps (so equal totals compare equal)."""
+        return {
+            "pool_paid": {k: int(v) for k, v in sorted(self.pool_paid.items()) if v},
+            "deductible_used": {k: int(v) for k, v in sorted(self.deductible_used.items()) if v},
+            **{name: int(getattr(self, name)) for name in SCALARS},
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.as_dict()
+        return {
+            "pool_paid": {k: fen_to_json(v) for k, v in d["pool_paid"].items()},
+            "deductible_used": {k: fen_to_json(v) for k, v in d["deductible_used"].items()},
+            **{name: fen_to_json(d[name]) for name in SCALARS},
+        }
+
+    def plus(self, other: Accumulators, sign: int = 1) -> Accumulators:
+        def merge(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
+            out = dict(a)
+            for k, v in b.items():
+                out[k] = out.get(k, 0) + sign * v
+            return out
+
+        return Accumulators(
+            pool_paid=merge(self.pool_paid, other.pool_paid),
+            deductible_used=merge(self.deductible_used, other.deductible_used),
+            **{name: getattr(self, name) + sign * getattr(other, name) for name in SCALARS},
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Accumulators) and self.as_dict() == other.as_dict()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.as_dict()))
+
+
+@dataclass(frozen=True)
+class Settlement:
+    setlinfo: dict[str, int | str]
+    setldetail: list[dict[str, Any]]
+    explanation: list[dict[str, Any]]
+    consumed: Accumulators  # what this claim added to each running total
+    policy: dict[str, Any]  # region, year, files
+
+    def to_json(self) -> dict[str, Any]:
+        info: dict[str, Any] = {}
+        for key, value in self.setlinfo.items():
+            if key == "pool_prop_selfpay":
+                info[key] = int(value) / BP_PER_UNIT
+            elif key in SETLINFO_AMOUNTS:
+                info[key] = fen_to_json(int(value))
+            else:
+                info[key] = value
+        detail = [
+            {
+                **row,
+                "fund_payamt": fen_to_json(row["fund_payamt"]),
+                "inscp_scp_amt": fen_to_json(row["inscp_scp_amt"]),
+                "crt_payb_lmt_amt": None
+                if row["crt_payb_lmt_amt"] is None
+                else fen_to_json(row["crt_payb_lmt_amt"]),
+            }
+            for row in self.setldetail
+        ]
+        steps = [
+            {**e, "amount": None if e["amount"] is None else fen_to_json(e["amount"])}
+            for e in self.explanation
+        ]
+        return {
+            "setlinfo": info,
+            "setldetail": detail,
+            "explanation": steps,
+            "policy": self.policy,
+        }
+
+
+# ---------------------------------------------------------------- one claim
+def _claim_frame(claim: Mapping[str, Any]) -> pl.DataFrame:
+    from yibao.claims import CLAIM_SCHEMA
+
+    row = {name: claim.get(name) for name in CLAIM_SCHEMA.names}
+    unknown = set(claim) - set(CLAIM_SCHEMA.names)
+    if unknown:
+        raise SettlementError(f"{sorted(unknown)[0]}: not a claim field")
+    for name in ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"):
+        value = row[name]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise SettlementError(f"{name}: expected integer fen, got {value!r}")
+    if not row.get("setl_id"):
+        row["setl_id"] = f"{row.get('psn_no')}-{row.get('setl_time')}"
+    try:
+        table = pa.Table.from_pylist([row], schema=CLAIM_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as exc:
+        raise SettlementError(f"claim: {exc}") from exc
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _acc_map(acc: Accumulators) -> dict[str, object]:
+    return {
+        "pool_paid": dict(acc.pool_paid),
+        "deductible_used": dict(acc.deductible_used),
+        **{name: getattr(acc, name) for name in SCALARS},
+    }
+
+
+def settle_claim(
+    claim: Mapping[str, Any], policy: Policy, acc: Accumulators
+) -> tuple[Settlement, Accumulators]:
+    """Settle one claim (a CLAIM_SCHEMA row, fen) given the person-year's accumulators.
+
+    This is the batch of one: the same ``prepare`` and ``run`` as ``settle_year``.
+    """
+
+    def resolve(code: str, year: int) -> Policy:
+        return policy
+
+    prep = prepare(_claim_frame(claim), resolve)
+    key = prep.person_year[0]
+    totals = initial_totals(prep, {key: _acc_map(acc)})
+    results, _ = run(prep, totals)
+    settlement = _settlement(prep, results, totals, 0)
+    return settlement, acc.plus(settlement.consumed)
+
+
+def reverse_settlement(settlement: Settlement, acc: Accumulators) -> Accumulators:
+    """结算撤销: give back exactly what the claim consumed from each running total."""
+    after = acc.plus(settlement.consumed, sign=-1)
+    negative = [k for k, v in after.as_dict().items() if isinstance(v, int) and v < 0]
+    negative += [
+        f"{name}.{k}"
+        for name in ("pool_paid", "deductible_used")
+        for k, v in getattr(after, name).items()
+        if v < 0
+    ]
+    if negative:
+        raise SettlementError(
+            f"{negative[0]}: reversing {settlement.setlinfo.get('setl_id')} would go below zero; "
+            "these accumulators did not include it"
+        )
+    return after
+
+
+def _settlement(prep: Prepared, results: dict[str, Any], totals: Totals, i: int) -> Settlement:
+    rules: ClaimRules = prep.rules[int(prep.rule_index[i])]
+    row = prep.frame.row(i, named=True)
+    r = {name: int(values[i]) for name, values in results.items()}
+    before = {
+        "pool_paid": int(totals.pool_paid[prep.cap_slot[i]]),
+        "deductible_used": int(totals.deductible_used[prep.pool_slot[i]]),
+        **{name: int(getattr(totals, name)[prep.py_slot[i]]) for name in SCALARS},
+    }
+    days = int(prep.step.days[i])
+    setlinfo: dict[str, int | str] = {
+        "setl_id": row["setl_id"],
+        "psn_no": row["psn_no"],
+        "insutype": "390",
+        "med_type": row["med_type"],
+        "insuplc_admdvs": row["insuplc_admdvs"],
+        **_setlinfo_amounts(row, r, rules.ratio_bp),
+    }
+    detail = [
+        _detail(
+            FUND_BASIC,
+            r["hifp_pay"],
+            int(row["inscp_scp_amt"]) if row["covered"] else 0,
+            rules.annual_cap,
+            before["pool_paid"],
+            f"{rules.pool_def.label} 起付线{r['act_pay_dedc'] / 100:.2f}元 "
+            f"比例{rules.ratio_bp / 100:g}%",
+        ),
+        _detail(
+            FUND_CRITICAL,
+            r["hifmi_pay"],
+            r["critical_eligible"],
+            rules.critical_cap,
+            before["critical_paid"],
+            f"本年合规累计{(before['critical_eligible'] + r['critical_eligible']) / 100:.2f}元 "
+            f"起付线{rules.critical_deductible / 100:.2f}元",
+        ),
+        _detail(
+            FUND_ASSISTANCE,
+            r["maf_pay"],
+            r["assistance_base"],
+            rules.assistance_limit if rules.assistance_included else 0,
+            before["assistance_paid"],
+            f"{rules.assistance_category or '非救助对象'} 比例{rules.assistance_ratio_bp / 100:g}%",
+        ),
+    ]
+    consumed = Accumulators(
+        pool_paid={rules.cap_group: r["hifp_pay"]},
+        deductible_used={rules.pool: r["deductible_used_delta"]},
+        critical_eligible=r["critical_eligible"],
+        critical_paid=r["hifmi_pay"],
+        assistance_eligible=r["assistance_base"],
+        assistance_paid=r["maf_pay"],
+    )
+    explanation = explain(rules, {**row, "days": days}, r, before, bool(row["covered"]))
+    meta = rules.policy.meta
+    return Settlement(
+        setlinfo=setlinfo,
+        setldetail=detail,
+        explanation=explanation,
+        consumed=consumed,
+        policy={"region": meta.code, "year": meta.year, "files": list(meta.files)},
+    )
+
+
+def _setlinfo_amounts(
+    row: Mapping[str, Any], r: Mapping[str, int], ratio_bp: int
+) -> dict[str, int]:
+    return {
+        "medfee_sumamt": int(row["medfee_sumamt"]),
+        "fulamt_ownpay_amt": int(row["fulamt_ownpay_amt"]),
+        "overlmt_selfpay": int(row["overlmt_selfpay"]),
+        "preselfpay_amt": int(row["preselfpay_amt"]),
+        "inscp_scp_amt": int(row["inscp_scp_amt"]),
+        "act_pay_dedc": r["act_pay_dedc"],
+        "hifp_pay": r["hifp_pay"],
+        "pool_prop_selfpay": BP_PER_UNIT - ratio_bp,
+        "hifmi_pay": r["hifmi_pay"],
+        "maf_pay": r["maf_pay"],
+        "oth_pay": 0,  # no other funds in resident insurance here
+        "fund_pay_sumamt": r["fund_pay_sumamt"],
+        "psn_part_amt": r["psn_part_amt"],
+        "psn_cash_pay": r["psn_part_amt"],  # no personal account: all of it is cash
+        "balc": 0,  # resident insurance has no personal account
+    }
+
+
+def _detail(fund: str, pay: int, base: int, cap: int, used: int, info: str) -> dict[str, Any]:
+    return {
+        "fund_pay_type": fund,
+        "fund_payamt": pay,
+        "inscp_scp_amt": base,
+        # the limit still payable when this claim came in (None: no cap)
+        "crt_payb_lmt_amt": None if cap >= NO_CAP else max(cap - used, 0),
+        "setl_proc_info": info,
+    }
+
+
+# ---------------------------------------------------------------- a whole year
+ACC_PAIR = pl.List(pl.Struct({"name": pl.String, "fen": pl.Int64}))
+ACC_SCHEMA: dict[str, Any] = {
+    "psn_no": pl.String,
+    "year": pl.Int64,
+    "pool_paid": ACC_PAIR,
+    "deductible_used": ACC_PAIR,
+    **{name: pl.Int64 for name in SCALARS},
+}
+
+
+def accumulators_frame(rows: Mapping[tuple[str, int], Accumulators]) -> pl.DataFrame:
+    """Accumulators per (psn_no, year) as a frame: the maps as lists of {name, fen}."""
+    data = [
+        {
+            "psn_no": psn,
+            "year": year,
+            "pool_paid": [{"name": k, "fen": v} for k, v in acc.as_dict()["pool_paid"].items()],
+            "deductible_used": [
+                {"name": k, "fen": v} for k, v in acc.as_dict()["deductible_used"].items()
+            ],
+            **{name: int(getattr(acc, name)) for name in SCALARS},
+        }
+        for (psn, year), acc in rows.items()
+    ]
+    return pl.DataFrame(data, schema=ACC_SCHEMA)
+
+
+def accumulators_from_frame(frame: pl.DataFrame) -> dict[tuple[str, int], Accumulators]:
+    out: dict[tuple[str, int], Accumulators] = {}
+    for row in frame.iter_rows(named=True):
+        out[(str(row["psn_no"]), int(row["year"]))] = Accumulators(
+            pool_paid={p["name"]: int(p["fen"]) for p in row["pool_paid"] or []},
+            deductible_used={p["name"]: int(p["fen"]) for p in row["deductible_used"] or []},
+            **{name: int(row[name] or 0) for name in SCALARS},
+        )
+    return out
+
+
+def settle_year(
+    claims: pa.Table | pl.DataFrame,
+    library: PolicyLibrary,
+    prior: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Settle many persons' claims at once, in (psn_no, setl_time, setl_id) order.
+
+    Returns one row per claim (setl_id, psn_no, year, covered + setlinfo amounts in fen, sorted
+    like the settlement order) and the final accumulators per (psn_no, year) for every
+    person-year in the claims (``accumulators_frame`` layout). ``prior`` has that layout too.
+    Any bad claim raises ``SettlementError`` naming the field and the setl_id; nothing is
+    settled then.
+    """
+    frame = claims if isinstance(claims, pl.DataFrame) else pl.from_arrow(claims)
+    assert isinstance(frame, pl.DataFrame)
+    prep = prepare(frame, library.resolve)
+    prior_map = accumulators_from_frame(prior) if prior is not None else {}
+    totals = initial_totals(prep, {k: _acc_map(v) for k, v in prior_map.items()})
+    results, final = run(prep, totals)
+
+    ratio = np.asarray([r.ratio_bp for r in prep.rules], np.int64)[prep.rule_index]
+    out = prep.frame.select(
+        "setl_id", "psn_no", "year", "med_type", "covered", *SETLINFO_AMOUNTS[:5]
+    ).with_columns(
+        pl.Series("act_pay_dedc", results["act_pay_dedc"]),
+        pl.Series("hifp_pay", results["hifp_pay"]),
+        pl.Series("pool_prop_selfpay", BP_PER_UNIT - ratio),
+        pl.Series("hifmi_pay", results["hifmi_pay"]),
+        pl.Series("maf_pay", results["maf_pay"]),
+        pl.lit(0, pl.Int64).alias("oth_pay"),
+        pl.Series("fund_pay_sumamt", results["fund_pay_sumamt"]),
+        pl.Series("psn_part_amt", results["psn_part_amt"]),
+        pl.Series("psn_cash_pay", results["psn_part_amt"]),
+        pl.lit(0, pl.Int64).alias("balc"),
+    )
+
+    accs: dict[tuple[str, int], Accumulators] = {}
+    pool_paid: dict[int, dict[str, int]] = {}
+    ded_used: dict[int, dict[str, int]] = {}
+    for slot, (py, name) in enumerate(prep.cap_slots):
+        pool_paid.setdefault(py, {})[name] = int(final.pool_paid[slot])
+    for slot, (py, name) in enumerate(prep.pool_slots):
+        ded_used.setdefault(py, {})[name] = int(final.deductible_used[slot])
+    for py, key in enumerate(prep.person_year):
+        base = prior_map.get(key, Accumulators())
+        accs[key] = Accumulators(
+            pool_paid={**base.pool_paid, **pool_paid.get(py, {})},
+            deductible_used={**base.deductible_used, **ded_used.get(py, {})},
+            **{name: int(getattr(final, name)[py]) for name in SCALARS},
+        )
+    return out, accumulators_frame(accs)

@@ -1,0 +1,137 @@
+"""The three layers as arithmetic on int64 arrays: one claim per person per call.
+
+Each capped or segmented layer is a monotone function F of a person-year running total B; a claim
+that moves B from b0 to b1 is paid round(F(b1)) − round(F(b0)), with F evaluated exactly in
+integer fen × basis points and rounded once (``money.divide_half_up``). Payments therefore
+telescope: the sum over a year equals round(F(total)) for a fixed F, and undoing a claim gives
+back exactly what it consumed.
+
+``settle_step`` takes arrays of claims that belong to *different* person-years (the k-th claim
+of each person), so a whole year is settled in as many vectorised steps as the busiest person
+has claims, and a single claim is the same call with arrays of length one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from yibao.money import apply_ratio, divide_half_up
+
+I64 = npt.NDArray[np.int64]
+Bool = npt.NDArray[np.bool_]
+BP = 10_000
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """The claims of one step (fen, basis points), one entry per claim."""
+
+    medfee_sumamt: I64
+    inscp_scp_amt: I64
+    covered: Bool  # False: in a waiting period or outside coverage — no fund pays
+    days: I64
+    deductible: I64
+    deductible_per_year: Bool
+    ratio_bp: I64
+    annual_cap: I64
+    daily_cap: I64
+    has_daily_cap: Bool
+    critical_included: Bool
+    critical_lows: I64  # (n, segments)
+    critical_highs: I64
+    critical_ratios: I64
+    critical_cap: I64
+    assistance_included: Bool
+    assistance_ratio_bp: I64
+    assistance_deductible: I64
+    assistance_limit: I64
+
+
+@dataclass(frozen=True)
+class StepState:
+    """Each claim's person-year running totals before the claim (b0)."""
+
+    pool_paid: I64  # basic fund paid so far in the claim's cap group
+    deductible_used: I64  # per-year deductible met so far in the claim's pool
+    critical_eligible: I64
+    critical_paid: I64
+    assistance_eligible: I64
+    assistance_paid: I64
+
+
+@dataclass(frozen=True)
+class StepResult:
+    act_pay_dedc: I64
+    basic_before_caps: I64  # ratio × (policy scope − deductible)
+    daily_limit: I64
+    hifp_pay: I64
+    critical_eligible: I64  # this claim's addition to the 大病 running total
+    critical_before_cap: I64
+    hifmi_pay: I64
+    assistance_base: I64  # this claim's addition to the 救助 running total
+    assistance_before_limit: I64
+    maf_pay: I64
+    fund_pay_sumamt: I64
+    psn_part_amt: I64
+    deductible_used_delta: I64  # what the claim adds to each running total
+    # (pool_paid += hifp_pay, critical_paid += hifmi_pay, assistance_paid += maf_pay)
+
+
+def capped_increment(b0: I64, amount: I64, cap: I64) -> I64:
+    """min(cap, b0 + x) − min(cap, b0): what fits under a yearly cap given b0 already used."""
+    return np.minimum(cap, b0 + amount) - np.minimum(cap, b0)  # type: ignore[no-any-return]
+
+
+def segments_value(b: I64, lows: I64, highs: I64, ratios: I64) -> I64:
+    """F(B) = Σ ratio_s × (clip(B, low_s, high_s) − low_s), rounded once, half up, to the fen."""
+    clipped = np.clip(b[:, None], lows, highs) - lows
+    return divide_half_up((clipped * ratios).sum(axis=1), BP)
+
+
+def settle_step(x: StepInput, s: StepState) -> StepResult:
+    zero = np.zeros_like(x.medfee_sumamt)
+    scope = np.where(x.covered, x.inscp_scp_amt, zero)
+
+    # 基本医保: the deductible (per admission, or what is left of the yearly one), then the ratio.
+    room = np.where(
+        x.deductible_per_year, np.maximum(x.deductible - s.deductible_used, 0), x.deductible
+    )
+    dedc = np.minimum(scope, room)
+    basic = apply_ratio(scope - dedc, x.ratio_bp)
+    daily_limit = np.where(x.has_daily_cap, np.where(x.has_daily_cap, x.daily_cap, 0) * x.days, 0)
+    after_daily = np.where(x.has_daily_cap, np.minimum(basic, daily_limit), basic)
+    hifp = capped_increment(s.pool_paid, after_daily, x.annual_cap)
+
+    # 大病保险: on the yearly running total of policy-scope self-pay after the basic fund.
+    c_add = np.where(x.critical_included, scope - hifp, zero)
+    c_raw = segments_value(
+        s.critical_eligible + c_add, x.critical_lows, x.critical_highs, x.critical_ratios
+    ) - segments_value(s.critical_eligible, x.critical_lows, x.critical_highs, x.critical_ratios)
+    hifmi = capped_increment(s.critical_paid, c_raw, x.critical_cap)
+
+    # 医疗救助: on what remains of the policy-scope self-pay, above the yearly deductible.
+    a_add = np.where(x.assistance_included, scope - hifp - hifmi, zero)
+    a0 = np.maximum(s.assistance_eligible - x.assistance_deductible, 0)
+    a1 = np.maximum(s.assistance_eligible + a_add - x.assistance_deductible, 0)
+    a_raw = apply_ratio(a1, x.assistance_ratio_bp) - apply_ratio(a0, x.assistance_ratio_bp)
+    maf = capped_increment(s.assistance_paid, a_raw, x.assistance_limit)
+
+    fund = hifp + hifmi + maf
+    return StepResult(
+        act_pay_dedc=dedc,
+        basic_before_caps=basic,
+        daily_limit=daily_limit,
+        hifp_pay=hifp,
+        critical_eligible=c_add,
+        critical_before_cap=c_raw,
+        hifmi_pay=hifmi,
+        assistance_base=a_add,
+        assistance_before_limit=a_raw,
+        maf_pay=maf,
+        fund_pay_sumamt=fund,
+        psn_part_amt=x.medfee_sumamt - fund,
+        deductible_used_delta=np.where(x.deductible_per_year, dedc, zero),
+    )

@@ -1,0 +1,172 @@
+"""Which rules a claim falls under: its pool, level, ratios, caps, 大病 segments and 救助 ratio.
+
+A claim's rules depend only on (region, policy year, med_type, hosp_lv, tier, categories), so a
+year of claims resolves a few hundred distinct rule sets, not one per claim. The same
+``ClaimRules`` feeds the arithmetic (``settlement_layers``) and the explanation (``explain``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from yibao.categories import matches
+from yibao.money import BP_PER_UNIT, apply_ratio
+from yibao.policy.model import Param, Policy, Pool
+
+# "No cap": far above any real amount, yet small enough that cap + amount stays in int64.
+NO_CAP = 2**53
+
+
+class SettlementError(ValueError):
+    """A claim that cannot be settled; the message starts with the field at fault."""
+
+
+@dataclass(frozen=True)
+class ClaimRules:
+    """Every policy value one claim is settled with (fen, basis points)."""
+
+    policy: Policy
+    pool: str
+    pool_def: Pool
+    cap_group: str
+    level: str
+    tier_used: str  # "2" falls back to "1" where a pool has no tier-2 entry
+    deductible: int
+    deductible_per_year: bool
+    ratio_bp: int
+    annual_cap: int  # NO_CAP: none
+    daily_cap: int  # NO_CAP: none
+    critical_included: bool
+    critical_special: str  # the special group the person belongs to ("" if none)
+    critical_deductible: int
+    critical_lows: tuple[int, ...]
+    critical_highs: tuple[int, ...]  # NO_CAP for the open last segment
+    critical_ratios: tuple[int, ...]
+    critical_cap: int
+    assistance_included: bool
+    assistance_category: str  # the category whose ratio applies ("" if none)
+    assistance_ratio_bp: int
+    assistance_deductible: int
+    assistance_limit: int
+
+
+def level_of(policy: Policy, hosp_lv: str) -> str:
+    levels = policy.benefits.hosp_level_map.value
+    if hosp_lv not in levels:
+        raise SettlementError(
+            f"hosp_lv: unknown {hosp_lv!r} in {policy.meta.code} {policy.meta.year}; "
+            f"known: {', '.join(sorted(levels))}"
+        )
+    return levels[hosp_lv]
+
+
+def pool_of(policy: Policy, med_type: str) -> str:
+    pools = policy.benefits.med_type_pool.value
+    if med_type not in pools:
+        raise SettlementError(
+            f"med_type: unknown {med_type!r} in {policy.meta.code} {policy.meta.year}; "
+            f"known: {', '.join(sorted(pools))}"
+        )
+    return pools[med_type]
+
+
+def _tier(table: dict[str, Any], tier: str) -> str:
+    """Tier 2 falls back to tier 1 where the notice sets no separate tier-2 value."""
+    return tier if tier in table else "1"
+
+
+def _special_group(policy: Policy, categories: tuple[str, ...]) -> str:
+    # 国办发〔2021〕42号 四（二）: 特困人员、低保对象、返贫致贫人口 get the 大病 tilt.
+    for group in policy.critical_illness.special_groups.value:
+        if any(matches(group, c) for c in categories):
+            return group
+    return ""
+
+
+def _assistance_category(policy: Policy, categories: tuple[str, ...]) -> tuple[str, int, int]:
+    """The most favourable assistance category: highest ratio, then lowest deductible."""
+    ma = policy.medical_assistance
+    best: tuple[str, int, int] = ("", 0, 0)
+    for rule_cat, ratio in ma.ratio_by_category.value.items():
+        if not any(matches(rule_cat, c) for c in categories):
+            continue
+        deductible = ma.deductible_by_category.value.get(rule_cat, 0)
+        if best[0] == "" or (ratio, -deductible) > (best[1], -best[2]):
+            best = (rule_cat, ratio, deductible)
+    return best
+
+
+def claim_rules(
+    policy: Policy, med_type: str, hosp_lv: str, tier: int, categories: tuple[str, ...]
+) -> ClaimRules:
+    """Resolve the rules of one kind of claim; unknown codes are an error naming the field."""
+    if tier not in (1, 2):
+        raise SettlementError(f"tier: must be 1 or 2, got {tier}")
+    level = level_of(policy, hosp_lv)
+    pool = pool_of(policy, med_type)
+    p = policy.benefits.pools.value[pool]
+    t = str(tier)
+    ratio_tier = _tier(p.ratio, t)
+    cap_tier = _tier(p.annual_cap, t)
+    annual_cap = p.annual_cap[cap_tier]
+    daily = p.daily_cap.get(level)
+
+    ci = policy.critical_illness
+    special = _special_group(policy, categories)
+    c_ded = ci.deductible.value
+    add = 0
+    c_cap = ci.annual_cap.value
+    if special:
+        c_ded = apply_ratio(c_ded, ci.special_deductible_factor.value)
+        add = ci.special_ratio_add.value
+        if ci.special_no_cap.value:
+            c_cap = None
+    lows: list[int] = []
+    highs: list[int] = []
+    ratios: list[int] = []
+    low = c_ded
+    for seg in ci.segments.value:
+        high = NO_CAP if seg.upper is None else seg.upper
+        lows.append(low)
+        highs.append(max(low, high))
+        ratios.append(min(BP_PER_UNIT, seg.ratio + add))
+        low = max(low, high)
+
+    ma = policy.medical_assistance
+    a_cat, a_ratio, a_ded = _assistance_category(policy, categories)
+    return ClaimRules(
+        policy=policy,
+        pool=pool,
+        pool_def=p,
+        cap_group=p.cap_group or pool,
+        level=level,
+        tier_used=ratio_tier,
+        deductible=p.deductible[level],
+        deductible_per_year=p.deductible_basis == "per_year",
+        ratio_bp=p.ratio[ratio_tier][level],
+        annual_cap=NO_CAP if annual_cap is None else annual_cap,
+        daily_cap=NO_CAP if daily is None else daily,
+        critical_included=pool in ci.included_pools.value,
+        critical_special=special,
+        critical_deductible=c_ded,
+        critical_lows=tuple(lows),
+        critical_highs=tuple(highs),
+        critical_ratios=tuple(ratios),
+        critical_cap=NO_CAP if c_cap is None else c_cap,
+        assistance_included=bool(a_cat) and pool in ma.included_pools.value,
+        assistance_category=a_cat,
+        assistance_ratio_bp=a_ratio,
+        assistance_deductible=a_ded,
+        assistance_limit=ma.annual_limit.value,
+    )
+
+
+def cite(param: Param[Any]) -> dict[str, Any]:
+    """Where a value comes from, for the explanation."""
+    return {
+        "source": param.source,
+        "clause": param.clause,
+        "assumed": param.assumed,
+        "cite": param.cite(),
+    }
