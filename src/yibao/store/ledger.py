@@ -161,6 +161,7 @@ def settle(session: Session, library: PolicyLibrary, row: dict[str, Any], actor:
         document=document,
         acc_before=before,
         acc_after=accumulators.as_dict(new_acc),
+        consumed=accumulators.as_dict(result.consumed),
         status="settled",
         created_by=actor.name,
         **{name: int(setlinfo.get(name, 0) or 0) for name in SETLINFO_FEN},
@@ -170,7 +171,9 @@ def settle(session: Session, library: PolicyLibrary, row: dict[str, Any], actor:
             fund_pay_type=str(d["fund_pay_type"]),
             fund_payamt=int(d.get("fund_payamt", 0)),
             inscp_scp_amt=int(d.get("inscp_scp_amt", 0) or 0),
-            crt_payb_lmt_amt=int(d.get("crt_payb_lmt_amt", 0) or 0),
+            crt_payb_lmt_amt=None
+            if d.get("crt_payb_lmt_amt") is None
+            else int(d["crt_payb_lmt_amt"]),
             setl_proc_info=str(d.get("setl_proc_info", "")),
         )
         for d in result.setldetail
@@ -230,3 +233,42 @@ def find_settlements(
     if status:
         stmt = stmt.where(SettlementRow.status == status)
     return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def reverse(session: Session, setl_id: str, actor: Actor) -> Outcome:
+    """结算撤销: mark the settlement reversed and give back what it consumed, under the same
+    person-year lock as settle. Reversing twice returns the stored result (idempotent)."""
+    stored = get_settlement(session, setl_id)
+    if stored.status == "reversed":
+        return Outcome(settlement_document(stored), replayed=True)
+    acc_row = accumulators.lock(session, stored.psn_no, stored.year)
+    session.refresh(stored)  # a concurrent reversal may have committed while we waited
+    if stored.status == "reversed":
+        return Outcome(settlement_document(stored), replayed=True)
+    before = accumulators.as_dict(acc_row)
+    consumed = engine.Accumulators(**stored.consumed)
+    original = engine.Settlement(
+        setlinfo={"setl_id": setl_id},
+        setldetail=[],
+        explanation=[],
+        consumed=consumed,
+        policy={},
+    )
+    new_acc = engine.reverse_settlement(
+        original, accumulators.to_engine(acc_row, engine.Accumulators)
+    )
+    accumulators.store(acc_row, new_acc, -1)
+    stored.status = "reversed"
+    stored.reversed_by = actor.name
+    stored.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    audit.record(
+        session,
+        actor,
+        "reverse",
+        "settlement",
+        setl_id,
+        before={"status": "settled", "accumulators": before},
+        after={"status": "reversed", "accumulators": accumulators.as_dict(acc_row)},
+    )
+    session.flush()
+    return Outcome(settlement_document(stored), replayed=False)

@@ -102,6 +102,8 @@ class Enrollment(Base):
     enrolled_on: Mapped[dt.date] = mapped_column(Date)
     coverage_begin: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     coverage_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    situation: Mapped[str] = mapped_column(String(20), default="resident")
+    coverage_rule: Mapped[str] = mapped_column(Text, default="")  # eligibility engine's reason
     status: Mapped[str] = mapped_column(String(16), default="enrolled")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
@@ -183,6 +185,7 @@ class Settlement(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     acc_before: Mapped[dict[str, Any]] = mapped_column(JSON)
     acc_after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    consumed: Mapped[dict[str, Any]] = mapped_column(JSON)  # what reversal gives back
     status: Mapped[str] = mapped_column(String(16), default="settled")  # settled | reversed
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
@@ -204,7 +207,7 @@ class SetlDetail(Base):
     fund_pay_type: Mapped[str] = mapped_column(String(6))
     fund_payamt: Mapped[int] = mapped_column(Fen)
     inscp_scp_amt: Mapped[int] = mapped_column(Fen, default=0)
-    crt_payb_lmt_amt: Mapped[int] = mapped_column(Fen, default=0)
+    crt_payb_lmt_amt: Mapped[int | None] = mapped_column(Fen, nullable=True)  # None: no cap
     setl_proc_info: Mapped[str] = mapped_column(Text, default="")
 
     settlement: Mapped[Settlement] = relationship(back_populates="details")

@@ -142,6 +142,8 @@ class EnrollmentSpec:
     insuplc_admdvs: str | None = None
     coverage_begin: dt.date | None = None
     coverage_end: dt.date | None = None
+    situation: str = "resident"
+    coverage_rule: str = ""
 
 
 def enrollment_document(e: Enrollment) -> dict[str, Any]:
@@ -153,6 +155,8 @@ def enrollment_document(e: Enrollment) -> dict[str, Any]:
         "enrolled_on": e.enrolled_on.isoformat(),
         "coverage_begin": e.coverage_begin.isoformat() if e.coverage_begin else None,
         "coverage_end": e.coverage_end.isoformat() if e.coverage_end else None,
+        "situation": e.situation,
+        "coverage_rule": e.coverage_rule,
         "status": e.status,
     }
 
@@ -176,6 +180,8 @@ def enroll(session: Session, spec: EnrollmentSpec) -> Enrollment:
         enrolled_on=spec.enrolled_on,
         coverage_begin=spec.coverage_begin,
         coverage_end=spec.coverage_end,
+        situation=spec.situation,
+        coverage_rule=spec.coverage_rule,
         status="enrolled",
     )
     session.add(row)

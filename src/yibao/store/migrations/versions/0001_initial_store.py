@@ -127,6 +127,8 @@ def upgrade() -> None:
         sa.Column("enrolled_on", sa.Date(), nullable=False),
         sa.Column("coverage_begin", sa.Date(), nullable=True),
         sa.Column("coverage_end", sa.Date(), nullable=True),
+        sa.Column("situation", sa.String(length=20), nullable=False),
+        sa.Column("coverage_rule", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -194,6 +196,7 @@ def upgrade() -> None:
         sa.Column("document", sa.JSON(), nullable=False),
         sa.Column("acc_before", sa.JSON(), nullable=False),
         sa.Column("acc_after", sa.JSON(), nullable=False),
+        sa.Column("consumed", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -215,7 +218,7 @@ def upgrade() -> None:
         sa.Column("fund_pay_type", sa.String(length=6), nullable=False),
         sa.Column("fund_payamt", sa.BigInteger(), nullable=False),
         sa.Column("inscp_scp_amt", sa.BigInteger(), nullable=False),
-        sa.Column("crt_payb_lmt_amt", sa.BigInteger(), nullable=False),
+        sa.Column("crt_payb_lmt_amt", sa.BigInteger(), nullable=True),
         sa.Column("setl_proc_info", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["setl_id"], ["settlements.setl_id"], name=op.f("fk_setldetail_setl_id_settlements")
