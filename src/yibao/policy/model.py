@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from yibao.money import BasisPoints, Fen, ratio_to_bp, yuan_to_fen
 
@@ -183,25 +183,38 @@ class Enrollment(Frozen):
 
 
 # ---------------------------------------------------------------- benefits (待遇)
-class Pool(Frozen):
-    """One benefit pool of the basic fund: its deductible, ratio and caps."""
+class PoolValues(Frozen):
+    """A pool's plain values (what the engine computes with)."""
 
     label: str
-    deductible: dict[str, Money]  # by level
+    deductible: dict[str, int]
     deductible_basis: Literal["per_claim", "per_year"]
-    ratio: dict[str, dict[str, Ratio]]  # tier → level → ratio
-    annual_cap: dict[str, Money | None]  # tier → cap (None: no cap)
-    daily_cap: dict[str, Money] = Field(default_factory=dict)  # level → cap per day
-    cap_group: str = ""
+    ratio: dict[str, dict[str, int]]
+    annual_cap: dict[str, int | None]
+    daily_cap: dict[str, int]
+    cap_group: str
+
+
+class Pool(Frozen):
+    """One benefit pool of the basic fund: each of its values is a cited Param, so a local
+    file can override one (e.g. 咸宁 2023 outpatient annual_cap 350) and cite its own clause."""
+
+    label: Param[str]
+    deductible: Param[dict[str, Money]]  # by level
+    deductible_basis: Param[Literal["per_claim", "per_year"]]
+    ratio: Param[dict[str, dict[str, Ratio]]]  # tier → level → ratio
+    annual_cap: Param[dict[str, Money | None]]  # tier → cap (None: no cap)
+    daily_cap: Param[dict[str, Money]]  # level → cap per day
+    cap_group: Param[str]  # pools with the same group share one yearly cap ("" = own)
 
     @model_validator(mode="after")
     def _complete(self) -> Pool:
         for level in LEVELS:
-            if level not in self.deductible:
+            if level not in self.deductible.value:
                 raise ValueError(f"deductible lacks level {level}")
-        if "1" not in self.ratio or "1" not in self.annual_cap:
+        if "1" not in self.ratio.value or "1" not in self.annual_cap.value:
             raise ValueError("ratio and annual_cap need tier '1'")
-        for tier, by_level in self.ratio.items():
+        for tier, by_level in self.ratio.value.items():
             for level in LEVELS:
                 if level not in by_level:
                     raise ValueError(f"ratio for tier {tier} lacks level {level}")
@@ -210,11 +223,34 @@ class Pool(Frozen):
                     raise ValueError(f"ratio {tier}/{level} must be within 0..100%")
         return self
 
+    def values(self) -> PoolValues:
+        return PoolValues(
+            label=self.label.value,
+            deductible=dict(self.deductible.value),
+            deductible_basis=self.deductible_basis.value,
+            ratio={t: dict(v) for t, v in self.ratio.value.items()},
+            annual_cap=dict(self.annual_cap.value),
+            daily_cap=dict(self.daily_cap.value),
+            cap_group=self.cap_group.value,
+        )
+
+
+class PoolTable(dict[str, Pool]):
+    """The pools by name. ``.value`` gives their plain values (name → PoolValues)."""
+
+    @property
+    def value(self) -> dict[str, PoolValues]:
+        return {name: pool.values() for name, pool in self.items()}
+
+
+def _pool_table(pools: dict[str, Pool]) -> PoolTable:
+    return PoolTable(pools)
+
 
 class Benefits(Frozen):
     hosp_level_map: Param[dict[str, str]]  # hosp_lv code → 三级/二级/一级
     med_type_pool: Param[dict[str, str]]  # med_type → pool name
-    pools: Param[dict[str, Pool]]
+    pools: Annotated[dict[str, Pool], AfterValidator(_pool_table)]
     inpatient_policy_ratio_target: Param[Ratio]
     county_inpatient_ratio_target: Param[dict[str, Ratio]]
     chronic_outpatient_ratio_target: Param[Ratio | None]
@@ -223,17 +259,18 @@ class Benefits(Frozen):
     @model_validator(mode="after")
     def _pools_exist(self) -> Benefits:
         for med_type, pool in self.med_type_pool.value.items():
-            if pool not in self.pools.value:
+            if pool not in self.pools:
                 raise ValueError(f"med_type {med_type} maps to unknown pool {pool!r}")
         for code, level in self.hosp_level_map.value.items():
             if level not in LEVELS:
                 raise ValueError(f"hosp_lv {code} maps to {level!r}, not one of {LEVELS}")
         groups: dict[str, dict[str, int | None]] = {}
-        for name, pool in self.pools.value.items():
-            group = pool.cap_group or name
-            if group in groups and groups[group] != pool.annual_cap:
+        for name, pool in self.pools.items():
+            group = pool.cap_group.value or name
+            cap = pool.annual_cap.value
+            if group in groups and groups[group] != cap:
                 raise ValueError(f"pools sharing cap_group {group!r} must have the same annual_cap")
-            groups[group] = pool.annual_cap
+            groups[group] = cap
         return self
 
 
@@ -333,13 +370,22 @@ class Policy(Frozen):
     fund_risk: FundRisk
 
     def params(self) -> list[Param[Any]]:
-        """Every leaf, in file order of the sections."""
+        """Every leaf, in the order of the sections."""
         out: list[Param[Any]] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, Param):
+                out.append(node)
+            elif isinstance(node, BaseModel):
+                for field in type(node).model_fields:
+                    walk(getattr(node, field))
+            elif isinstance(node, dict):
+                for value in node.values():
+                    walk(value)
+
         for name in type(self).model_fields:
-            if name == "meta":
-                continue
-            section = getattr(self, name)
-            out.extend(getattr(section, field) for field in type(section).model_fields)
+            if name != "meta":
+                walk(getattr(self, name))
         return out
 
     def covers(self, day: dt.date) -> bool:
