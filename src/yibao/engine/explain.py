@@ -28,7 +28,8 @@ def explain(
     b = p.benefits
     ci = p.critical_illness
     ma = p.medical_assistance
-    pool = rules.pool_def
+    pool = rules.pool_values
+    pdef = rules.pool_def
     out: list[Entry] = []
 
     def add(step: str, rule: str, value: str, param: Any, amount: int | None) -> None:
@@ -63,12 +64,12 @@ def explain(
     ded_note = f"{format_yuan(rules.deductible)}元（{basis}，{rules.level}）"
     if rules.deductible_per_year:
         ded_note += f"，本年已累计 {format_yuan(before['deductible_used'])}元"
-    add("基本医保起付线", "政策范围内费用先扣起付线", ded_note, b.pools, r["act_pay_dedc"])
+    add("基本医保起付线", "政策范围内费用先扣起付线", ded_note, pdef.deductible, r["act_pay_dedc"])
     add(
         "基本医保支付比例",
         "（政策范围内费用 − 起付线）× 支付比例",
         f"{bp_to_percent(rules.ratio_bp)}（{rules.level}，{rules.tier_used}档）",
-        b.pools,
+        pdef.ratio,
         r["basic_before_caps"],
     )
     if rules.daily_cap < NO_CAP:
@@ -76,14 +77,14 @@ def explain(
             "基本医保日支付限额",
             "日限额 × 天数",
             f"{format_yuan(rules.daily_cap)}元/日 × {int(claim['days'])}日",
-            b.pools,
+            pdef.daily_cap,
             r["daily_limit"],
         )
     add(
         "基本医保年度限额",
         f"限额组 {rules.cap_group} 年度最高支付限额，减去本年已支付",
         f"{_yuan(rules.annual_cap)}，本年已支付 {format_yuan(before['pool_paid'])}元",
-        b.pools,
+        pdef.annual_cap,
         r["hifp_pay"],
     )
 

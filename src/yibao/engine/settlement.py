@@ -252,7 +252,7 @@ def _settlement(prep: Prepared, results: dict[str, Any], totals: Totals, i: int)
             int(row["inscp_scp_amt"]) if row["covered"] else 0,
             rules.annual_cap,
             before["pool_paid"],
-            f"{rules.pool_def.label} 起付线{r['act_pay_dedc'] / 100:.2f}元 "
+            f"{rules.pool_values.label} 起付线{r['act_pay_dedc'] / 100:.2f}元 "
             f"比例{rules.ratio_bp / 100:g}%",
         ),
         _detail(

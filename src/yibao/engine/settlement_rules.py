@@ -12,7 +12,7 @@ from typing import Any
 
 from yibao.categories import matches
 from yibao.money import BP_PER_UNIT, apply_ratio
-from yibao.policy.model import Param, Policy, Pool
+from yibao.policy.model import Param, Policy, Pool, PoolValues
 
 # "No cap": far above any real amount, yet small enough that cap + amount stays in int64.
 NO_CAP = 2**53
@@ -28,7 +28,8 @@ class ClaimRules:
 
     policy: Policy
     pool: str
-    pool_def: Pool
+    pool_def: Pool  # its values are cited Params (deductible, ratio, annual_cap, …)
+    pool_values: PoolValues
     cap_group: str
     level: str
     tier_used: str  # "2" falls back to "1" where a pool has no tier-2 entry
@@ -105,7 +106,8 @@ def claim_rules(
         raise SettlementError(f"tier: must be 1 or 2, got {tier}")
     level = level_of(policy, hosp_lv)
     pool = pool_of(policy, med_type)
-    p = policy.benefits.pools.value[pool]
+    pool_def = policy.benefits.pools[pool]
+    p = pool_def.values()
     t = str(tier)
     ratio_tier = _tier(p.ratio, t)
     cap_tier = _tier(p.annual_cap, t)
@@ -138,7 +140,8 @@ def claim_rules(
     return ClaimRules(
         policy=policy,
         pool=pool,
-        pool_def=p,
+        pool_def=pool_def,
+        pool_values=p,
         cap_group=p.cap_group or pool,
         level=level,
         tier_used=ratio_tier,
