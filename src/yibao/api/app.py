@@ -1,0 +1,142 @@
+"""The FastAPI application: ``create_app(db_url)``. OpenAPI at /docs.
+
+The web console (yibao.web) mounts itself here when it is installed: it provides ``web_router``
+(and may reuse ``yibao.api.auth.current_actor``; its login sets the session cookie through
+POST /api/session).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from yibao.api import logs
+from yibao.policy import PolicyError, PolicyLibrary, default_library
+from yibao.store import make_engine, session_factory, upgrade
+from yibao.store.errors import Conflict, Invalid, NotFound
+
+log = logging.getLogger("yibao.api")
+
+TAGS = [
+    {"name": "persons", "description": "参保人员、家庭、身份类别（含有效期）"},
+    {"name": "enrollments", "description": "参保登记与缴费"},
+    {"name": "quote", "description": "缴费测算（资助参保）"},
+    {"name": "settlements", "description": "一站式结算：预结算、结算、撤销"},
+    {"name": "accumulators", "description": "个人年度累计"},
+    {"name": "audit", "description": "操作日志"},
+    {"name": "admin", "description": "用户与政策管理"},
+]
+
+
+def create_app(
+    db_url: str | None = None,
+    library: PolicyLibrary | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """The API on the database at ``db_url`` (default: YIBAO_DB or ./yibao.db), migrated to
+    the latest revision unless ``migrate`` is False."""
+    engine = make_engine(db_url)
+    if migrate:
+        upgrade(engine)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        logs.install()
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="yibao 医保 API",
+        description="城乡居民基本医疗保险：参保、缴费测算、一站式结算。所有接口需 Bearer 令牌。",
+        version="1",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.library = library or default_library()
+    _error_handlers(app)
+
+    from yibao.api.routers import (
+        accumulators,
+        admin,
+        audit,
+        enrollments,
+        persons,
+        quote,
+        session,
+        settlements,
+    )
+
+    for module in (
+        persons,
+        enrollments,
+        quote,
+        settlements,
+        accumulators,
+        audit,
+        admin,
+        session,
+    ):
+        app.include_router(module.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    _mount_web(app)
+    return app
+
+
+def _mount_web(app: FastAPI) -> None:
+    """The Chinese console, when present (yibao.web.web_router)."""
+    try:
+        from yibao.web import web_router  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return
+    app.include_router(web_router)
+
+
+def db(request: Request) -> Iterator[Session]:
+    """A session per request; write endpoints open their own transaction on it."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def _error_handlers(app: FastAPI) -> None:
+    def reply(status: int, message: str) -> JSONResponse:
+        return JSONResponse({"detail": message}, status_code=status)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return reply(404, str(exc))
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return reply(409, str(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.info("integrity error: %s", str(exc.orig).splitlines()[0])
+        return reply(409, "a record with this key already exists")
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        log.info("data error: %s", str(exc.orig).splitlines()[0])
+        return reply(422, "a value does not fit the store (too long or out of range)")
+
+    # Domain validation (Invalid, PolicyError, MoneyError, IdNumberError, CategoryError,
+    # SettlementError, QuoteError, EligibilityError …) are ValueErrors whose message starts
+    # with the field at fault.
+    for exc_type in (Invalid, PolicyError, ValueError):
+
+        @app.exception_handler(exc_type)
+        async def _invalid(_: Request, exc: Exception) -> JSONResponse:
+            return reply(422, str(exc))

@@ -1,0 +1,71 @@
+"""Bearer-token authentication and role checks; the web console may use the session cookie.
+
+Roles (permissions are separate duties, not a ladder):
+  经办  enrol persons, record payments, settle and pre-settle
+  审核  reverse settlements, approve warnings, read the audit log
+  只读  query; ID numbers and names come back masked (个人信息保护)
+  管理  manage users, reload policy, read the audit log
+Every role may query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from yibao.store import users
+from yibao.store.audit import Actor, masked
+
+SESSION_COOKIE = "yibao_session"
+READ_ONLY = "只读"
+
+bearer = HTTPBearer(auto_error=False, description="the token printed by `yibao user add`")
+
+
+def current_actor(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+) -> Actor:
+    token = credentials.credentials if credentials is not None else None
+    token = token or request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise HTTPException(
+            401, "Authorization: a bearer token is required", {"WWW-Authenticate": "Bearer"}
+        )
+    with request.app.state.sessions() as session:
+        user = users.authenticate(session, token)
+        if user is None:
+            raise HTTPException(
+                401, "Authorization: unknown or revoked token", {"WWW-Authenticate": "Bearer"}
+            )
+        actor = Actor(user.name, user.role)
+    request.state.actor = actor
+    return actor
+
+
+def require(*roles: str) -> Callable[..., Actor]:
+    """A dependency admitting only ``roles``."""
+
+    def check(actor: Actor = Depends(current_actor)) -> Actor:
+        if actor.role not in roles:
+            raise HTTPException(
+                403, f"role: {actor.role} may not do this; needs {' or '.join(roles)}"
+            )
+        return actor
+
+    return check
+
+
+any_role = current_actor
+clerk = require("经办")
+reviewer = require("审核")
+admin = require("管理")
+auditor = require("审核", "管理")
+
+
+def present(document: Any, actor: Actor) -> Any:
+    """Responses to 只读 users carry masked ID numbers and names."""
+    return masked(document) if actor.role == READ_ONLY else document

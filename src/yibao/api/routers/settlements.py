@@ -1,0 +1,108 @@
+"""一站式结算: 预结算 (preview, no writes), 结算 (idempotent on setl_id), 撤销 (reverse), query."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from yibao.api.app import db
+from yibao.api.auth import any_role, clerk, present, reviewer
+from yibao.api.schemas import CODE_RE, PreviewIn, SetlIdPath, SettleIn
+from yibao.store import ledger
+from yibao.store.audit import Actor
+
+router = APIRouter(prefix="/api/settlements", tags=["settlements"])
+log = logging.getLogger("yibao.api.settlements")
+
+# A concurrent first settlement of the same setl_id (unique key) or a PostgreSQL deadlock or
+# serialization failure is retried; the retry finds the stored result or settles afresh.
+ATTEMPTS = 3
+
+
+@router.post("", status_code=201)
+def settle(
+    body: SettleIn,
+    request: Request,
+    response: Response,
+    session: Session = Depends(db),
+    actor: Actor = Depends(clerk),
+) -> dict[str, Any]:
+    """结算. 201 with the settlement; a retry of the same setl_id returns the stored result
+    with 200 and header ``Idempotent-Replay: true``; the same setl_id with other content is
+    409. Claim, settlement, setldetail, accumulators and audit row commit together or not at
+    all."""
+    row = body.to_row()
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with session.begin():
+                outcome = ledger.settle(session, request.app.state.library, row, actor)
+            break
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == ATTEMPTS or not _retryable(exc):
+                raise
+            log.info("settle %s: retry %d after %s", row["setl_id"], attempt, type(exc).__name__)
+    if outcome.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replay"] = "true"
+    return outcome.document
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return code in ("40001", "40P01")  # serialization_failure, deadlock_detected
+
+
+@router.post("/preview")
+def preview(
+    body: PreviewIn,
+    request: Request,
+    session: Session = Depends(db),
+    actor: Actor = Depends(clerk),
+) -> dict[str, Any]:
+    """预结算: what settling now would pay, with the explanation; nothing is written."""
+    try:
+        return ledger.preview(session, request.app.state.library, body.to_row())
+    finally:
+        session.rollback()
+
+
+@router.post("/{setl_id}/reverse")
+def reverse(
+    setl_id: SetlIdPath, session: Session = Depends(db), actor: Actor = Depends(reviewer)
+) -> dict[str, Any]:
+    """结算撤销 (审核): marks the settlement reversed and gives back exactly what it consumed
+    from the person-year's accumulators. Reversing again returns the same result."""
+    with session.begin():
+        return ledger.reverse(session, setl_id, actor).document
+
+
+@router.get("/{setl_id}")
+def get_settlement(
+    setl_id: SetlIdPath, session: Session = Depends(db), actor: Actor = Depends(any_role)
+) -> dict[str, Any]:
+    with session.begin():
+        stored = ledger.get_settlement(session, setl_id)
+        return present(ledger.settlement_document(stored), actor)
+
+
+@router.get("")
+def find_settlements(
+    psn_no: str | None = Query(None, pattern=CODE_RE),
+    year: int | None = Query(None, ge=2000, le=2100),
+    status: str | None = Query(None, pattern="^(settled|reversed)$"),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+    session: Session = Depends(db),
+    actor: Actor = Depends(any_role),
+) -> list[dict[str, Any]]:
+    with session.begin():
+        rows = ledger.find_settlements(
+            session, psn_no=psn_no, year=year, status=status, limit=limit, offset=offset
+        )
+        return [present(ledger.settlement_document(r), actor) for r in rows]
