@@ -165,3 +165,24 @@ def test_enroll_coverage_claim_in_waiting_period():
     assert doc["rule"] == "continuation_waiting"
     assert doc["claim"]["payable"] is False
     assert "等待期" in doc["claim"]["reason"]
+
+
+def test_enroll_coverage_newborn_birth_date_from_id_number():
+    from yibao.idcard import make_id
+
+    baby = make_id("341702", __import__("datetime").date(2023, 3, 1), 5)
+    doc = run_json(
+        "enroll", "coverage", "--region", "341700", "--year", "2023",
+        "--payment-date", "2023-05-30", "--situation", "newborn", "--certno", baby,
+    )  # fmt: skip
+    assert (doc["rule"], doc["coverage_begin"]) == ("newborn_from_birth", "2023-03-01")
+
+
+def test_enroll_coverage_bad_id_number_rejected():
+    result = runner.invoke(
+        app,
+        ["enroll", "coverage", "--region", "341700", "--year", "2023",
+         "--payment-date", "2023-05-30", "--certno", "341702202303010051", "--json"],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "certno" in result.stderr

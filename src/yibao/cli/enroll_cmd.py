@@ -18,7 +18,7 @@ from yibao.enrollment.duplicates import duplicate_pairs, duplicate_persons
 from yibao.enrollment.files import read_table, write_ledger_xlsx
 from yibao.enrollment.ledger import build_ledger
 from yibao.enrollment.records import validate_enrollments, validate_roster
-from yibao.idcard import mask
+from yibao.idcard import mask, parse_id
 from yibao.money import bp_to_percent
 from yibao.policy import default_library
 
@@ -139,6 +139,9 @@ def coverage(
     situation: str = typer.Option("resident", "--situation", help=" | ".join(SITUATIONS)),
     category: list[str] = typer.Option([], "--category", help="人员类别 (repeatable)"),
     birth_date: str | None = typer.Option(None, "--birth-date", help="newborn"),
+    certno: str | None = typer.Option(
+        None, "--certno", help="ID number: validated; a newborn's birth date is read from it"
+    ),
     previous_end: str | None = typer.Option(
         None, "--previous-end", help="continuation: last day of the old coverage"
     ),
@@ -152,6 +155,13 @@ def coverage(
             raise UserError(f"situation: {situation!r} is not one of {', '.join(SITUATIONS)}")
         pay = _date(payment_date, "payment_date")
         assert pay is not None
+        birth = _date(birth_date, "birth_date")
+        if certno is not None:
+            person = parse_id(certno, "certno")
+            if birth is not None and birth != person.birth_date:
+                raise UserError(f"birth_date: {birth} differs from the ID number's birth date")
+            if situation == "newborn":
+                birth = person.birth_date
         ev = EnrollmentEvent(
             coverage_year=year,
             payment_date=pay,
@@ -159,7 +169,7 @@ def coverage(
             categories=tuple(category),
             previous_coverage_end=_date(previous_end, "previous_end"),
             continuation_event=event,
-            birth_date=_date(birth_date, "birth_date"),
+            birth_date=birth,
         )
         result = coverage_for(ev, default_library().resolve(region, year))
         claim = _date(claim_date, "claim_date")
