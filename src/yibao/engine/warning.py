@@ -1,0 +1,202 @@
+"""防止因病返贫 early warning: a person whose yearly out-of-pocket after all three layers
+(基本医保、大病保险、医疗救助) reaches the warning line is flagged, with the amounts and the claims
+behind it, for the rural-revitalisation department and the township to check.
+
+彭水 2023 三（三）2: 经基本医保、大病保险和医疗救助等报销后，自付费用达到乡村振兴部门确定的
+监测标准2倍及以上人员，及时推送 — the line for low-income, monitored and poverty-alleviated
+persons is ``monitoring.standard × monitoring.warning_multiple``; ordinary residents are watched
+against ``monitoring.general_resident_threshold``. "达到…及以上" is ≥.
+对标注风险消除的监测对象，在标注风险消除后12个月内继续落实医保帮扶政策: see ``followup_until``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from yibao.categories import all_categories
+from yibao.money import BP_PER_UNIT, apply_ratio, fen_to_json
+from yibao.policy.model import Policy
+
+# Category groups watched against the monitoring standard (the rest: general threshold).
+WATCHED_GROUPS = ("低收入人口", "监测对象", "脱贫人口", "依申请救助")
+AMOUNTS = (
+    "medfee_sumamt",
+    "fulamt_ownpay_amt",
+    "hifp_pay",
+    "hifmi_pay",
+    "maf_pay",
+    "fund_pay_sumamt",
+    "psn_part_amt",
+)
+TOP_CLAIMS = 5  # the claims with the largest out-of-pocket shown as evidence
+
+
+@dataclass(frozen=True)
+class WarningLines:
+    """The two warning lines of a region-year, in fen, with where they come from."""
+
+    watched: int  # standard × multiple
+    general: int
+    standard: int
+    multiple_bp: int
+    followup_months: int
+    sources: tuple[str, ...]
+
+
+def warning_lines(policy: Policy) -> WarningLines:
+    m = policy.monitoring
+    return WarningLines(
+        watched=apply_ratio(m.standard.value, m.warning_multiple.value),
+        general=m.general_resident_threshold.value,
+        standard=m.standard.value,
+        multiple_bp=m.warning_multiple.value,
+        followup_months=m.followup_months_after_risk_eliminated.value,
+        sources=tuple(
+            f"{p.path}: {p.cite()}"
+            for p in (
+                m.standard,
+                m.warning_multiple,
+                m.general_resident_threshold,
+                m.followup_months_after_risk_eliminated,
+            )
+        ),
+    )
+
+
+def watched_categories() -> tuple[str, ...]:
+    return tuple(c.name for c in all_categories().values() if c.group in WATCHED_GROUPS)
+
+
+def followup_until(eliminated: dt.date, months: int) -> dt.date:
+    """The last day the assistance policy still applies after risk was marked eliminated:
+    ``months`` calendar months on (a month-end day clips to the shorter month), minus a day."""
+    month_index = eliminated.month - 1 + months
+    year, month = eliminated.year + month_index // 12, month_index % 12 + 1
+    last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(eliminated.day, last_day)) - dt.timedelta(days=1)
+
+
+def keeps_assistance(eliminated: dt.date | None, day: dt.date, months: int) -> bool:
+    """Does a monitored person whose risk was marked eliminated still get the assistance
+    policy on ``day``? (彭水 2023 三（三）2: 12 months after the mark.)"""
+    return eliminated is not None and eliminated <= day <= followup_until(eliminated, months)
+
+
+def early_warnings(
+    settlements: pl.DataFrame, persons: pl.DataFrame, policy: Policy, as_of: dt.date
+) -> pl.DataFrame:
+    """One row per flagged person: the yearly amounts (fen), the line reached and the claims.
+
+    ``settlements``: one row per claim (settle_year's output: setl_id, psn_no, setlinfo fen).
+    ``persons``: psn_no, township, categories ("|"-joined); optional risk_eliminated_date.
+    ``as_of``: the day the follow-up status is judged on (the engine has no clock).
+    """
+    for table, frame, cols in (
+        ("settlements", settlements, ("setl_id", "psn_no", *AMOUNTS)),
+        ("persons", persons, ("psn_no", "township", "categories")),
+    ):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{table}: missing column(s) {', '.join(missing)}")
+    lines = warning_lines(policy)
+    if "year" in settlements.columns:
+        settlements = settlements.filter(pl.col("year") == policy.meta.year)
+    per_claim = settlements.sort(
+        "psn_no", "psn_part_amt", "setl_id", descending=[False, True, False]
+    )
+    yearly = per_claim.group_by("psn_no", maintain_order=True).agg(
+        *[pl.col(a).sum() for a in AMOUNTS],
+        pl.len().alias("claim_count"),
+        pl.col("setl_id").head(TOP_CLAIMS).alias("top_claims"),
+    )
+    people = persons.select(
+        "psn_no",
+        "township",
+        pl.col("categories").fill_null(""),
+        (
+            pl.col("risk_eliminated_date")
+            if "risk_eliminated_date" in persons.columns
+            else pl.lit(None, pl.Date).alias("risk_eliminated_date")
+        ),
+    )
+    watched = (
+        pl.col("categories")
+        .str.split("|")
+        .list.eval(pl.element().is_in(watched_categories()))
+        .list.any()
+    )
+    flagged = (
+        yearly.join(people, on="psn_no", how="left")
+        .with_columns(
+            pl.col("township").fill_null("（未知乡镇）"),
+            pl.col("categories").fill_null(""),
+        )
+        .with_columns(
+            pl.when(watched)
+            .then(pl.lit("监测标准倍数"))
+            .otherwise(pl.lit("一般居民"))
+            .alias("basis"),
+            pl.when(watched)
+            .then(pl.lit(lines.watched))
+            .otherwise(pl.lit(lines.general))
+            .alias("threshold"),
+        )
+        .filter(pl.col("psn_part_amt") >= pl.col("threshold"))
+        .with_columns(
+            # how many times the monitoring standard the out-of-pocket is, in basis points
+            (pl.col("psn_part_amt") * BP_PER_UNIT // lines.standard).alias("standard_multiple_bp"),
+        )
+        .sort("township", "psn_part_amt", "psn_no", descending=[False, True, False])
+    )
+    followup = [
+        keeps_assistance(d, as_of, lines.followup_months)
+        for d in flagged["risk_eliminated_date"].to_list()
+    ]
+    until = [
+        None if d is None else followup_until(d, lines.followup_months)
+        for d in flagged["risk_eliminated_date"].to_list()
+    ]
+    return flagged.with_columns(
+        pl.Series("in_followup", followup, pl.Boolean),
+        pl.Series("followup_until", until, pl.Date),
+    )
+
+
+def warnings_to_json(flagged: pl.DataFrame, policy: Policy) -> dict[str, Any]:
+    """The warning list grouped by township, yuan at the edges."""
+    lines = warning_lines(policy)
+    by_town: dict[str, list[dict[str, Any]]] = {}
+    for row in flagged.to_dicts():
+        item = {
+            "psn_no": row["psn_no"],
+            "categories": [c for c in row["categories"].split("|") if c],
+            "basis": row["basis"],
+            "threshold": fen_to_json(row["threshold"]),
+            "out_of_pocket": fen_to_json(row["psn_part_amt"]),
+            "standard_multiple": row["standard_multiple_bp"] / BP_PER_UNIT,
+            **{a: fen_to_json(row[a]) for a in AMOUNTS},
+            "claim_count": row["claim_count"],
+            "claims": list(row["top_claims"]),
+            "risk_eliminated_date": row["risk_eliminated_date"],
+            "in_followup": row["in_followup"],
+            "followup_until": row["followup_until"],
+        }
+        by_town.setdefault(row["township"], []).append(item)
+    return {
+        "region": policy.meta.code,
+        "year": policy.meta.year,
+        "standard": fen_to_json(lines.standard),
+        "warning_multiple": lines.multiple_bp / BP_PER_UNIT,
+        "watched_line": fen_to_json(lines.watched),
+        "general_line": fen_to_json(lines.general),
+        "flagged": flagged.height,
+        "townships": [
+            {"township": town, "count": len(rows), "persons": rows}
+            for town, rows in sorted(by_town.items())
+        ],
+        "sources": list(lines.sources),
+    }
