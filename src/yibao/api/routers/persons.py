@@ -229,9 +229,12 @@ def _parse_record(rec: dict[str, str]) -> tuple[PersonIn, dict[str, Any] | None]
     )
     enrollment = None
     if rec.get("year") and rec.get("enrolled_on"):
+        tier = (rec.get("tier") or "1").strip()
+        if tier not in ("1", "2"):
+            raise ValueError(f"tier: must be 1 or 2, got {tier!r}")
         enrollment = {
             "year": rec["year"],
-            "tier": rec.get("tier") or 1,
+            "tier": int(tier),
             "enrolled_on": rec["enrolled_on"],
         }
         EnrollmentIn(psn_no="x", **enrollment)  # validate now: all rows or none
