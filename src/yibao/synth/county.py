@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from yibao.claims import CLAIM_SCHEMA
 from yibao.policy import default_library
 from yibao.policy.loader import PolicyLibrary
 from yibao.synth.calibration import Calibration, load_calibration
@@ -123,30 +121,3 @@ def simulate_chunks(
             region, year, min(chunk, persons - offset), seed,
             fee_detail=fee_detail, offset=offset, library=library, calibration=calib,
         )  # fmt: skip
-
-
-def to_arrow_claims(claims: pl.DataFrame) -> object:
-    """Claims as an Arrow table of exactly CLAIM_SCHEMA (timestamps in seconds)."""
-    return claims.select([f.name for f in CLAIM_SCHEMA]).to_arrow().cast(CLAIM_SCHEMA)
-
-
-def write_parquet(frames: SyntheticYear, out: Path, part: int | None = None) -> dict[str, Path]:
-    """Write each table as ``out/<table>.parquet`` (or ``out/<table>/part-NNNNN.parquet``)."""
-    import pyarrow.parquet as pq
-
-    written: dict[str, Path] = {}
-    for name, frame in frames.tables().items():
-        if name == "fee_detail" and frame.height == 0:
-            continue
-        if part is None:
-            path = out / f"{name}.parquet"
-        else:
-            (out / name).mkdir(parents=True, exist_ok=True)
-            path = out / name / f"part-{part:05d}.parquet"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if name == "claims":
-            pq.write_table(to_arrow_claims(frame), path)  # type: ignore[arg-type]
-        else:
-            frame.write_parquet(path)
-        written[name] = path
-    return written

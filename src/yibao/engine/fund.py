@@ -1,0 +1,166 @@
+"""The fund statement (基金收支) of a policy year: revenue by source and government level,
+expenditure by layer and by med_type, the balance and the months of expenditure it covers.
+
+Which fund pays what (国办发〔2021〕42号; 医保发〔2023〕24号):
+- 居民医保基金 collects personal contributions (including the part the assistance funds pay on a
+  person's behalf, 资助参保) and the fiscal subsidies; it pays the basic layer (hifp_pay) and
+  finances 大病保险 at ``critical_illness_financing_per_capita`` per insured person.
+- 大病保险 pays hifmi_pay out of that financing; 医疗救助基金 pays maf_pay (a separate fund).
+
+Pure: frames and the policy in, a statement out. The expenditure frame may be one row per claim
+or already summed (a ``claims`` column, as the batch runner keeps it per chunk).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from yibao.money import divide_half_up, fen_to_json
+from yibao.policy.model import GOVERNMENT_LEVELS, Policy
+
+LAYERS = ("hifp_pay", "hifmi_pay", "maf_pay")
+SUMMED = ("medfee_sumamt", "inscp_scp_amt", *LAYERS, "fund_pay_sumamt", "psn_part_amt")
+FISCAL_COLUMNS = {level: f"fiscal_{level}" for level in GOVERNMENT_LEVELS}
+
+
+class FundError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class FundStatement:
+    region: str
+    year: int
+    insured: int  # persons who contributed
+    personal_paid: int  # fen: paid by the insured themselves
+    assistance_subsidy: dict[str, int]  # fen by paying fund (医疗救助基金, 统筹衔接资金 …)
+    fiscal_subsidy: dict[str, int]  # fen by government level
+    expenditure_by_layer: dict[str, int]  # hifp_pay, hifmi_pay, maf_pay
+    expenditure_by_med_type: dict[str, dict[str, int]]  # med_type → claims + SUMMED columns
+    critical_illness_financing: int  # fen moved from the basic fund to 大病保险
+    opening_balance: int | None = None
+
+    @property
+    def revenue(self) -> int:
+        """Revenue of the 居民医保基金 (fen)."""
+        return (
+            self.personal_paid
+            + sum(self.assistance_subsidy.values())
+            + sum(self.fiscal_subsidy.values())
+        )
+
+    @property
+    def expenditure(self) -> int:
+        """Expenditure of the 居民医保基金: the basic layer and the 大病保险 financing."""
+        return self.expenditure_by_layer["hifp_pay"] + self.critical_illness_financing
+
+    @property
+    def surplus(self) -> int:
+        return self.revenue - self.expenditure
+
+    @property
+    def closing_balance(self) -> int | None:
+        return None if self.opening_balance is None else self.opening_balance + self.surplus
+
+    @property
+    def months_covered_tenths(self) -> int | None:
+        """累计结存可支付月数 × 10 (closing balance over the monthly expenditure)."""
+        closing = self.closing_balance
+        if closing is None or self.expenditure <= 0:
+            return None
+        return divide_half_up(closing * 12 * 10, self.expenditure)
+
+    @property
+    def critical_illness_result(self) -> int:
+        """大病保险: financing minus what it paid (fen)."""
+        return self.critical_illness_financing - self.expenditure_by_layer["hifmi_pay"]
+
+    def to_json(self) -> dict[str, Any]:
+        months = self.months_covered_tenths
+        closing = self.closing_balance
+        return {
+            "region": self.region,
+            "year": self.year,
+            "insured": self.insured,
+            "revenue": {
+                "total": fen_to_json(self.revenue),
+                "personal_contributions": fen_to_json(self.personal_paid),
+                "assistance_subsidies": {
+                    k: fen_to_json(v) for k, v in self.assistance_subsidy.items()
+                },
+                "fiscal_subsidies": {k: fen_to_json(v) for k, v in self.fiscal_subsidy.items()},
+            },
+            "expenditure": {
+                "total": fen_to_json(self.expenditure),
+                "basic_fund": fen_to_json(self.expenditure_by_layer["hifp_pay"]),
+                "critical_illness_financing": fen_to_json(self.critical_illness_financing),
+                "by_layer": {k: fen_to_json(v) for k, v in self.expenditure_by_layer.items()},
+                "by_med_type": {
+                    med: {k: (v if k == "claims" else fen_to_json(v)) for k, v in row.items()}
+                    for med, row in self.expenditure_by_med_type.items()
+                },
+            },
+            "surplus": fen_to_json(self.surplus),
+            "critical_illness_result": fen_to_json(self.critical_illness_result),
+            "opening_balance": None
+            if self.opening_balance is None
+            else fen_to_json(self.opening_balance),
+            "closing_balance": None if closing is None else fen_to_json(closing),
+            "months_covered": None if months is None else months / 10,
+        }
+
+
+def _sum(frame: pl.DataFrame, column: str) -> int:
+    return int(frame[column].sum()) if frame.height else 0
+
+
+def fund_statement(
+    settlements: pl.DataFrame,
+    contributions: pl.DataFrame,
+    policy: Policy,
+    opening_balance: int | None = None,
+) -> FundStatement:
+    """The year's statement from settlements (per claim or summed) and contributions (one row
+    per insured person: personal_paid, subsidy, subsidy_fund, fiscal_<level>)."""
+    for name in ("med_type", *LAYERS):
+        if name not in settlements.columns:
+            raise FundError(f"settlements: missing column {name}")
+    for name in ("personal_paid", "subsidy", "subsidy_fund", *FISCAL_COLUMNS.values()):
+        if name not in contributions.columns:
+            raise FundError(f"contributions: missing column {name}")
+    spent = settlements
+    if "claims" not in spent.columns:
+        spent = spent.with_columns(pl.lit(1, pl.Int64).alias("claims"))
+    present = [c for c in SUMMED if c in spent.columns]
+    by_med = (
+        spent.group_by("med_type")
+        .agg(pl.col("claims").sum(), *[pl.col(c).sum() for c in present])
+        .sort("med_type")
+    )
+    by_med_type = {
+        str(row["med_type"]): {k: int(v) for k, v in row.items() if k != "med_type"}
+        for row in by_med.iter_rows(named=True)
+    }
+    subsidies = (
+        contributions.filter(pl.col("subsidy") > 0)
+        .group_by("subsidy_fund")
+        .agg(pl.col("subsidy").sum())
+        .sort("subsidy_fund")
+    )
+    insured = contributions.height
+    return FundStatement(
+        region=policy.meta.code,
+        year=policy.meta.year,
+        insured=insured,
+        personal_paid=_sum(contributions, "personal_paid"),
+        assistance_subsidy={str(f): int(v) for f, v in subsidies.iter_rows()},
+        fiscal_subsidy={level: _sum(contributions, col) for level, col in FISCAL_COLUMNS.items()},
+        expenditure_by_layer={layer: _sum(spent, layer) for layer in LAYERS},
+        expenditure_by_med_type=by_med_type,
+        critical_illness_financing=insured
+        * policy.financing.critical_illness_financing_per_capita.value,
+        opening_balance=opening_balance,
+    )
