@@ -1,0 +1,1 @@
+"""政策仿真: the same population under a base policy and a reform overlay, compared."""
