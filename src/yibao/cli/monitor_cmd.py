@@ -1,0 +1,238 @@
+"""yibao monitor: early warnings (防止因病返贫), smart-monitoring rules (智能监控), fund risk,
+application-based assistance (依申请救助) and the rules' measured precision/recall."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import typer
+
+from yibao.cli.output import UserError, print_json, user_errors
+from yibao.engine.application_assistance import application_assistance
+from yibao.engine.fund_risk import assess, drg_fund_share_bp, expenditure_by
+from yibao.engine.supervision import RULE_KEYS, hits_to_json, run_rules
+from yibao.engine.warning import early_warnings, warnings_to_json
+from yibao.money import fen_to_json, yuan_to_fen
+from yibao.policy import default_library
+
+app = typer.Typer(help="监测预警、智能监控、基金风险、依申请救助", no_args_is_help=True)
+JSON = typer.Option(False, "--json", help="print one JSON document")
+
+
+def _read(path: Path, option: str) -> pl.DataFrame:
+    if not path.exists():
+        raise UserError(f"{option}: no such file {path}")
+    try:
+        return pl.read_parquet(path)
+    except Exception as exc:  # polars raises several kinds for a bad file
+        raise UserError(f"{option}: not a Parquet file {path}: {exc}") from exc
+
+
+def _say(doc: dict[str, Any], json_out: bool, lines: list[str]) -> None:
+    if json_out:
+        print_json(doc)
+    else:
+        typer.echo("\n".join(lines))
+
+
+@app.command("warnings")
+def warnings_cmd(
+    settlements: Path = typer.Option(..., "--settlements", help="settlements Parquet (fen)"),
+    persons: Path = typer.Option(
+        ..., "--persons", help="persons Parquet: psn_no, township, categories"
+    ),
+    region: str = typer.Option(..., "--region"),
+    year: int = typer.Option(..., "--year"),
+    out: Path | None = typer.Option(
+        None, "--out", help="folder for warnings.json and warnings.xlsx"
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="follow-up judged on this day (default: year end)"
+    ),
+    json_out: bool = JSON,
+) -> None:
+    """Persons whose out-of-pocket after the three layers reaches the warning line, by township."""
+    with user_errors():
+        policy = default_library().resolve(region, year)
+        day = _date(as_of, "--as-of") if as_of else policy.meta.coverage_to
+        flagged = early_warnings(
+            _read(settlements, "--settlements"), _read(persons, "--persons"), policy, day
+        )
+        doc = warnings_to_json(flagged, policy)
+        if out is not None:
+            from yibao.monitoring.export import write_warnings
+
+            doc["files"] = write_warnings(doc, out)
+    lines = [f"{policy.meta.name} {year}: {doc['flagged']} 人达到预警线"]
+    lines += [f"  {t['township']}: {t['count']}" for t in doc["townships"]]
+    _say(doc, json_out, lines)
+
+
+@app.command("rules")
+def rules_cmd(
+    claims: Path = typer.Option(..., "--claims", help="claims Parquet (CLAIM_SCHEMA)"),
+    details: Path = typer.Option(..., "--details", help="fee details Parquet (费用明细)"),
+    persons: Path | None = typer.Option(None, "--persons", help="persons Parquet (限性别/限年龄)"),
+    rules: Path | None = typer.Option(None, "--rules", help="rules file (default: yibao's)"),
+    rule: list[str] = typer.Option([], "--rule", help="only these rules (repeatable)"),
+    json_out: bool = JSON,
+) -> None:
+    """Run the smart-monitoring rules; every hit in the platform's audit shape (yuan)."""
+    from yibao.monitoring.rules_file import load_rules
+
+    with user_errors():
+        ruleset = load_rules(rules)
+        only = tuple(rule) or RULE_KEYS
+        for key in only:
+            if key not in RULE_KEYS:
+                raise UserError(f"--rule: unknown {key!r}; known: {', '.join(RULE_KEYS)}")
+        people = _read(persons, "--persons") if persons else None
+        if people is None:
+            only = tuple(k for k in only if k not in ("restricted_sex", "restricted_age"))
+            people = pl.DataFrame(
+                schema={"psn_no": pl.String, "sex": pl.String, "birth_date": pl.Date}
+            )
+        hits = run_rules(
+            _read(claims, "--claims"), _read(details, "--details"), people, ruleset, only
+        )
+    counts = (
+        hits.group_by("rule_id", "rule_name")
+        .agg(pl.len().alias("hits"), pl.col("vola_amt").sum().alias("amount"))
+        .sort("rule_id")
+    )
+    doc = {
+        "rules_run": list(only),
+        "hit_count": hits.height,
+        "by_rule": [
+            {"rule_id": r["rule_id"], "rule_name": r["rule_name"], "hits": r["hits"],
+             "vola_amt": fen_to_json(r["amount"])}
+            for r in counts.to_dicts()
+        ],
+        "hits": hits_to_json(hits),
+    }  # fmt: skip
+    lines = [f"{r['rule_id']} {r['rule_name']}: {r['hits']} 条" for r in doc["by_rule"]]
+    _say(doc, json_out, lines or ["无违规"])
+
+
+@app.command("fund")
+def fund_cmd(
+    settlements: Path = typer.Option(..., "--settlements", help="settlements Parquet (fen)"),
+    region: str = typer.Option(..., "--region"),
+    year: int = typer.Option(..., "--year"),
+    revenue: str | None = typer.Option(None, "--revenue", help="basic fund revenue (yuan)"),
+    contributions: Path | None = typer.Option(
+        None, "--contributions", help="contributions Parquet: revenue from it"
+    ),
+    opening_balance: str = typer.Option(
+        "0", "--opening-balance", help="accumulated balance at the start (yuan)"
+    ),
+    claims: Path | None = typer.Option(
+        None, "--claims", help="claims Parquet, to find DRG institutions' claims"
+    ),
+    drg_institution: list[str] = typer.Option(
+        [], "--drg-institution", help="fixmedins_code paid by DRG (repeatable)"
+    ),
+    json_out: bool = JSON,
+) -> None:
+    """Expenditure by med_type and layer, balance months, deficit and DRG share warnings."""
+    with user_errors():
+        policy = default_library().resolve(region, year)
+        settled = _read(settlements, "--settlements")
+        if "year" in settled.columns:
+            settled = settled.filter(pl.col("year") == year)
+        if revenue is not None:
+            income = yuan_to_fen(revenue, "--revenue")
+        elif contributions is not None:
+            paid = _read(contributions, "--contributions")
+            income = int(paid.select(
+                (pl.col("personal_paid") + pl.col("subsidy") + pl.col("fiscal_subsidy")).sum()
+            ).item() or 0)  # fmt: skip
+        else:
+            raise UserError("--revenue or --contributions: one is needed for the fund's revenue")
+        spent = int(settled["hifp_pay"].sum() or 0) + int(settled["hifmi_pay"].sum() or 0)
+        balance = yuan_to_fen(opening_balance, "--opening-balance") + income - spent
+        share = None
+        if "drg" in settled.columns:
+            share = drg_fund_share_bp(settled)
+        elif drg_institution:
+            if claims is None:
+                raise UserError("--claims: needed with --drg-institution (fixmedins_code)")
+            inst = _read(claims, "--claims").select("setl_id", "fixmedins_code")
+            settled = settled.join(inst, on="setl_id", how="left").with_columns(
+                pl.col("fixmedins_code").is_in(drg_institution).fill_null(False).alias("drg")
+            )
+            share = drg_fund_share_bp(settled)
+        report = assess(policy, income, spent, balance, share)
+    doc = report.to_json()
+    doc["expenditure_by_med_type"] = [
+        {k: (fen_to_json(v) if k not in ("med_type", "claims") else v) for k, v in row.items()}
+        for row in expenditure_by(settled).to_dicts()
+    ]
+    lines = [f"{policy.meta.name} {year}: 收入 {doc['revenue']} 元，支出 {doc['expenditure']} 元，"
+             f"累计结余 {doc['balance']} 元（{doc['balance_months']} 个月）"]  # fmt: skip
+    lines += [f"  预警 {w['message']}: {w['value']}（{w['threshold']}）" for w in doc["warnings"]]
+    _say(doc, json_out, lines)
+
+
+@app.command("assist")
+def assist_cmd(
+    settlements: Path = typer.Option(
+        ..., "--settlements", help="the person's settlements Parquet (with setl_time)"
+    ),
+    psn_no: str = typer.Option(..., "--psn-no"),
+    region: str = typer.Option(..., "--region"),
+    application_date: str = typer.Option(..., "--application-date", help="YYYY-MM-DD"),
+    category: list[str] = typer.Option(["因病致贫重病患者"], "--category"),
+    json_out: bool = JSON,
+) -> None:
+    """依申请救助: recompute assistance over the months before the application month."""
+    with user_errors():
+        day = _date(application_date, "--application-date")
+        policy = default_library().resolve(region, day.year)
+        result = application_assistance(
+            psn_no, category, day, _read(settlements, "--settlements"), policy
+        )
+    doc = result.to_json()
+    _say(doc, json_out, [f"{psn_no}: 救助 {doc['assistance']} 元（{doc['window']}）"])
+
+
+@app.command("quality")
+def quality_cmd(
+    persons: int = typer.Option(1000, "--persons", help="persons in the clean sample"),
+    seed: int = typer.Option(1, "--seed"),
+    rate: float = typer.Option(0.005, "--rate", help="share of claims injected per pattern"),
+    rules: Path | None = typer.Option(None, "--rules"),
+    json_out: bool = JSON,
+) -> None:
+    """Inject each violation pattern into a clean sample and measure precision and recall."""
+    from yibao.monitoring.clean_sample import clean_sample
+    from yibao.monitoring.quality import measure
+    from yibao.monitoring.rules_file import load_rules
+    from yibao.synth.anomalies import inject
+
+    with user_errors():
+        if persons <= 0:
+            raise UserError("--persons: must be positive")
+        claims, details, people = clean_sample(persons, seed=seed)
+        claims, details, truth = inject(claims, details, people, rate=rate, seed=seed)
+        result = measure(claims, details, people, truth, load_rules(rules))
+    doc = {"persons": persons, "claims": claims.height, "rate": rate, "seed": seed,
+           "rules": [q.to_json() for q in result]}  # fmt: skip
+    lines = [
+        f"{q.rule_id} {q.rule_name}: precision {q.precision} recall {q.recall}" for q in result
+    ]
+    _say(doc, json_out, lines)
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise UserError(f"{option}: not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="monitor")
