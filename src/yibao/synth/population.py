@@ -19,6 +19,7 @@ from yibao.synth.places import GIVEN, SURNAMES
 # 七类 household statuses of the notices, in the order a person's categories are written.
 CATEGORY_ORDER = tuple(all_categories())
 SEQUENCES_PER_SEX = 500  # 3-digit 顺序码: odd for men, even for women
+VARIANTS_PER_CHUNK = 8
 
 
 @dataclass(frozen=True)
@@ -141,16 +142,21 @@ def simulate_population(
             "tier": np.where(tier2, 2, 1).astype(np.int8),
         }
     )
-    # 顺序码: unique within (birth date, sex); beyond 500 a day the person was born in another
-    # county of the same city (region code with another last two digits).
+    # 顺序码: unique within (birth date, sex). Beyond 500 a day, and in every further chunk of a
+    # large population, the person was born in another place of the same province: the region
+    # code's last four digits move on by a prime step, so no two people share a number.
     persons = persons.with_columns(
         pl.int_range(pl.len()).over(["birth_date", "male"]).alias("rank")
     )
     rank = persons["rank"].to_numpy()
     sequence = (rank % SEQUENCES_PER_SEX) * 2 + np.where(male, 1, 0)
     overflow = rank // SEQUENCES_PER_SEX
+    if overflow.max(initial=0) >= VARIANTS_PER_CHUNK:
+        raise ValueError(f"persons: {n} in one chunk is too many for unique ID numbers; use chunks")
+    variant = (spec.offset // max(n, 1)) * VARIANTS_PER_CHUNK + overflow
     base_region = int(spec.region)
-    birth_region = np.where(overflow == 0, base_region, (base_region // 100) * 100 + 80 + overflow)
+    province, rest = divmod(base_region, 10_000)
+    birth_region = province * 10_000 + (rest + variant * 37) % 10_000
     cert = certnos(birth_region, persons["birth_date"].to_numpy().astype("datetime64[D]"), sequence)
 
     cat_cols = [c for c in persons.columns if c.startswith("c_")]
