@@ -338,18 +338,18 @@ ACC_SCHEMA: dict[str, Any] = {
 
 def accumulators_frame(rows: Mapping[tuple[str, int], Accumulators]) -> pl.DataFrame:
     """Accumulators per (psn_no, year) as a frame: the maps as lists of {name, fen}."""
-    data = [
-        {
-            "psn_no": psn,
-            "year": year,
-            "pool_paid": [{"name": k, "fen": v} for k, v in acc.as_dict()["pool_paid"].items()],
-            "deductible_used": [
-                {"name": k, "fen": v} for k, v in acc.as_dict()["deductible_used"].items()
-            ],
-            **{name: int(getattr(acc, name)) for name in SCALARS},
-        }
-        for (psn, year), acc in rows.items()
-    ]
+    data = []
+    for (psn, year), acc in rows.items():
+        d = acc.as_dict()
+        data.append(
+            {
+                "psn_no": psn,
+                "year": year,
+                "pool_paid": [{"name": k, "fen": v} for k, v in d["pool_paid"].items()],
+                "deductible_used": [{"name": k, "fen": v} for k, v in d["deductible_used"].items()],
+                **{name: d[name] for name in SCALARS},
+            }
+        )
     return pl.DataFrame(data, schema=ACC_SCHEMA)
 
 
