@@ -80,6 +80,7 @@ class YtdIn(BaseModel):
     deductible_used: dict[str, Any] = Field(default_factory=dict)  # pool → per-year deductible met
     critical_eligible: Any = 0  # 大病 running eligible total
     critical_paid: Any = 0
+    assistance_eligible: Any = 0  # 医疗救助 running base (its yearly deductible runs on it)
     assistance_paid: Any = 0  # 医疗救助 paid so far this year
 
 

@@ -58,6 +58,7 @@ def accumulators_from_ytd(ytd: YtdIn | None) -> Accumulators:
         },
         critical_eligible=yuan_to_fen(ytd.critical_eligible, "ytd.critical_eligible"),
         critical_paid=yuan_to_fen(ytd.critical_paid, "ytd.critical_paid"),
+        assistance_eligible=yuan_to_fen(ytd.assistance_eligible, "ytd.assistance_eligible"),
         assistance_paid=yuan_to_fen(ytd.assistance_paid, "ytd.assistance_paid"),
     )
 
@@ -84,7 +85,7 @@ def settle_document(claim: ClaimIn) -> tuple[Settlement, Accumulators]:
                 if yuan_to_fen(value, f"ytd.{name}.{key}") < 0:
                     raise ValueError(f"ytd.{name}.{key}: must not be negative")
     acc = accumulators_from_ytd(claim.ytd)
-    for name in ("critical_eligible", "critical_paid", "assistance_paid"):
+    for name in ("critical_eligible", "critical_paid", "assistance_eligible", "assistance_paid"):
         if getattr(acc, name) < 0:
             raise ValueError(f"ytd.{name}: must not be negative")
     policy = default_library().resolve(claim.insuplc_admdvs, claim.setl_time.year)
