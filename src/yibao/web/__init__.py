@@ -1,0 +1,17 @@
+"""The Chinese web console for bureau staff (参保登记、结算、预警、基金、监管、政策、台账).
+
+Server-rendered pages under /console, mounted by the API's ``create_app`` (it includes
+``web_router``). Every page calls the engine and store functions; the console holds no rules.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from yibao.web import console, fund, ledger, persons, policy, settle, supervision, warnings
+
+web_router = APIRouter()
+for _module in (console, persons, settle, warnings, fund, supervision, policy, ledger):
+    web_router.include_router(_module.router)
+
+__all__ = ["web_router"]

@@ -1,0 +1,230 @@
+"""结算: enter a claim (or open one already settled), 预结算, 结算, 撤销. The result shows each
+layer (基本医保 / 大病保险 / 医疗救助 / 个人自付) as a bar and the clause-by-clause explanation.
+Settling goes through the API's settle function and the store's ledger (idempotent, locked)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from yibao.api.routers.settlements import settle as api_settle
+from yibao.api.schemas import PreviewIn, SettleIn
+from yibao.claims import HOSP_LVS, MED_TYPES
+from yibao.money import yuan_to_fen
+from yibao.store import ledger, persons, transaction
+from yibao.web.charts import stacked_bar
+from yibao.web.routing import ConsoleRoute
+from yibao.web.session import WebUser, allowed, db, library, web_user
+from yibao.web.templating import PREFIX, page
+
+router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
+
+# The four layers of 一站式结算, in payment order (setlinfo names).
+LAYERS = (
+    ("基本医保", "hifp_pay", "#1f5fa8"),
+    ("大病保险", "hifmi_pay", "#d9822b"),
+    ("医疗救助", "maf_pay", "#2e8b57"),
+    ("其他基金", "oth_pay", "#8e44ad"),
+    ("个人自付", "psn_part_amt", "#9aa5b1"),
+)
+FUNDS = {"390100": "基本医疗保险统筹基金", "390200": "大病保险基金", "610100": "医疗救助基金"}
+RECENT = 30
+AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+
+
+def layers(setlinfo: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """The settlement's layers in fen (the document carries yuan)."""
+    out = []
+    for label, key, color in LAYERS:
+        fen = yuan_to_fen(setlinfo.get(key) or 0, key)
+        if key != "oth_pay" or fen:
+            out.append((label, fen, color))
+    return out
+
+
+def layer_chart(setlinfo: dict[str, Any]) -> Markup:
+    return stacked_bar("本次结算分层支付", layers(setlinfo))
+
+
+def _recent(request: Request) -> list[dict[str, Any]]:
+    with transaction(db(request)) as s:
+        rows = ledger.find_settlements(s, limit=10_000)
+        rows = sorted(rows, key=lambda r: r.created_at, reverse=True)[:RECENT]
+        return [
+            {
+                "setl_id": r.setl_id,
+                "psn_no": r.psn_no,
+                "setl_time": r.setl_time.isoformat(sep=" ", timespec="minutes"),
+                "medfee_sumamt": r.medfee_sumamt,
+                "fund_pay_sumamt": r.fund_pay_sumamt,
+                "psn_part_amt": r.psn_part_amt,
+                "status": r.status,
+            }
+            for r in rows
+        ]
+
+
+def _form_defaults(psn_no: str) -> dict[str, str]:
+    today = dt.date.today()
+    return {
+        "setl_id": "",
+        "psn_no": psn_no,
+        "med_type": "21",
+        "hosp_lv": "05",
+        "begndate": (today - dt.timedelta(days=7)).isoformat(),
+        "enddate": today.isoformat(),
+        "setl_time": f"{today.isoformat()}T10:00",
+        "medfee_sumamt": "",
+        "fulamt_ownpay_amt": "0",
+        "overlmt_selfpay": "0",
+        "preselfpay_amt": "0",
+        "fixmedins_code": "",
+        "dise_codg": "",
+    }
+
+
+def _settle_page(request: Request, user: WebUser, form: dict[str, str], **extra: Any) -> Response:
+    return page(
+        request,
+        user,
+        "settle.html",
+        title="结算",
+        active="settle",
+        form=form,
+        med_types=MED_TYPES,
+        hosp_lvs=HOSP_LVS,
+        recent=_recent(request),
+        funds=FUNDS,
+        **extra,
+    )
+
+
+@router.get("/settle", response_class=HTMLResponse)
+def settle_page(
+    request: Request, psn_no: str = Query("", max_length=40), user: WebUser = Depends(web_user)
+) -> Response:
+    return _settle_page(request, user, _form_defaults(psn_no))
+
+
+def _claim(request: Request, form: dict[str, str]) -> dict[str, Any]:
+    """The claim body (API schema names, yuan) from the form; ID number and region from the
+    person as registered."""
+    with transaction(db(request)) as s:
+        person = persons.get_person(s, form["psn_no"].strip())
+        certno, region = person.certno, person.insuplc_admdvs
+    return {
+        "psn_no": form["psn_no"].strip(),
+        "certno": certno,
+        "insuplc_admdvs": region,
+        "med_type": form["med_type"],
+        "hosp_lv": form["hosp_lv"],
+        "setl_time": form["setl_time"],
+        "begndate": form["begndate"],
+        "enddate": form["enddate"],
+        "fixmedins_code": form["fixmedins_code"].strip(),
+        "dise_codg": form["dise_codg"].strip(),
+        **{k: (form[k].strip() or "0") for k in AMOUNTS},
+    }
+
+
+def _form(**fields: str) -> dict[str, str]:
+    return {k: v if isinstance(v, str) else "" for k, v in fields.items()}
+
+
+def _fields(
+    setl_id: str = Form("", max_length=64),
+    psn_no: str = Form(..., max_length=40),
+    med_type: str = Form("21", max_length=4),
+    hosp_lv: str = Form("05", max_length=2),
+    begndate: str = Form(..., max_length=10),
+    enddate: str = Form(..., max_length=10),
+    setl_time: str = Form(..., max_length=19),
+    medfee_sumamt: str = Form(..., max_length=20),
+    fulamt_ownpay_amt: str = Form("0", max_length=20),
+    overlmt_selfpay: str = Form("0", max_length=20),
+    preselfpay_amt: str = Form("0", max_length=20),
+    fixmedins_code: str = Form("", max_length=40),
+    dise_codg: str = Form("", max_length=40),
+) -> dict[str, str]:
+    return _form(
+        setl_id=setl_id,
+        psn_no=psn_no,
+        med_type=med_type,
+        hosp_lv=hosp_lv,
+        begndate=begndate,
+        enddate=enddate,
+        setl_time=setl_time,
+        medfee_sumamt=medfee_sumamt,
+        fulamt_ownpay_amt=fulamt_ownpay_amt,
+        overlmt_selfpay=overlmt_selfpay,
+        preselfpay_amt=preselfpay_amt,
+        fixmedins_code=fixmedins_code,
+        dise_codg=dise_codg,
+    )
+
+
+@router.post("/settle/preview", response_class=HTMLResponse)
+def preview(
+    request: Request,
+    form: dict[str, str] = Depends(_fields),
+    user: WebUser = Depends(allowed("settle")),
+) -> Response:
+    """预结算: nothing is written; the page offers 确认结算 with the same claim and setl_id."""
+    form["setl_id"] = form["setl_id"].strip() or new_setl_id()
+    body = PreviewIn(**_claim(request, form), setl_id=form["setl_id"])
+    with db(request)() as s:
+        try:
+            document = ledger.preview(s, library(request), body.to_row())
+        finally:
+            s.rollback()
+    return _settle_page(
+        request, user, form, result=document, chart=layer_chart(document["setlinfo"])
+    )
+
+
+def new_setl_id() -> str:
+    return f"WEB{dt.datetime.now():%Y%m%d%H%M%S}{secrets.token_hex(3).upper()}"
+
+
+@router.post("/settle", response_class=HTMLResponse)
+def settle(
+    request: Request,
+    form: dict[str, str] = Depends(_fields),
+    user: WebUser = Depends(allowed("settle")),
+) -> Response:
+    form["setl_id"] = form["setl_id"].strip() or new_setl_id()
+    body = SettleIn(**_claim(request, form), setl_id=form["setl_id"])
+    with db(request)() as s:
+        api_settle(body, request, Response(), session=s, actor=user.actor)
+    return RedirectResponse(f"{PREFIX}/settlements/{form['setl_id']}", status_code=303)
+
+
+@router.get("/settlements/{setl_id}", response_class=HTMLResponse)
+def settlement_page(request: Request, setl_id: str, user: WebUser = Depends(web_user)) -> Response:
+    with transaction(db(request)) as s:
+        document = ledger.settlement_document(ledger.get_settlement(s, setl_id))
+    return page(
+        request,
+        user,
+        "settlement.html",
+        title=f"结算单 {setl_id}",
+        active="settle",
+        result=document,
+        chart=layer_chart(document["setlinfo"]),
+        funds=FUNDS,
+        med_types=MED_TYPES,
+    )
+
+
+@router.post("/settlements/{setl_id}/reverse", response_class=HTMLResponse)
+def reverse(
+    request: Request, setl_id: str, user: WebUser = Depends(allowed("reverse"))
+) -> Response:
+    with db(request)() as s, s.begin():
+        ledger.reverse(s, setl_id, user.actor)
+    return RedirectResponse(f"{PREFIX}/settlements/{setl_id}?reversed=1", status_code=303)

@@ -1,0 +1,262 @@
+"""The store's rows as the engines' input frames (fen), for one policy region and year:
+settled claims, persons (township, categories) and contributions. Reading only; every rule
+is the engine's.
+
+The store keeps no township column: a household's ``addr`` holds its 乡镇（街道）, as the
+synthetic county and the import write it; a person without one is shown as （未登记乡镇）.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from yibao.engine.contribution import Quote, quote
+from yibao.policy import PolicyLibrary
+from yibao.store.models import Claim, ContributionPayment, Enrollment, Household, Person
+from yibao.store.models import Settlement as SettlementRow
+
+UNKNOWN_TOWNSHIP = "（未登记乡镇）"
+SETL_AMOUNTS = (
+    "medfee_sumamt",
+    "fulamt_ownpay_amt",
+    "inscp_scp_amt",
+    "hifp_pay",
+    "hifmi_pay",
+    "maf_pay",
+    "oth_pay",
+    "fund_pay_sumamt",
+    "psn_part_amt",
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A policy region (its own policy files) and year; a person belongs to it when the
+    region resolving their insuplc_admdvs is this one."""
+
+    region: str
+    year: int
+
+
+def regions_in_store(session: Session, library: PolicyLibrary) -> list[tuple[str, str]]:
+    codes = session.scalars(select(Person.insuplc_admdvs).distinct()).all()
+    owners = {}
+    for code in codes:
+        try:
+            owner = library.policy_region(code)
+        except ValueError:
+            continue
+        owners[owner.code] = owner.name
+    return sorted(owners.items())
+
+
+def _in_scope(library: PolicyLibrary, scope: Scope, codes: Iterable[str]) -> set[str]:
+    out = set()
+    for code in set(codes):
+        try:
+            if library.policy_region(code).code == scope.region:
+                out.add(code)
+        except ValueError:
+            continue
+    return out
+
+
+def persons_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
+    """psn_no, certno, psn_name, township, categories ("|", valid in the year), sex,
+    birth_date, insuplc_admdvs."""
+    first, last = dt.date(scope.year, 1, 1), dt.date(scope.year, 12, 31)
+    codes = _in_scope(
+        library, scope, session.scalars(select(Person.insuplc_admdvs).distinct()).all()
+    )
+    towns = dict(session.execute(select(Household.hh_id, Household.addr)).all())
+    rows = []
+    people = session.scalars(
+        select(Person)
+        .where(Person.insuplc_admdvs.in_(codes))
+        .options(selectinload(Person.categories))
+        .order_by(Person.psn_no)
+    )
+    for p in people:
+        cats = [
+            c.category
+            for c in p.categories
+            if c.begin_date <= last and (c.end_date is None or c.end_date >= first)
+        ]
+        rows.append(
+            {
+                "psn_no": p.psn_no,
+                "certno": p.certno,
+                "psn_name": p.psn_name,
+                "township": (towns.get(p.hh_id or "") or "").strip() or UNKNOWN_TOWNSHIP,
+                "categories": "|".join(dict.fromkeys(cats)),
+                "sex": p.gend,
+                "birth_date": p.brdy,
+                "insuplc_admdvs": p.insuplc_admdvs,
+            }
+        )
+    schema = {
+        "psn_no": pl.String,
+        "certno": pl.String,
+        "psn_name": pl.String,
+        "township": pl.String,
+        "categories": pl.String,
+        "sex": pl.String,
+        "birth_date": pl.Date,
+        "insuplc_admdvs": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def settlements_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
+    """Settled (not reversed) claims of the scope: setl_id, psn_no, year, month, med_type,
+    fixmedins_code, dise_codg, begndate, enddate and the setlinfo amounts (fen)."""
+    codes = _in_scope(
+        library,
+        scope,
+        session.scalars(select(SettlementRow.insuplc_admdvs).distinct()).all(),
+    )
+    stmt = (
+        select(SettlementRow, Claim.row)
+        .join(Claim, Claim.setl_id == SettlementRow.setl_id)
+        .where(
+            SettlementRow.year == scope.year,
+            SettlementRow.status == "settled",
+            SettlementRow.insuplc_admdvs.in_(codes),
+        )
+        .order_by(SettlementRow.setl_time, SettlementRow.setl_id)
+    )
+    rows = []
+    for s, claim in session.execute(stmt):
+        rows.append(
+            {
+                "setl_id": s.setl_id,
+                "psn_no": s.psn_no,
+                "year": s.year,
+                "month": s.setl_time.month,
+                "med_type": str(claim.get("med_type", "")),
+                "fixmedins_code": str(claim.get("fixmedins_code") or ""),
+                "dise_codg": str(claim.get("dise_codg") or ""),
+                "begndate": _date(claim.get("begndate")),
+                "enddate": _date(claim.get("enddate")),
+                **{k: int(getattr(s, k)) for k in SETL_AMOUNTS},
+            }
+        )
+    schema = {
+        "setl_id": pl.String,
+        "psn_no": pl.String,
+        "year": pl.Int32,
+        "month": pl.Int32,
+        "med_type": pl.String,
+        "fixmedins_code": pl.String,
+        "dise_codg": pl.String,
+        "begndate": pl.Date,
+        "enddate": pl.Date,
+        **dict.fromkeys(SETL_AMOUNTS, pl.Int64),
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10]) if value else None
+
+
+def contributions_frame(
+    session: Session, library: PolicyLibrary, scope: Scope, persons: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per person enrolled in the year (fund.fund_statement's contributions): what the
+    person paid and the 资助参保 subsidy as recorded (else as quoted), the subsidy's fund and the
+    fiscal subsidy shares, both from the contribution engine's quote."""
+    policy = library.resolve(scope.region, scope.year)
+    enrolled = dict(
+        session.execute(
+            select(Enrollment.psn_no, Enrollment.tier).where(Enrollment.year == scope.year)
+        ).all()
+    )
+    paid: dict[str, tuple[int, int]] = {}
+    for psn_no, personal, subsidy in session.execute(
+        select(
+            ContributionPayment.psn_no,
+            ContributionPayment.personal_paid,
+            ContributionPayment.assistance_subsidy,
+        ).where(ContributionPayment.year == scope.year)
+    ):
+        was = paid.get(psn_no, (0, 0))
+        paid[psn_no] = (was[0] + personal, was[1] + subsidy)
+    rows = []
+    quotes: dict[tuple[int, str], Quote] = {}
+    for psn_no, categories in persons.select("psn_no", "categories").iter_rows():
+        if psn_no not in enrolled:
+            continue
+        tier = int(enrolled[psn_no])
+        key = (tier, categories)
+        if key not in quotes:
+            quotes[key] = quote(policy, [c for c in categories.split("|") if c], str(tier))
+        q = quotes[key]
+        personal, subsidy = paid.get(psn_no, (q.personal_due, q.assistance_subsidy))
+        shares = q.fiscal_shares
+        rows.append(
+            {
+                "psn_no": psn_no,
+                "personal_paid": personal,
+                "subsidy": subsidy,
+                "subsidy_fund": q.subsidy_fund or "",
+                "fiscal_central": shares.central,
+                "fiscal_provincial": shares.provincial,
+                "fiscal_municipal": shares.municipal,
+                "fiscal_county": shares.county,
+            }
+        )
+    schema = {
+        "psn_no": pl.String,
+        "personal_paid": pl.Int64,
+        "subsidy": pl.Int64,
+        "subsidy_fund": pl.String,
+        "fiscal_central": pl.Int64,
+        "fiscal_provincial": pl.Int64,
+        "fiscal_municipal": pl.Int64,
+        "fiscal_county": pl.Int64,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def payments_by_month(session: Session, year: int, psn_nos: set[str]) -> dict[int, int]:
+    """Contributions received (个人缴费 + 资助参保, fen) by the month they were paid; month 0
+    holds what was collected before the year began (集中征缴期)."""
+    out: dict[int, int] = {}
+    for psn_no, day, personal, subsidy in session.execute(
+        select(
+            ContributionPayment.psn_no,
+            ContributionPayment.paid_on,
+            ContributionPayment.personal_paid,
+            ContributionPayment.assistance_subsidy,
+        ).where(ContributionPayment.year == year)
+    ):
+        if psn_no in psn_nos:
+            month = day.month if day.year == year else 0
+            out[month] = out.get(month, 0) + personal + subsidy
+    return out
+
+
+def choose_scope(
+    session: Session, library: PolicyLibrary, region: str, year: int | None
+) -> tuple[Scope | None, list[tuple[str, str]], list[int]]:
+    """The scope asked for, else the first region in the store and its latest policy year;
+    with the region and year choices for the page's selector."""
+    regions = regions_in_store(session, library)
+    if not regions:
+        return None, [], []
+    codes = [c for c, _ in regions]
+    region = region if region in codes else codes[0]
+    years = library.years_of(region)
+    if not years:
+        return None, regions, []
+    year = year if year in years else years[-1]
+    return Scope(region, year), regions, years

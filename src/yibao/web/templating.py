@@ -1,0 +1,73 @@
+"""Jinja2 pages: the shared layout, the seven pages of the left navigation, money filters and
+masking of personal data for 只读 users."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from yibao.idcard import mask
+from yibao.money import bp_to_percent, format_yuan, yuan_to_fen
+from yibao.store.audit import mask_name
+from yibao.web.session import WebUser
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PREFIX = "/console"
+
+NAV = (
+    ("persons", "参保登记", f"{PREFIX}/persons"),
+    ("settle", "结算", f"{PREFIX}/settle"),
+    ("warnings", "预警", f"{PREFIX}/warnings"),
+    ("fund", "基金", f"{PREFIX}/fund"),
+    ("supervision", "监管", f"{PREFIX}/supervision"),
+    ("policy", "政策", f"{PREFIX}/policy"),
+    ("ledger", "台账", f"{PREFIX}/ledger"),
+)
+
+
+def fen(value: Any) -> str:
+    """Fen as yuan with thousands separators and two decimals."""
+    return "" if value is None else format_yuan(int(value))
+
+
+def yuan(value: Any) -> str:
+    """A yuan JSON number (the API's edge format) shown with two decimals."""
+    return "" if value is None else format_yuan(yuan_to_fen(value))
+
+
+def percent(bp: Any) -> str:
+    return "—" if bp is None else bp_to_percent(int(bp))
+
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.filters.update(fen=fen, yuan=yuan, percent=percent)
+
+
+def page(
+    request: Request, user: WebUser | None, template: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    def certno(value: str) -> str:
+        return mask(value) if user is not None and user.masked and value else value
+
+    def name(value: str) -> str:
+        return mask_name(value) if user is not None and user.masked and value else value
+
+    html = environment.get_template(template).render(
+        request=request,
+        user=user,
+        nav=NAV,
+        prefix=PREFIX,
+        show_certno=certno,
+        show_name=name,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)
