@@ -1,0 +1,72 @@
+"""A SparkSession for local mode that suits a small box (2 cores, ~24 GiB) and tests.
+
+On a real cluster the session comes from ``spark-submit`` (see docs/scale.md); ``get_session``
+then only adds the settings yibao relies on, and leaves master and memory to the submitter.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# Settings every yibao job needs, local or on a cluster.
+REQUIRED_CONF: dict[str, str] = {
+    # Claims carry naive local times (setl_time): read and write them as TIMESTAMP_NTZ, in UTC,
+    # so no machine's time zone ever shifts a claim into another month.
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
+    # Output files are (region, month) partitions: overwrite only the ones this run writes.
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    # Partition folders hold codes ("341700", "2023-06"): keep them strings when read back.
+    "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+    "spark.sql.execution.arrow.maxRecordsPerBatch": "10000",
+    # Workers fork from a daemon that has imported the engine and parsed the policies already.
+    "spark.python.daemon.module": "yibao.spark.daemon",
+    # One task slot is one core: keep polars inside a task to one thread.
+    "spark.executorEnv.POLARS_MAX_THREADS": "1",
+}
+
+# Local-mode defaults: few shuffle partitions (the default 200 is for clusters), no UI.
+LOCAL_CONF: dict[str, str] = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "4",
+    "spark.driver.memory": "6g",
+    "spark.sql.adaptive.enabled": "false",  # keep the requested partitioning (by person)
+    "spark.python.worker.reuse": "true",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
+}
+
+
+def get_session(
+    master: str | None = "local[2]",
+    app_name: str = "yibao",
+    conf: dict[str, Any] | None = None,
+) -> SparkSession:
+    """The active session, or a new one: local mode with small settings when ``master`` is given.
+
+    ``master=None`` means the master was chosen by spark-submit; only REQUIRED_CONF is applied.
+    Python workers run the interpreter that runs this (so they see the same yibao and engine).
+    """
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app_name)
+    settings: dict[str, Any] = dict(REQUIRED_CONF)
+    if master is not None:
+        builder = builder.master(master)
+        settings.update(LOCAL_CONF)
+    settings.update(conf or {})
+    for key, value in settings.items():
+        builder = builder.config(key, str(value))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
