@@ -102,8 +102,8 @@ def horizontal_bars(
     title: str, items: Sequence[tuple[str, int]], color: str = PALETTE[0]
 ) -> Markup:
     """One bar per item, labelled with its amount (e.g. expenditure by med_type)."""
-    row, left, right = 30, 130, 150
-    width = 640
+    row, left, right = 28, 110, 110
+    width = 470
     height = 16 + row * max(1, len(items))
     peak = max((v for _, v in items), default=0) or 1
     parts = [
