@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.conftest import claim, new_certno
-from tests.api.server_process import ServerProcess
+from yibao.api.process import ServerProcess
 from yibao.engine.settlement import Accumulators
 from yibao.store import accumulators
 from yibao.store.models import Claim, SetlDetail, Settlement

@@ -1,5 +1,5 @@
-"""A real API server in a subprocess (uvicorn on a free loopback port), for crash tests and the
-benchmark."""
+"""The API server in a subprocess (uvicorn on a free loopback port): used by the crash test
+and bench/api_latency.py."""
 
 from __future__ import annotations
 
