@@ -22,7 +22,7 @@ import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from yibao.engine.explain import explain
-from yibao.engine.settlement_batch import Prepared, Totals, initial_totals, prepare, run
+from yibao.engine.settlement_batch import Prepared, Slots, Totals, initial_totals, prepare, run
 from yibao.engine.settlement_rules import NO_CAP, ClaimRules, SettlementError
 from yibao.money import BP_PER_UNIT, fen_to_json
 from yibao.policy.loader import PolicyLibrary
@@ -202,7 +202,7 @@ def settle_claim(
         return policy
 
     prep = prepare(_claim_frame(claim), resolve)
-    key = prep.person_year[0]
+    key = prep.person_year.row(0)
     totals = initial_totals(prep, {key: _acc_map(acc)})
     results, _ = run(prep, totals)
     settlement = _settlement(prep, results, totals, 0)
@@ -232,11 +232,11 @@ def _settlement(prep: Prepared, results: dict[str, Any], totals: Totals, i: int)
     row = prep.frame.row(i, named=True)
     r = {name: int(values[i]) for name, values in results.items()}
     before = {
-        "pool_paid": int(totals.pool_paid[prep.cap_slot[i]]),
-        "deductible_used": int(totals.deductible_used[prep.pool_slot[i]]),
+        "pool_paid": int(totals.pool_paid[prep.cap.of_claim[i]]),
+        "deductible_used": int(totals.deductible_used[prep.pool.of_claim[i]]),
         **{name: int(getattr(totals, name)[prep.py_slot[i]]) for name in SCALARS},
     }
-    days = int(prep.step.days[i])
+    days = int(prep.claim["days"][i])
     setlinfo: dict[str, int | str] = {
         "setl_id": row["setl_id"],
         "psn_no": row["psn_no"],
@@ -380,8 +380,8 @@ def settle_year(
     frame = claims if isinstance(claims, pl.DataFrame) else pl.from_arrow(claims)
     assert isinstance(frame, pl.DataFrame)
     prep = prepare(frame, library.resolve)
-    prior_map = accumulators_from_frame(prior) if prior is not None else {}
-    totals = initial_totals(prep, {k: _acc_map(v) for k, v in prior_map.items()})
+    prior_entries = _prior_entries(prep, prior)
+    totals = _prior_totals(prep, prior_entries)
     results, final = run(prep, totals)
 
     ratio = np.asarray([r.ratio_bp for r in prep.rules], np.int64)[prep.rule_index]
@@ -399,19 +399,95 @@ def settle_year(
         pl.Series("psn_cash_pay", results["psn_part_amt"]),
         pl.lit(0, pl.Int64).alias("balc"),
     )
+    return out, _final_accumulators(prep, final, prior_entries)
 
-    accs: dict[tuple[str, int], Accumulators] = {}
-    pool_paid: dict[int, dict[str, int]] = {}
-    ded_used: dict[int, dict[str, int]] = {}
-    for slot, (py, name) in enumerate(prep.cap_slots):
-        pool_paid.setdefault(py, {})[name] = int(final.pool_paid[slot])
-    for slot, (py, name) in enumerate(prep.pool_slots):
-        ded_used.setdefault(py, {})[name] = int(final.deductible_used[slot])
-    for py, key in enumerate(prep.person_year):
-        base = prior_map.get(key, Accumulators())
-        accs[key] = Accumulators(
-            pool_paid={**base.pool_paid, **pool_paid.get(py, {})},
-            deductible_used={**base.deductible_used, **ded_used.get(py, {})},
-            **{name: int(getattr(final, name)[py]) for name in SCALARS},
+
+# Prior accumulators of the claims' person-years, by joins rather than per-person Python:
+# scalars per person-year slot ("_py") and the maps as (_py, name, fen) entries.
+PriorEntries = tuple[pl.DataFrame, dict[str, pl.DataFrame]] | None
+MAPS = ("pool_paid", "deductible_used")
+
+
+def _prior_entries(prep: Prepared, prior: pl.DataFrame | None) -> PriorEntries:
+    if prior is None or prior.height == 0:
+        return None
+    keys = ["psn_no", "year"]
+    # accumulators_from_frame semantics: a repeated person-year or name, the last one counts.
+    prior = prior.with_columns(pl.col("psn_no").cast(pl.String), pl.col("year").cast(pl.Int64))
+    prior = prior.unique(keys, keep="last", maintain_order=True)
+    joined = prep.person_year.with_row_index("_py").join(
+        prior, on=keys, how="left", maintain_order="left"
+    )
+    scalars = joined.select(
+        pl.col("_py").cast(pl.Int64), *[pl.col(n).fill_null(0).cast(pl.Int64) for n in SCALARS]
+    )
+    entries = {
+        name: joined.select(pl.col("_py").cast(pl.Int64), pl.col(name))
+        .explode(name)
+        .drop_nulls(name)
+        .unnest(name)
+        .select("_py", pl.col("name").cast(pl.String), pl.col("fen").fill_null(0).cast(pl.Int64))
+        .unique(["_py", "name"], keep="last", maintain_order=True)
+        for name in MAPS
+    }
+    return scalars, entries
+
+
+def _slot_names(slots: Slots) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "_py": slots.py,
+            "name": pl.Series(slots.names, dtype=pl.String).gather(slots.name_id),
+        }
+    )
+
+
+def _prior_totals(prep: Prepared, prior: PriorEntries) -> Totals:
+    """Each slot primed from the prior accumulators (zero where there are none)."""
+    n_py = prep.person_year.height
+    slots = {"pool_paid": prep.cap, "deductible_used": prep.pool}
+    if prior is None:
+        return Totals(
+            **{name: np.zeros(len(s.py), np.int64) for name, s in slots.items()},
+            **{name: np.zeros(n_py, np.int64) for name in SCALARS},
         )
-    return out, accumulators_frame(accs)
+    scalars, entries = prior
+    keyed = {
+        name: _slot_names(s)
+        .join(entries[name], on=["_py", "name"], how="left", maintain_order="left")
+        .get_column("fen")
+        .fill_null(0)
+        .to_numpy()
+        .astype(np.int64)
+        for name, s in slots.items()
+    }
+    return Totals(
+        **keyed, **{name: scalars.get_column(name).to_numpy().astype(np.int64) for name in SCALARS}
+    )
+
+
+def _final_accumulators(prep: Prepared, final: Totals, prior: PriorEntries) -> pl.DataFrame:
+    """``accumulators_frame`` of the claims' person-years: the slots' final totals, plus the
+    prior's entries for names these claims did not touch; zero entries dropped, names sorted."""
+    frame = prep.person_year.with_columns(
+        *[pl.Series(name, getattr(final, name), pl.Int64) for name in SCALARS]
+    ).with_row_index("_py")
+    for name, slots in (("pool_paid", prep.cap), ("deductible_used", prep.pool)):
+        entries = _slot_names(slots).with_columns(pl.Series("fen", getattr(final, name), pl.Int64))
+        if prior is not None:
+            untouched = prior[1][name].join(entries, on=["_py", "name"], how="anti")
+            entries = pl.concat([entries, untouched])
+        lists = (
+            entries.filter(pl.col("fen") != 0)
+            .sort("_py", "name")
+            .group_by("_py", maintain_order=True)
+            .agg(pl.struct("name", "fen").alias(name))
+        )
+        frame = frame.join(
+            lists.with_columns(pl.col("_py").cast(pl.UInt32)),
+            on="_py",
+            how="left",
+            maintain_order="left",
+        )
+        frame = frame.with_columns(pl.col(name).fill_null(pl.lit([], ACC_PAIR)))
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in ACC_SCHEMA.items()])

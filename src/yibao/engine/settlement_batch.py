@@ -4,28 +4,55 @@ Claims are sorted by (person, settle time); the k-th claim of every person-year 
 one vectorised ``settle_step``, carrying each person-year's running totals in slot arrays. A
 single claim is the same run with one row and its slots primed from the accumulators, so the
 real-time and the batch paths cannot disagree.
+
+Everything per claim is columnar (polars, numpy): a claim's rule set is found by joining it to
+the table of distinct (region, year, med_type, hosp_lv, tier, categories) keys, and only those
+few thousand keys are resolved in Python; slots are dense ids of (person-year, name) pairs.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from yibao.engine.settlement_layers import I64, StepInput, StepResult, StepState, settle_step
-from yibao.engine.settlement_rules import ClaimRules, SettlementError, claim_rules
+from yibao.engine.settlement_rules import (
+    CategoryRules,
+    ClaimRules,
+    SettlementError,
+    claim_rules,
+)
 from yibao.policy.errors import PolicyError
 from yibao.policy.model import Policy
 
 AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+ORDER = ["psn_no", "setl_time", "setl_id"]  # settlement order: person, then settle time
 REQUIRED = ("setl_id", "psn_no", "insuplc_admdvs", "med_type", "hosp_lv", "setl_time")
+RULE_KEY = ["insuplc_admdvs", "year", "med_type", "hosp_lv", "tier", "categories"]
+# StepInput fields that come from the claim itself; all the others come from its rule set.
+CLAIM_FIELDS = ("medfee_sumamt", "inscp_scp_amt", "covered", "days")
+RULE_FIELDS = tuple(f.name for f in dataclasses.fields(StepInput) if f.name not in CLAIM_FIELDS)
+SEGMENT_FIELDS = ("critical_lows", "critical_highs", "critical_ratios")
 Resolver = Callable[[str, int], Policy]
-K = TypeVar("K", bound=Hashable)
+Array = npt.NDArray[Any]
+
+
+@dataclass(frozen=True)
+class Slots:
+    """Running-total slots of one kind: one per (person-year, name) that occurs in the claims.
+
+    The name is a cap group (pools sharing a yearly cap) or a pool (per-year deductible)."""
+
+    names: list[str]  # name id → name
+    py: I64  # slot → person-year slot
+    name_id: I64  # slot → name id
+    of_claim: I64  # claim → slot
 
 
 @dataclass(frozen=True)
@@ -34,15 +61,14 @@ class Prepared:
 
     frame: pl.DataFrame  # sorted by (psn_no, setl_time, setl_id); adds year, inscp_scp_amt
     rules: list[ClaimRules]  # distinct rule sets
-    rule_index: npt.NDArray[np.int64]  # per claim → rules
-    step: StepInput  # per claim, full length
-    person_year: list[tuple[str, int]]  # slot → key
-    cap_slots: list[tuple[int, str]]  # slot → (person-year slot, cap group)
-    pool_slots: list[tuple[int, str]]  # slot → (person-year slot, pool)
-    py_slot: npt.NDArray[np.int64]
-    cap_slot: npt.NDArray[np.int64]
-    pool_slot: npt.NDArray[np.int64]
-    rank: npt.NDArray[np.int64]  # the claim's position within its person-year
+    rule_index: I64  # per claim → rules
+    claim: dict[str, Array]  # CLAIM_FIELDS, per claim
+    rule_table: dict[str, Array]  # RULE_FIELDS, per rule set ((rules, segments) for segments)
+    person_year: pl.DataFrame  # slot → (psn_no, year)
+    py_slot: I64  # per claim
+    cap: Slots
+    pool: Slots
+    rank: I64  # the claim's position within its person-year
 
 
 @dataclass(frozen=True)
@@ -105,8 +131,9 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
         (frame["coverage_end"] < frame["coverage_begin"]).fill_null(False),
         "coverage_end: before coverage_begin",
     )
-    _fail(frame, frame["setl_id"].is_duplicated(), "setl_id: duplicate")
-    return frame.with_columns(
+    if frame["setl_id"].n_unique() != frame.height:  # the cheap test first; the mask names one
+        _fail(frame, frame["setl_id"].is_duplicated(), "setl_id: duplicate")
+    frame = frame.with_columns(
         pl.col("setl_time").dt.year().cast(pl.Int64).alias("year"),
         (
             pl.col("medfee_sumamt")
@@ -114,7 +141,18 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
             - pl.col("overlmt_selfpay")
             - pl.col("preselfpay_amt")
         ).alias("inscp_scp_amt"),
-    ).sort(["psn_no", "setl_time", "setl_id"])
+    )
+    return frame if _in_settlement_order(frame) else frame.sort(ORDER)
+
+
+def _in_settlement_order(frame: pl.DataFrame) -> bool:
+    """Already sorted by ORDER (person-grouped Parquet usually is): then skip the sort."""
+    psn, time, sid = (pl.col(c) for c in ORDER)
+    before = [c.shift(1) for c in (psn, time, sid)]
+    ok = (psn > before[0]) | (
+        (psn == before[0]) & ((time > before[1]) | ((time == before[1]) & (sid > before[2])))
+    )
+    return bool(frame.select(ok.fill_null(True).all()).item())
 
 
 def _policies(frame: pl.DataFrame, resolve: Resolver) -> pl.DataFrame:
@@ -157,149 +195,167 @@ def _policies(frame: pl.DataFrame, resolve: Resolver) -> pl.DataFrame:
     return joined.drop("_from", "_to").with_columns(covered.alias("covered"))
 
 
-def _slot_ids(keys: list[K]) -> tuple[npt.NDArray[np.int64], list[K]]:
-    """Dense ids in order of first appearance, and the key of each id."""
-    index: dict[K, int] = {}
-    ids = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
-    return ids, list(index)
-
-
-def prepare(claims: pl.DataFrame, resolve: Resolver) -> Prepared:
-    frame = _policies(_normalise(claims), resolve)
-    rule_keys: list[tuple[str, int, str, str, int, str]] = list(
-        zip(
-            frame["insuplc_admdvs"].to_list(),
-            frame["year"].to_list(),
-            frame["med_type"].to_list(),
-            frame["hosp_lv"].to_list(),
-            frame["tier"].to_list(),
-            frame["categories"].to_list(),
-            strict=True,
-        )
+def _rules(frame: pl.DataFrame, resolve: Resolver) -> tuple[list[ClaimRules], I64]:
+    """The distinct rule sets (in order of first appearance) and each claim's index into them."""
+    keys = frame.select(RULE_KEY)
+    distinct = keys.unique(maintain_order=True)
+    rule_index = (
+        keys.join(distinct.with_row_index("_rule"), on=RULE_KEY, how="left", maintain_order="left")
+        .get_column("_rule")
+        .to_numpy()
+        .astype(np.int64)
     )
-    rule_index, distinct = _slot_ids(rule_keys)
+    # The category part (大病 tilt, 救助 category) is shared by every med_type and hosp_lv.
+    by_category: dict[tuple[str, int, str], CategoryRules] = {}
     rules: list[ClaimRules] = []
-    for key in distinct:
-        code, year, med_type, hosp_lv, tier, cats = key
+    for code, year, med_type, hosp_lv, tier, cats in distinct.iter_rows():
+        policy = resolve(code, year)
+        categories = tuple(c for c in str(cats).split("|") if c)
         try:
-            rules.append(
-                claim_rules(
-                    resolve(code, year),
-                    med_type,
-                    hosp_lv,
-                    int(tier),
-                    tuple(c for c in str(cats).split("|") if c),
-                )
-            )
+            cached = by_category.get((code, year, cats))
+            rule = claim_rules(policy, med_type, hosp_lv, int(tier), categories, cached)
         except SettlementError as exc:
             first = frame.filter(
                 (pl.col("med_type") == med_type) & (pl.col("hosp_lv") == hosp_lv)
             ).row(0, named=True)
             raise SettlementError(f"{exc} (setl_id {first['setl_id']})") from exc
+        if cached is None:
+            by_category[(code, year, cats)] = rule.by_category()
+        rules.append(rule)
+    return rules, rule_index
 
-    def per_rule(get: Callable[[ClaimRules], int]) -> I64:
-        return np.asarray([get(r) for r in rules], np.int64)[rule_index]
 
-    def per_rule_segments(get: Callable[[ClaimRules], tuple[int, ...]]) -> I64:
-        width = max(len(get(r)) for r in rules)
-        table = np.asarray([list(get(r)) + [get(r)[-1]] * (width - len(get(r))) for r in rules])
-        return table.astype(np.int64)[rule_index]
+def _rule_table(rules: list[ClaimRules]) -> dict[str, Array]:
+    """Each StepInput rule field as an array over the rule sets (segments padded to a width)."""
+    table: dict[str, Array] = {}
+    for name in RULE_FIELDS:
+        if name in SEGMENT_FIELDS:
+            rows = [list(getattr(r, name)) for r in rules]
+            width = max((len(row) for row in rows), default=1)
+            # Padding repeats the last segment: a zero-width segment adds nothing.
+            table[name] = np.asarray(
+                [row + [row[-1]] * (width - len(row)) for row in rows], np.int64
+            ).reshape(len(rules), width)
+        elif name == "has_daily_cap":
+            table[name] = np.asarray([r.daily_cap < 2**53 for r in rules], bool)
+        else:
+            table[name] = np.asarray([getattr(r, name) for r in rules], np.int64)
+    for name in ("deductible_per_year", "critical_included", "assistance_included"):
+        table[name] = table[name].astype(bool)
+    return table
+
+
+def _slots(py_slot: I64, n_py: int, name_of_rule: list[str], rule_index: I64) -> Slots:
+    """Dense ids of the (person-year, name) pairs the claims use, ordered by person-year."""
+    names = sorted(set(name_of_rule))
+    width = max(len(names), 1)
+    rule_name = np.asarray([names.index(n) for n in name_of_rule], np.int64)
+    key = py_slot * width + rule_name[rule_index] if len(rule_index) else py_slot
+    used = np.zeros(n_py * width, bool)
+    used[key] = True
+    dense = np.cumsum(used, dtype=np.int64) - 1
+    keys = np.flatnonzero(used).astype(np.int64)
+    return Slots(names=names, py=keys // width, name_id=keys % width, of_claim=dense[key])
+
+
+def prepare(claims: pl.DataFrame, resolve: Resolver) -> Prepared:
+    frame = _policies(_normalise(claims), resolve)
+    rules, rule_index = _rules(frame, resolve)
+
+    # Sorted by person then time: a person-year starts where psn_no or year changes.
+    new_py = (
+        (pl.col("psn_no") != pl.col("psn_no").shift(1))
+        | (pl.col("year") != pl.col("year").shift(1))
+    ).fill_null(True)
+    starts = frame.select(new_py.alias("_new")).get_column("_new")
+    person_year = frame.filter(starts).select("psn_no", "year")
+    py_slot = starts.cum_sum().to_numpy().astype(np.int64) - 1
+    first = np.flatnonzero(starts.to_numpy())
+    rank = np.arange(len(py_slot), dtype=np.int64) - first[py_slot] if len(py_slot) else py_slot
 
     begin = frame["begndate"].to_numpy().astype("datetime64[D]")
     end = frame["enddate"].to_numpy().astype("datetime64[D]")
-    step = StepInput(
-        medfee_sumamt=frame["medfee_sumamt"].to_numpy().astype(np.int64),
-        inscp_scp_amt=frame["inscp_scp_amt"].to_numpy().astype(np.int64),
-        covered=frame["covered"].to_numpy().astype(bool),
-        days=((end - begin).astype(np.int64) + 1).astype(np.int64),
-        deductible=per_rule(lambda r: r.deductible),
-        deductible_per_year=per_rule(lambda r: r.deductible_per_year).astype(bool),
-        ratio_bp=per_rule(lambda r: r.ratio_bp),
-        annual_cap=per_rule(lambda r: r.annual_cap),
-        daily_cap=per_rule(lambda r: r.daily_cap),
-        has_daily_cap=per_rule(lambda r: r.daily_cap < 2**53).astype(bool),
-        critical_included=per_rule(lambda r: r.critical_included).astype(bool),
-        critical_lows=per_rule_segments(lambda r: r.critical_lows),
-        critical_highs=per_rule_segments(lambda r: r.critical_highs),
-        critical_ratios=per_rule_segments(lambda r: r.critical_ratios),
-        critical_cap=per_rule(lambda r: r.critical_cap),
-        assistance_included=per_rule(lambda r: r.assistance_included).astype(bool),
-        assistance_ratio_bp=per_rule(lambda r: r.assistance_ratio_bp),
-        assistance_deductible=per_rule(lambda r: r.assistance_deductible),
-        assistance_limit=per_rule(lambda r: r.assistance_limit),
-    )
-    psn = frame["psn_no"].to_list()
-    years = frame["year"].to_list()
-    py_slot, py_keys = _slot_ids(list(zip(psn, years, strict=True)))
-    cap_names = [rules[i].cap_group for i in rule_index]
-    pool_names = [rules[i].pool for i in rule_index]
-    cap_slot, cap_keys = _slot_ids(list(zip(py_slot.tolist(), cap_names, strict=True)))
-    pool_slot, pool_keys = _slot_ids(list(zip(py_slot.tolist(), pool_names, strict=True)))
-    # Sorted by person then time, so a claim's rank is its distance from its person-year's first.
-    starts = np.r_[0, np.flatnonzero(np.diff(py_slot) != 0) + 1] if len(py_slot) else py_slot
-    run_start = np.zeros(len(py_slot), np.int64)
-    if len(py_slot):
-        run_start[starts] = starts
-        run_start = np.maximum.accumulate(run_start)
-    rank = np.arange(len(py_slot), dtype=np.int64) - run_start
+    claim = {
+        "medfee_sumamt": frame["medfee_sumamt"].to_numpy().astype(np.int64),
+        "inscp_scp_amt": frame["inscp_scp_amt"].to_numpy().astype(np.int64),
+        "covered": frame["covered"].to_numpy().astype(bool),
+        "days": (end - begin).astype(np.int64) + 1,
+    }
+    n_py = person_year.height
     return Prepared(
         frame=frame,
         rules=rules,
         rule_index=rule_index,
-        step=step,
-        person_year=py_keys,
-        cap_slots=cap_keys,
-        pool_slots=pool_keys,
+        claim=claim,
+        rule_table=_rule_table(rules),
+        person_year=person_year,
         py_slot=py_slot,
-        cap_slot=cap_slot,
-        pool_slot=pool_slot,
+        cap=_slots(py_slot, n_py, [r.cap_group for r in rules], rule_index),
+        pool=_slots(py_slot, n_py, [r.pool for r in rules], rule_index),
         rank=rank,
     )
+
+
+SCALAR_TOTALS = ("critical_eligible", "critical_paid", "assistance_eligible", "assistance_paid")
 
 
 def initial_totals(
     prep: Prepared,
     person_year: Mapping[tuple[str, int], Mapping[str, object]],
 ) -> Totals:
-    """Prime each slot from prior accumulators (fen) keyed by (psn_no, year)."""
+    """Prime each slot from prior accumulators (fen) keyed by (psn_no, year).
+
+    For a handful of person-years (one claim settled in real time); ``settle_year`` primes
+    from a frame with joins instead."""
+    keys = list(prep.person_year.iter_rows())
 
     def scalar(name: str) -> I64:
         return np.asarray(
-            [int(person_year.get(k, {}).get(name, 0) or 0) for k in prep.person_year],  # type: ignore[call-overload]
+            [int(person_year.get(k, {}).get(name, 0) or 0) for k in keys],  # type: ignore[call-overload]
             np.int64,
         )
 
-    def keyed(name: str, slots: list[tuple[int, str]]) -> I64:
+    def keyed(name: str, slots: Slots) -> I64:
         out = []
-        for py, key in slots:
-            table = person_year.get(prep.person_year[py], {}).get(name) or {}
-            out.append(int(table.get(key, 0)))  # type: ignore[attr-defined]
+        for py, name_id in zip(slots.py.tolist(), slots.name_id.tolist(), strict=True):
+            table = person_year.get(keys[py], {}).get(name) or {}
+            out.append(int(table.get(slots.names[name_id], 0)))  # type: ignore[attr-defined]
         return np.asarray(out, np.int64)
 
     return Totals(
-        pool_paid=keyed("pool_paid", prep.cap_slots),
-        deductible_used=keyed("deductible_used", prep.pool_slots),
-        critical_eligible=scalar("critical_eligible"),
-        critical_paid=scalar("critical_paid"),
-        assistance_eligible=scalar("assistance_eligible"),
-        assistance_paid=scalar("assistance_paid"),
+        pool_paid=keyed("pool_paid", prep.cap),
+        deductible_used=keyed("deductible_used", prep.pool),
+        **{name: scalar(name) for name in SCALAR_TOTALS},
     )
 
 
-def _take(x: StepInput, idx: npt.NDArray[np.int64]) -> StepInput:
-    return StepInput(**{f.name: getattr(x, f.name)[idx] for f in dataclasses.fields(x)})
+def _step_order(rank: I64) -> I64:
+    """Claims grouped by step (rank), stable: radix sort on 16 bits when ranks fit."""
+    small = rank.max(initial=0) < 2**15
+    keys = rank.astype(np.int16) if small else rank
+    return np.argsort(keys, kind="stable").astype(np.int64)
 
 
 def run(prep: Prepared, totals: Totals) -> tuple[dict[str, I64], Totals]:
-    """Settle every claim in order; returns per-claim results and the final running totals."""
+    """Settle every claim in order; returns per-claim results and the final running totals.
+
+    The claims are permuted once into step order, so that each step reads contiguous slices;
+    its rule values are gathered from the small per-rule tables."""
     n = len(prep.rank)
-    out = {f.name: np.zeros(n, np.int64) for f in dataclasses.fields(StepResult)}
     t = Totals(*(np.array(getattr(totals, f.name)) for f in dataclasses.fields(Totals)))
-    order = np.argsort(prep.rank, kind="stable")
+    order = _step_order(prep.rank)
     bounds = np.searchsorted(prep.rank[order], np.arange(int(prep.rank.max(initial=-1)) + 2))
+    claim = {name: values[order] for name, values in prep.claim.items()}
+    rule = prep.rule_index[order]
+    caps, pools, pys = prep.cap.of_claim[order], prep.pool.of_claim[order], prep.py_slot[order]
+    stepped = {f.name: np.zeros(n, np.int64) for f in dataclasses.fields(StepResult)}
     for k in range(len(bounds) - 1):
-        idx = order[bounds[k] : bounds[k + 1]]
-        cap, pool, py = prep.cap_slot[idx], prep.pool_slot[idx], prep.py_slot[idx]
+        part = slice(int(bounds[k]), int(bounds[k + 1]))
+        cap, pool, py, r = caps[part], pools[part], pys[part], rule[part]
+        x = StepInput(
+            **{name: values[part] for name, values in claim.items()},
+            **{name: values[r] for name, values in prep.rule_table.items()},
+        )
         before = StepState(
             pool_paid=t.pool_paid[cap],
             deductible_used=t.deductible_used[pool],
@@ -308,9 +364,9 @@ def run(prep: Prepared, totals: Totals) -> tuple[dict[str, I64], Totals]:
             assistance_eligible=t.assistance_eligible[py],
             assistance_paid=t.assistance_paid[py],
         )
-        result = settle_step(_take(prep.step, idx), before)
-        for name, array in out.items():
-            array[idx] = getattr(result, name)
+        result = settle_step(x, before)
+        for name, array in stepped.items():
+            array[part] = getattr(result, name)
         # Within a step every claim belongs to a different person-year: slots are distinct.
         t.pool_paid[cap] += result.hifp_pay
         t.deductible_used[pool] += result.deductible_used_delta
@@ -318,4 +374,9 @@ def run(prep: Prepared, totals: Totals) -> tuple[dict[str, I64], Totals]:
         t.critical_paid[py] += result.hifmi_pay
         t.assistance_eligible[py] += result.assistance_base
         t.assistance_paid[py] += result.maf_pay
+    out = {}
+    for name, array in stepped.items():
+        back = np.empty(n, np.int64)
+        back[order] = array
+        out[name] = back
     return out, t

@@ -51,6 +51,10 @@ class ClaimRules:
     assistance_deductible: int
     assistance_limit: int
 
+    def by_category(self) -> CategoryRules:
+        """The category part, to reuse for the other claims of the same categories."""
+        return CategoryRules(**{f: getattr(self, f) for f in CategoryRules.__dataclass_fields__})
+
 
 def level_of(policy: Policy, hosp_lv: str) -> str:
     levels = policy.benefits.hosp_level_map.value
@@ -98,22 +102,27 @@ def _assistance_category(policy: Policy, categories: tuple[str, ...]) -> tuple[s
     return best
 
 
-def claim_rules(
-    policy: Policy, med_type: str, hosp_lv: str, tier: int, categories: tuple[str, ...]
-) -> ClaimRules:
-    """Resolve the rules of one kind of claim; unknown codes are an error naming the field."""
-    if tier not in (1, 2):
-        raise SettlementError(f"tier: must be 1 or 2, got {tier}")
-    level = level_of(policy, hosp_lv)
-    pool = pool_of(policy, med_type)
-    pool_def = policy.benefits.pools[pool]
-    p = pool_def.values()
-    t = str(tier)
-    ratio_tier = _tier(p.ratio, t)
-    cap_tier = _tier(p.annual_cap, t)
-    annual_cap = p.annual_cap[cap_tier]
-    daily = p.daily_cap.get(level)
+@dataclass(frozen=True)
+class CategoryRules:
+    """The part of a claim's rules that depends only on the person's categories (fen, bp).
 
+    A year has a few dozen category combinations but thousands of (med_type, hosp_lv, tier,
+    categories) rule sets, so the batch path resolves this part once per combination.
+    """
+
+    critical_special: str
+    critical_deductible: int
+    critical_lows: tuple[int, ...]
+    critical_highs: tuple[int, ...]
+    critical_ratios: tuple[int, ...]
+    critical_cap: int
+    assistance_category: str
+    assistance_ratio_bp: int
+    assistance_deductible: int
+
+
+def category_rules(policy: Policy, categories: tuple[str, ...]) -> CategoryRules:
+    """大病 segments (with the special-group tilt) and the 救助 category of these categories."""
     ci = policy.critical_illness
     special = _special_group(policy, categories)
     c_ded = ci.deductible.value
@@ -135,8 +144,45 @@ def claim_rules(
         ratios.append(min(BP_PER_UNIT, seg.ratio + add))
         low = max(low, high)
 
-    ma = policy.medical_assistance
     a_cat, a_ratio, a_ded = _assistance_category(policy, categories)
+    return CategoryRules(
+        critical_special=special,
+        critical_deductible=c_ded,
+        critical_lows=tuple(lows),
+        critical_highs=tuple(highs),
+        critical_ratios=tuple(ratios),
+        critical_cap=NO_CAP if c_cap is None else c_cap,
+        assistance_category=a_cat,
+        assistance_ratio_bp=a_ratio,
+        assistance_deductible=a_ded,
+    )
+
+
+def claim_rules(
+    policy: Policy,
+    med_type: str,
+    hosp_lv: str,
+    tier: int,
+    categories: tuple[str, ...],
+    by_category: CategoryRules | None = None,
+) -> ClaimRules:
+    """Resolve the rules of one kind of claim; unknown codes are an error naming the field.
+
+    ``by_category``: ``category_rules(policy, categories)`` if the caller already has it.
+    """
+    if tier not in (1, 2):
+        raise SettlementError(f"tier: must be 1 or 2, got {tier}")
+    level = level_of(policy, hosp_lv)
+    pool = pool_of(policy, med_type)
+    pool_def = policy.benefits.pools[pool]
+    p = pool_def.values()
+    t = str(tier)
+    ratio_tier = _tier(p.ratio, t)
+    cap_tier = _tier(p.annual_cap, t)
+    annual_cap = p.annual_cap[cap_tier]
+    daily = p.daily_cap.get(level)
+    c = by_category or category_rules(policy, categories)
+    ma = policy.medical_assistance
     return ClaimRules(
         policy=policy,
         pool=pool,
@@ -150,17 +196,17 @@ def claim_rules(
         ratio_bp=p.ratio[ratio_tier][level],
         annual_cap=NO_CAP if annual_cap is None else annual_cap,
         daily_cap=NO_CAP if daily is None else daily,
-        critical_included=pool in ci.included_pools.value,
-        critical_special=special,
-        critical_deductible=c_ded,
-        critical_lows=tuple(lows),
-        critical_highs=tuple(highs),
-        critical_ratios=tuple(ratios),
-        critical_cap=NO_CAP if c_cap is None else c_cap,
-        assistance_included=bool(a_cat) and pool in ma.included_pools.value,
-        assistance_category=a_cat,
-        assistance_ratio_bp=a_ratio,
-        assistance_deductible=a_ded,
+        critical_included=pool in policy.critical_illness.included_pools.value,
+        critical_special=c.critical_special,
+        critical_deductible=c.critical_deductible,
+        critical_lows=c.critical_lows,
+        critical_highs=c.critical_highs,
+        critical_ratios=c.critical_ratios,
+        critical_cap=c.critical_cap,
+        assistance_included=bool(c.assistance_category) and pool in ma.included_pools.value,
+        assistance_category=c.assistance_category,
+        assistance_ratio_bp=c.assistance_ratio_bp,
+        assistance_deductible=c.assistance_deductible,
         assistance_limit=ma.annual_limit.value,
     )
 
