@@ -36,7 +36,9 @@ def policy_page(
         for region, years in lib.available()
         for year in years
     ]
-    show = show or (options[0][0] if options else "")
+    # A jurisdiction's own file is the more useful first view than the national defaults.
+    local = [k for k, _ in options if not k.startswith("000000")]
+    show = show or (local or [k for k, _ in options] or [""])[0]
     rows, meta, diff = [], None, None
     if show:
         policy = lib.resolve(*_split(show))
