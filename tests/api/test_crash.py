@@ -18,8 +18,8 @@ from yibao.store import accumulators
 from yibao.store.models import Claim, SetlDetail, Settlement
 
 PERSONS = 2
-CLAIMS_PER_PERSON = 20
-KILL_AFTER = 12
+CLAIMS_PER_PERSON = 12
+KILL_AFTER = 8
 
 
 def _consistent(app, psn_nos) -> int:

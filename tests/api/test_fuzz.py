@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-EXAMPLES_PER_OPERATION = 10
+EXAMPLES_PER_OPERATION = 6
 ROLE_OF = {
     ("POST", "/api/settlements/{setl_id}/reverse"): "reviewer",
     ("GET", "/api/audit"): "reviewer",
