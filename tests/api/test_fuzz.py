@@ -16,6 +16,8 @@ ROLE_OF = {
     ("GET", "/api/users"): "admin",
     ("DELETE", "/api/users/{name}"): "admin",
     ("POST", "/api/policy/reload"): "admin",
+    ("POST", "/api/warnings/scan"): "reviewer",
+    ("POST", "/api/warnings/{warning_id}/approve"): "reviewer",
 }
 
 

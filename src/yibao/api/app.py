@@ -30,6 +30,7 @@ TAGS = [
     {"name": "quote", "description": "缴费测算（资助参保）"},
     {"name": "settlements", "description": "一站式结算：预结算、结算、撤销"},
     {"name": "accumulators", "description": "个人年度累计"},
+    {"name": "warnings", "description": "防止因病返贫预警：筛查、审核"},
     {"name": "audit", "description": "操作日志"},
     {"name": "admin", "description": "用户与政策管理"},
 ]
@@ -73,6 +74,7 @@ def create_app(
         quote,
         session,
         settlements,
+        warnings,
     )
 
     for module in (
@@ -80,6 +82,7 @@ def create_app(
         enrollments,
         quote,
         settlements,
+        warnings,
         accumulators,
         audit,
         admin,
