@@ -10,6 +10,8 @@ Every role may query.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +26,35 @@ READ_ONLY = "只读"
 
 bearer = HTTPBearer(auto_error=False, description="the token printed by `yibao user add`")
 
+# Verified tokens are remembered briefly (by digest, never in clear) so that a settlement does
+# not open a second transaction just to look its token up. Revocation through the API clears
+# the cache at once; a revocation from the CLI takes effect within TOKEN_TTL_SECONDS.
+TOKEN_TTL_SECONDS = 10.0
+_cache: dict[str, tuple[Actor, float]] = {}
+_cache_lock = threading.Lock()
+
+
+def forget_tokens() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _lookup(request: Request, token: str) -> Actor | None:
+    digest = users.token_digest(token)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(digest)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    with request.app.state.sessions() as session:
+        user = users.authenticate(session, token)
+        if user is None:
+            return None
+        actor = Actor(user.name, user.role)
+    with _cache_lock:
+        _cache[digest] = (actor, now + TOKEN_TTL_SECONDS)
+    return actor
+
 
 def current_actor(
     request: Request,
@@ -35,13 +66,11 @@ def current_actor(
         raise HTTPException(
             401, "Authorization: a bearer token is required", {"WWW-Authenticate": "Bearer"}
         )
-    with request.app.state.sessions() as session:
-        user = users.authenticate(session, token)
-        if user is None:
-            raise HTTPException(
-                401, "Authorization: unknown or revoked token", {"WWW-Authenticate": "Bearer"}
-            )
-        actor = Actor(user.name, user.role)
+    actor = _lookup(request, token)
+    if actor is None:
+        raise HTTPException(
+            401, "Authorization: unknown or revoked token", {"WWW-Authenticate": "Bearer"}
+        )
     request.state.actor = actor
     return actor
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from yibao.api.app import db
-from yibao.api.auth import admin
+from yibao.api.auth import admin, forget_tokens
 from yibao.api.schemas import NewUserOut, UserIn, UserOut
 from yibao.policy.loader import PolicyLibrary, policy_dir
 from yibao.store import audit, users
@@ -55,7 +55,8 @@ def deactivate_user(
         audit.record(
             session, actor, "deactivate_user", "user", name, {"active": True}, {"active": False}
         )
-        return {"name": user.name, "role": user.role, "active": user.active}
+    forget_tokens()
+    return {"name": user.name, "role": user.role, "active": user.active}
 
 
 @router.post("/policy/reload")
