@@ -101,7 +101,8 @@ def _stored(session: Session, setl_id: str) -> SettlementRow | None:
 
 
 def _replay(session: Session, setl_id: str, claim_digest: str) -> Outcome | None:
-    stored = _stored(session, setl_id)
+    # populate_existing: after waiting for the lock, see what a concurrent retry committed.
+    stored = session.get(SettlementRow, setl_id, populate_existing=True)
     if stored is None:
         return None
     claim = session.get(Claim, setl_id)
@@ -150,7 +151,6 @@ def settle(session: Session, library: PolicyLibrary, row: dict[str, Any], actor:
             row=jsonable_row(claim),
         )
     )
-    session.flush()  # the claim row first: settlements references it
     stored = SettlementRow(
         setl_id=setl_id,
         psn_no=claim["psn_no"],
