@@ -60,6 +60,27 @@ SETLINFO_AMOUNTS = (
     "psn_cash_pay",
     "balc",
 )
+# The claim columns settle_year reads (CLAIM_SCHEMA less certno, fixmedins_code, dise_codg).
+SETTLED_COLUMNS = frozenset(
+    {
+        "setl_id",
+        "psn_no",
+        "insuplc_admdvs",
+        "tier",
+        "categories",
+        "med_type",
+        "hosp_lv",
+        "setl_time",
+        "begndate",
+        "enddate",
+        "medfee_sumamt",
+        "fulamt_ownpay_amt",
+        "overlmt_selfpay",
+        "preselfpay_amt",
+        "coverage_begin",
+        "coverage_end",
+    }
+)
 SCALARS = ("critical_eligible", "critical_paid", "assistance_eligible", "assistance_paid")
 
 
@@ -379,6 +400,9 @@ def settle_year(
     """
     frame = claims if isinstance(claims, pl.DataFrame) else pl.from_arrow(claims)
     assert isinstance(frame, pl.DataFrame)
+    # Columns the settlement never reads (certno, institution, diagnosis) are not carried
+    # through the sort.
+    frame = frame.select([c for c in frame.columns if c in SETTLED_COLUMNS])
     prep = prepare(frame, library.resolve)
     prior_entries = _prior_entries(prep, prior)
     totals = _prior_totals(prep, prior_entries)

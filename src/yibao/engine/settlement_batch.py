@@ -25,8 +25,11 @@ from yibao.engine.settlement_layers import I64, StepInput, StepResult, StepState
 from yibao.engine.settlement_rules import (
     CategoryRules,
     ClaimRules,
+    PoolRules,
     SettlementError,
-    claim_rules,
+    category_rules,
+    combine_rules,
+    pool_rules,
 )
 from yibao.policy.errors import PolicyError
 from yibao.policy.model import Policy
@@ -89,6 +92,16 @@ def _fail(frame: pl.DataFrame, mask: pl.Series, message: str) -> None:
         raise SettlementError(f"{message} (setl_id {first['setl_id']})")
 
 
+def _check(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str]]) -> None:
+    """Evaluate every check in one parallel pass; raise for the first one (in order) that fails."""
+    hits = frame.select(
+        [expr.fill_null(False).any().alias(str(i)) for i, (expr, _) in enumerate(checks)]
+    ).row(0)
+    for (expr, message), hit in zip(checks, hits, strict=True):
+        if hit:
+            _fail(frame, frame.select(expr.fill_null(False)).to_series(), message)
+
+
 def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in REQUIRED if c not in claims.columns]
     if missing:
@@ -108,8 +121,7 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
     for name, expr in defaults.items():
         if name not in frame.columns:
             frame = frame.with_columns(expr.alias(name))
-    for name in REQUIRED:
-        _fail(frame, frame[name].is_null(), f"{name}: missing")
+    _check(frame, [(pl.col(name).is_null(), f"{name}: missing") for name in REQUIRED])
     frame = frame.with_columns(
         pl.col("setl_time").cast(pl.Datetime("us")),
         pl.col("begndate").fill_null(pl.col("setl_time").dt.date()),
@@ -117,30 +129,28 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
         pl.col("tier").fill_null(1).cast(pl.Int64),
         *[pl.col(a).fill_null(0).cast(pl.Int64) for a in AMOUNTS],
     ).with_columns(pl.col("enddate").fill_null(pl.col("begndate")))
-    for name in AMOUNTS:
-        _fail(frame, frame[name] < 0, f"{name}: must not be negative")
-    parts = frame["fulamt_ownpay_amt"] + frame["overlmt_selfpay"] + frame["preselfpay_amt"]
-    _fail(
+    parts = pl.col("fulamt_ownpay_amt") + pl.col("overlmt_selfpay") + pl.col("preselfpay_amt")
+    _check(
         frame,
-        parts > frame["medfee_sumamt"],
-        "fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt: larger than medfee_sumamt",
+        [
+            *[(pl.col(name) < 0, f"{name}: must not be negative") for name in AMOUNTS],
+            (
+                parts > pl.col("medfee_sumamt"),
+                "fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt: larger than medfee_sumamt",
+            ),
+            (pl.col("enddate") < pl.col("begndate"), "enddate: before begndate"),
+            (
+                pl.col("coverage_end") < pl.col("coverage_begin"),
+                "coverage_end: before coverage_begin",
+            ),
+        ],
     )
-    _fail(frame, frame["enddate"] < frame["begndate"], "enddate: before begndate")
-    _fail(
-        frame,
-        (frame["coverage_end"] < frame["coverage_begin"]).fill_null(False),
-        "coverage_end: before coverage_begin",
-    )
-    if frame["setl_id"].n_unique() != frame.height:  # the cheap test first; the mask names one
+    # Distinct hashes prove distinct ids; only when some hashes coincide compare the strings.
+    if frame.select(pl.col("setl_id").hash().n_unique()).item() != frame.height:
         _fail(frame, frame["setl_id"].is_duplicated(), "setl_id: duplicate")
     frame = frame.with_columns(
         pl.col("setl_time").dt.year().cast(pl.Int64).alias("year"),
-        (
-            pl.col("medfee_sumamt")
-            - pl.col("fulamt_ownpay_amt")
-            - pl.col("overlmt_selfpay")
-            - pl.col("preselfpay_amt")
-        ).alias("inscp_scp_amt"),
+        (pl.col("medfee_sumamt") - parts).alias("inscp_scp_amt"),
     )
     return frame if _in_settlement_order(frame) else frame.sort(ORDER)
 
@@ -155,74 +165,93 @@ def _in_settlement_order(frame: pl.DataFrame) -> bool:
     return bool(frame.select(ok.fill_null(True).all()).item())
 
 
-def _policies(frame: pl.DataFrame, resolve: Resolver) -> pl.DataFrame:
+def _rule_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
+    """The distinct RULE_KEY rows (in order of first appearance) and each claim's index.
+
+    Claims are matched to the distinct keys by a row hash, which is exact once the distinct
+    keys' hashes are all different and every claim's hash is found; otherwise by a join."""
+    keys = frame.select(RULE_KEY)
+    distinct = keys.unique(maintain_order=True)
+    row_hash = pl.struct(RULE_KEY).hash()
+    claim_hash = keys.select(row_hash).to_series().to_numpy()
+    key_hash = distinct.select(row_hash).to_series().to_numpy()
+    if len(np.unique(key_hash)) == len(key_hash):
+        sorter = np.argsort(key_hash)
+        found = np.searchsorted(key_hash, claim_hash, sorter=sorter).clip(0, len(key_hash) - 1)
+        index = sorter[found] if len(key_hash) else found
+        if np.array_equal(key_hash[index], claim_hash):
+            return distinct, index.astype(np.int64)
+    joined = keys.join(
+        distinct.with_row_index("_rule"), on=RULE_KEY, how="left", maintain_order="left"
+    )
+    return distinct, joined.get_column("_rule").to_numpy().astype(np.int64)
+
+
+def _coverage(
+    frame: pl.DataFrame, distinct: pl.DataFrame, rule_index: I64, resolve: Resolver
+) -> pl.DataFrame:
     """Resolve each (region, year) once; check settle times and coverage against it."""
-    keys = frame.select("insuplc_admdvs", "year").unique()
-    rows = []
-    for code, year in keys.iter_rows():
+    spans: dict[tuple[str, int], tuple[Any, Any]] = {}
+    for code, year in distinct.select("insuplc_admdvs", "year").unique().iter_rows():
         try:
             policy = resolve(code, year)
         except (PolicyError, KeyError) as exc:
             raise SettlementError(f"insuplc_admdvs: {exc}") from exc
-        rows.append((code, year, policy.meta.coverage_from, policy.meta.coverage_to))
-    cover = pl.DataFrame(
-        rows,
-        schema={
-            "insuplc_admdvs": pl.String,
-            "year": pl.Int64,
-            "_from": pl.Date,
-            "_to": pl.Date,
-        },
-        orient="row",
+        spans[(code, year)] = (policy.meta.coverage_from, policy.meta.coverage_to)
+    per_rule = [
+        spans[(code, year)] for code, year in distinct.select("insuplc_admdvs", "year").iter_rows()
+    ]
+    index = pl.Series(rule_index)
+    joined = frame.with_columns(
+        pl.Series("_from", [f for f, _ in per_rule], pl.Date).gather(index),
+        pl.Series("_to", [t for _, t in per_rule], pl.Date).gather(index),
     )
-    joined = frame.join(cover, on=["insuplc_admdvs", "year"], how="left", maintain_order="left")
-    day = joined["setl_time"].dt.date()
-    _fail(
+    day = pl.col("setl_time").dt.date()
+    _check(
         joined,
-        (day < joined["_from"]) | (day > joined["_to"]),
-        "setl_time: outside the policy year's coverage",
-    )
-    _fail(
-        joined,
-        (joined["coverage_end"] < joined["_from"]).fill_null(False)
-        | (joined["coverage_begin"] > joined["_to"]).fill_null(False),
-        "coverage_end: person has no coverage in the policy year",
+        [
+            (
+                (day < pl.col("_from")) | (day > pl.col("_to")),
+                "setl_time: outside the policy year's coverage",
+            ),
+            (
+                (pl.col("coverage_end") < pl.col("_from")).fill_null(False)
+                | (pl.col("coverage_begin") > pl.col("_to")).fill_null(False),
+                "coverage_end: person has no coverage in the policy year",
+            ),
+        ],
     )
     covered = (
-        (joined["coverage_begin"].is_null() | (joined["begndate"] >= joined["coverage_begin"]))
-        & (joined["coverage_end"].is_null() | (joined["begndate"] <= joined["coverage_end"]))
+        (pl.col("coverage_begin").is_null() | (pl.col("begndate") >= pl.col("coverage_begin")))
+        & (pl.col("coverage_end").is_null() | (pl.col("begndate") <= pl.col("coverage_end")))
     ).fill_null(True)
-    return joined.drop("_from", "_to").with_columns(covered.alias("covered"))
+    return joined.with_columns(covered.alias("covered")).drop("_from", "_to")
 
 
-def _rules(frame: pl.DataFrame, resolve: Resolver) -> tuple[list[ClaimRules], I64]:
-    """The distinct rule sets (in order of first appearance) and each claim's index into them."""
-    keys = frame.select(RULE_KEY)
-    distinct = keys.unique(maintain_order=True)
-    rule_index = (
-        keys.join(distinct.with_row_index("_rule"), on=RULE_KEY, how="left", maintain_order="left")
-        .get_column("_rule")
-        .to_numpy()
-        .astype(np.int64)
-    )
-    # The category part (大病 tilt, 救助 category) is shared by every med_type and hosp_lv.
+def _rules(frame: pl.DataFrame, distinct: pl.DataFrame, resolve: Resolver) -> list[ClaimRules]:
+    """The rule set of each distinct key; its two parts are resolved once each and combined."""
+    by_pool: dict[tuple[str, int, str, str, int], PoolRules] = {}
     by_category: dict[tuple[str, int, str], CategoryRules] = {}
     rules: list[ClaimRules] = []
     for code, year, med_type, hosp_lv, tier, cats in distinct.iter_rows():
         policy = resolve(code, year)
-        categories = tuple(c for c in str(cats).split("|") if c)
         try:
-            cached = by_category.get((code, year, cats))
-            rule = claim_rules(policy, med_type, hosp_lv, int(tier), categories, cached)
+            pool = by_pool.get((code, year, med_type, hosp_lv, tier))
+            if pool is None:
+                pool = by_pool[(code, year, med_type, hosp_lv, tier)] = pool_rules(
+                    policy, med_type, hosp_lv, int(tier)
+                )
         except SettlementError as exc:
             first = frame.filter(
                 (pl.col("med_type") == med_type) & (pl.col("hosp_lv") == hosp_lv)
             ).row(0, named=True)
             raise SettlementError(f"{exc} (setl_id {first['setl_id']})") from exc
-        if cached is None:
-            by_category[(code, year, cats)] = rule.by_category()
-        rules.append(rule)
-    return rules, rule_index
+        category = by_category.get((code, year, cats))
+        if category is None:
+            categories = tuple(c for c in str(cats).split("|") if c)
+            category = by_category[(code, year, cats)] = category_rules(policy, categories)
+        rules.append(combine_rules(policy, pool, category))
+    return rules
 
 
 def _rule_table(rules: list[ClaimRules]) -> dict[str, Array]:
@@ -259,8 +288,10 @@ def _slots(py_slot: I64, n_py: int, name_of_rule: list[str], rule_index: I64) ->
 
 
 def prepare(claims: pl.DataFrame, resolve: Resolver) -> Prepared:
-    frame = _policies(_normalise(claims), resolve)
-    rules, rule_index = _rules(frame, resolve)
+    frame = _normalise(claims)
+    distinct, rule_index = _rule_keys(frame)
+    frame = _coverage(frame, distinct, rule_index, resolve)
+    rules = _rules(frame, distinct, resolve)
 
     # Sorted by person then time: a person-year starts where psn_no or year changes.
     new_py = (

@@ -51,10 +51,6 @@ class ClaimRules:
     assistance_deductible: int
     assistance_limit: int
 
-    def by_category(self) -> CategoryRules:
-        """The category part, to reuse for the other claims of the same categories."""
-        return CategoryRules(**{f: getattr(self, f) for f in CategoryRules.__dataclass_fields__})
-
 
 def level_of(policy: Policy, hosp_lv: str) -> str:
     levels = policy.benefits.hosp_level_map.value
@@ -106,8 +102,9 @@ def _assistance_category(policy: Policy, categories: tuple[str, ...]) -> tuple[s
 class CategoryRules:
     """The part of a claim's rules that depends only on the person's categories (fen, bp).
 
-    A year has a few dozen category combinations but thousands of (med_type, hosp_lv, tier,
-    categories) rule sets, so the batch path resolves this part once per combination.
+    A year has thousands of (med_type, hosp_lv, tier, categories) rule sets but only dozens of
+    category combinations and of (med_type, hosp_lv, tier): the batch path resolves each part
+    once and combines them.
     """
 
     critical_special: str
@@ -158,18 +155,23 @@ def category_rules(policy: Policy, categories: tuple[str, ...]) -> CategoryRules
     )
 
 
-def claim_rules(
-    policy: Policy,
-    med_type: str,
-    hosp_lv: str,
-    tier: int,
-    categories: tuple[str, ...],
-    by_category: CategoryRules | None = None,
-) -> ClaimRules:
-    """Resolve the rules of one kind of claim; unknown codes are an error naming the field.
+@dataclass(frozen=True)
+class PoolRules:
+    """The part of a claim's rules fixed by (med_type, hosp_lv, tier): its pool and level."""
 
-    ``by_category``: ``category_rules(policy, categories)`` if the caller already has it.
-    """
+    pool: str
+    pool_def: Pool
+    pool_values: PoolValues
+    level: str
+    tier_used: str
+    deductible: int
+    ratio_bp: int
+    annual_cap: int
+    daily_cap: int
+
+
+def pool_rules(policy: Policy, med_type: str, hosp_lv: str, tier: int) -> PoolRules:
+    """Pool, level, deductible, ratio and caps; unknown codes are an error naming the field."""
     if tier not in (1, 2):
         raise SettlementError(f"tier: must be 1 or 2, got {tier}")
     level = level_of(policy, hosp_lv)
@@ -178,37 +180,59 @@ def claim_rules(
     p = pool_def.values()
     t = str(tier)
     ratio_tier = _tier(p.ratio, t)
-    cap_tier = _tier(p.annual_cap, t)
-    annual_cap = p.annual_cap[cap_tier]
+    annual_cap = p.annual_cap[_tier(p.annual_cap, t)]
     daily = p.daily_cap.get(level)
-    c = by_category or category_rules(policy, categories)
-    ma = policy.medical_assistance
-    return ClaimRules(
-        policy=policy,
+    return PoolRules(
         pool=pool,
         pool_def=pool_def,
         pool_values=p,
-        cap_group=p.cap_group or pool,
         level=level,
         tier_used=ratio_tier,
         deductible=p.deductible[level],
-        deductible_per_year=p.deductible_basis == "per_year",
         ratio_bp=p.ratio[ratio_tier][level],
         annual_cap=NO_CAP if annual_cap is None else annual_cap,
         daily_cap=NO_CAP if daily is None else daily,
-        critical_included=pool in policy.critical_illness.included_pools.value,
+    )
+
+
+def combine_rules(policy: Policy, b: PoolRules, c: CategoryRules) -> ClaimRules:
+    """A claim's rules from its pool part and its category part."""
+    p = b.pool_values
+    ma = policy.medical_assistance
+    return ClaimRules(
+        policy=policy,
+        pool=b.pool,
+        pool_def=b.pool_def,
+        pool_values=p,
+        cap_group=p.cap_group or b.pool,
+        level=b.level,
+        tier_used=b.tier_used,
+        deductible=b.deductible,
+        deductible_per_year=p.deductible_basis == "per_year",
+        ratio_bp=b.ratio_bp,
+        annual_cap=b.annual_cap,
+        daily_cap=b.daily_cap,
+        critical_included=b.pool in policy.critical_illness.included_pools.value,
         critical_special=c.critical_special,
         critical_deductible=c.critical_deductible,
         critical_lows=c.critical_lows,
         critical_highs=c.critical_highs,
         critical_ratios=c.critical_ratios,
         critical_cap=c.critical_cap,
-        assistance_included=bool(c.assistance_category) and pool in ma.included_pools.value,
+        assistance_included=bool(c.assistance_category) and b.pool in ma.included_pools.value,
         assistance_category=c.assistance_category,
         assistance_ratio_bp=c.assistance_ratio_bp,
         assistance_deductible=c.assistance_deductible,
         assistance_limit=ma.annual_limit.value,
     )
+
+
+def claim_rules(
+    policy: Policy, med_type: str, hosp_lv: str, tier: int, categories: tuple[str, ...]
+) -> ClaimRules:
+    """Resolve the rules of one kind of claim; unknown codes are an error naming the field."""
+    by_pool = pool_rules(policy, med_type, hosp_lv, tier)
+    return combine_rules(policy, by_pool, category_rules(policy, categories))
 
 
 def cite(param: Param[Any]) -> dict[str, Any]:
