@@ -13,29 +13,39 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from yibao.batch.settle import GROUP, BatchResult, settle_table
 from yibao.engine.settlement import SettlementError, accumulators_from_frame, settle_year
 from yibao.spark.settle import SETTLEMENT_SCHEMA, settle_parquet_spark
 
 pytestmark = pytest.mark.spark
 
+HIVE = {"insuplc_admdvs": pl.String, "setl_month": pl.String}
 CHUNK = 64  # small, so one partition is settled in several engine calls, cut between persons
 
 
 def _settlements(out: str) -> pl.DataFrame:
-    frame = pl.read_parquet(f"{out}/settlements/**/*.parquet", hive_partitioning=True)
+    frame = pl.read_parquet(
+        f"{out}/settlements/**/*.parquet", hive_partitioning=True, hive_schema=HIVE
+    )
     return frame.select(SETTLEMENT_SCHEMA.names).sort("setl_id")
 
 
 def _accumulators(out: str) -> pl.DataFrame:
-    frame = pl.read_parquet(f"{out}/accumulators/**/*.parquet", hive_partitioning=True)
-    return frame.with_columns(pl.col("year").cast(pl.Int64))
+    return pl.read_parquet(
+        f"{out}/accumulators/**/*.parquet", hive_partitioning=True, hive_schema={"year": pl.Int64}
+    )
 
 
 @pytest.fixture(scope="module")
-def clean_run(spark, claims_path, tmp_path_factory) -> str:
+def clean_result(spark, claims_path, tmp_path_factory) -> tuple[str, BatchResult]:
     out = str(tmp_path_factory.mktemp("spark") / "clean")
-    settle_parquet_spark(claims_path, out, partitions=3, spark=spark, chunk_rows=CHUNK)
-    return out
+    result = settle_parquet_spark(claims_path, out, partitions=3, spark=spark, chunk_rows=CHUNK)
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def clean_run(clean_result) -> str:
+    return clean_result[0]
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +75,15 @@ def test_spark_year_end_accumulators_equal_the_local_engine(clean_run, local):
     assert accumulators_from_frame(_accumulators(clean_run)) == accumulators_from_frame(accs)
 
 
+def test_fund_statement_sums_equal_the_local_batch(clean_result, claims, library):
+    """The sums per (region, year, med_type, hosp_lv) the fund statement reads."""
+    _, result = clean_result
+    _, accs, sums = settle_table(claims, library)
+    assert result.sums.equals(sums.sort(GROUP))
+    assert result.claims == claims.num_rows
+    assert result.persons == accs.height
+
+
 def test_output_is_partitioned_by_insurance_place_and_settlement_month(clean_run, claims):
     folders = {
         (p.parent.name, p.name) for p in Path(clean_run, "settlements").glob("*/*") if p.is_dir()
@@ -78,7 +97,8 @@ def test_output_is_partitioned_by_insurance_place_and_settlement_month(clean_run
     }
     assert folders == expected
     # every row sits in the folder of its own region and month
-    rows = pl.read_parquet(f"{clean_run}/settlements/**/*.parquet", hive_partitioning=True)
+    rows = _settlements(clean_run)
+    assert set(rows["insuplc_admdvs"]) == set(claims["insuplc_admdvs"].to_pylist())
     assert (rows["setl_time"].dt.strftime("%Y-%m") == rows["setl_month"]).all()
 
 

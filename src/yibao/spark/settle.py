@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,9 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from yibao.batch.settle import GROUP, BatchResult
 from yibao.claims import CLAIM_SCHEMA
+from yibao.engine.fund import SUMMED
 from yibao.engine.settlement import SETLINFO_AMOUNTS, SettlementError, settle_year
 from yibao.policy.loader import PolicyLibrary, default_library
 
@@ -53,6 +55,7 @@ SETTLEMENT_SCHEMA = pa.schema(
         ("setl_time", pa.timestamp("us")),
         ("setl_month", pa.string()),
         ("med_type", pa.string()),
+        ("hosp_lv", pa.string()),
         ("covered", pa.bool_()),
         *[(name, pa.int64()) for name in SETLINFO_AMOUNTS[:7]],
         ("pool_prop_selfpay", pa.int64()),  # basis points
@@ -81,25 +84,6 @@ OUTPUT_SCHEMA = pa.schema(
 Fault = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class SparkSettleSummary:
-    claims: int
-    persons: int
-    totals: dict[str, int]  # fen, summed over all claims
-    output: str
-
-    def to_json(self) -> dict[str, Any]:
-        from yibao.money import fen_to_json
-
-        return {
-            "engine": "spark",
-            "claims": self.claims,
-            "persons": self.persons,
-            "totals": {k: fen_to_json(v) for k, v in self.totals.items()},
-            "output": self.output,
-        }
-
-
 @functools.lru_cache(maxsize=4)
 def _library(library_dir: str | None) -> PolicyLibrary:
     """Loaded once per Python worker process and reused by every task it runs."""
@@ -121,6 +105,7 @@ def settle_chunk(table: pa.Table, library: PolicyLibrary) -> pa.Table:
     where = claims.select(
         "setl_id",
         "insuplc_admdvs",
+        "hosp_lv",
         pl.col("setl_time").cast(pl.Datetime("us")),
     )
     rows = (
@@ -243,20 +228,28 @@ def settle_parquet_spark(
     library_dir: str | Path | None = None,
     partitions: int = 4,
     *,
+    accumulators_path: str | Path | None = None,
     spark: SparkSession | None = None,
     chunk_rows: int = CHUNK_ROWS,
     fault: Fault | None = None,
-) -> SparkSettleSummary:
+) -> BatchResult:
     """Read claims Parquet (a file or a partitioned folder), settle on Spark, write partitioned
-    Parquet to ``output_path`` (settlements/ by region and month, accumulators/ by year)."""
+    Parquet: ``output_path``/settlements (by region and month) and the final accumulators
+    (by year) to ``accumulators_path``, default ``output_path``/accumulators.
+
+    Returns the local batch's ``BatchResult`` (``chunks`` = Spark partitions), with the sums
+    per (region, year, med_type, hosp_lv) that the fund statement reads.
+    """
     from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException
     from pyspark.sql import functions as F
 
     from yibao.spark.session import get_session
 
+    start = time.perf_counter()
     session = spark or get_session()
     out = str(output_path).rstrip("/")
+    acc_out = str(accumulators_path or f"{out}/accumulators").rstrip("/")
     lib = None if library_dir is None else str(library_dir)
     claims = session.read.parquet(str(input_path))
     rows = settled_frame(claims, lib, partitions, chunk_rows, fault).persist()
@@ -266,15 +259,17 @@ def settle_parquet_spark(
         settlements.write.mode("overwrite").partitionBy("insuplc_admdvs", "setl_month").parquet(
             f"{out}/settlements"
         )
-        rows.where(kind == KIND_ACCUMULATORS).select(*ACCUMULATOR_SCHEMA.names).write.mode(
-            "overwrite"
-        ).partitionBy("year").parquet(f"{out}/accumulators")
-        sums = ("medfee_sumamt", "hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt")
-        agg = settlements.agg(
-            F.count("*").alias("claims"),
-            F.countDistinct("psn_no").alias("persons"),
-            *[F.sum(name).alias(name) for name in (*sums, "psn_part_amt")],
-        ).collect()[0]
+        accumulators = rows.where(kind == KIND_ACCUMULATORS).select(*ACCUMULATOR_SCHEMA.names)
+        accumulators.write.mode("overwrite").partitionBy("year").parquet(acc_out)
+        sums = (
+            settlements.groupBy(*GROUP)
+            .agg(
+                F.count("*").cast("long").alias("claims"),
+                *[F.sum(c).cast("long").alias(c) for c in SUMMED],
+            )
+            .toArrow()
+        )
+        person_years = accumulators.count()
     except (Py4JJavaError, PySparkException) as exc:
         error = _engine_error(exc)
         if error is not None:
@@ -282,11 +277,15 @@ def settle_parquet_spark(
         raise
     finally:
         rows.unpersist()
-    return SparkSettleSummary(
-        claims=int(agg["claims"]),
-        persons=int(agg["persons"]),
-        totals={name: int(agg[name] or 0) for name in (*sums, "psn_part_amt")},
-        output=out,
+    frame = pl.from_arrow(sums)
+    assert isinstance(frame, pl.DataFrame)
+    frame = frame.sort(GROUP)
+    return BatchResult(
+        claims=int(frame["claims"].sum()) if frame.height else 0,
+        persons=int(person_years),
+        chunks=partitions,
+        seconds=time.perf_counter() - start,
+        sums=frame,
     )
 
 
