@@ -8,6 +8,7 @@ small sums (per region, year, med_type and hospital level) are kept for the fund
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -69,7 +70,9 @@ def _results(
         for chunk in chunks:
             yield _settle_chunk(chunk)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn, not fork: a forked child of a process that already ran polars can deadlock.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
         pending: list[Future[tuple[pa.Table, pa.Table, pl.DataFrame]]] = []
         for chunk in chunks:
             pending.append(pool.submit(_settle_chunk, chunk))
