@@ -1,0 +1,216 @@
+"""Batch settlement throughput and peak memory at 1M and 10M claims, and two peers on the
+same data: the rules in OpenFisca (person-year, float32) and a per-claim Python loop.
+
+    .venv/bin/python bench/batch_throughput.py [--sizes 1000000 10000000] [--workers 1 2]
+
+Claims are a synthetic 彭水 2023 year (yibao simulate), written once to --data. Settlement runs
+in a fresh process per measurement (``yibao.batch.settle_file``: read Parquet in person chunks,
+settle_year, write Parquet); peak memory is the largest resident set of that process and its
+workers, polled every 50 ms. Results go to docs/benchmarks.md (section batch_throughput).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import psutil
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from report import write_section
+
+from yibao.policy import default_library
+from yibao.synth import simulate_chunks
+from yibao.synth.parquet import SORTED_BY_PERSON, claims_arrow
+
+REGION, YEAR, SEED = "500243", 2023, 2023
+CLAIMS_PER_PERSON = 2.85  # about what the generator gives for 彭水 (see docs/synthetic-data.md)
+
+SETTLE = """
+import json, sys
+from pathlib import Path
+from yibao.batch import settle_file
+r = settle_file(Path(sys.argv[1]), Path(sys.argv[2]), workers=int(sys.argv[3]), chunk_rows=int(sys.argv[4]))
+print(json.dumps({"claims": r.claims, "persons": r.persons, "chunks": r.chunks, "seconds": r.seconds}))
+"""
+
+
+def make_claims(path: Path, claims: int) -> int:
+    """Write about ``claims`` synthetic claims sorted by person; return the exact count."""
+    if path.exists():
+        return pq.ParquetFile(path).metadata.num_rows
+    persons = int(claims / CLAIMS_PER_PERSON)
+    tmp = path.with_suffix(".tmp")
+    writer = None
+    written = 0
+    started = time.perf_counter()
+    for part in simulate_chunks(REGION, YEAR, persons, SEED, chunk=250_000):
+        table = claims_arrow(part.claims)
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, table.schema, sorting_columns=SORTED_BY_PERSON)
+        writer.write_table(table)
+        written += table.num_rows
+    assert writer is not None
+    writer.close()
+    tmp.rename(path)
+    print(f"simulated {written:,} claims in {time.perf_counter() - started:.1f} s", flush=True)
+    return written
+
+
+def settle_measured(path: Path, out: Path, workers: int, chunk_rows: int) -> dict[str, float]:
+    """Run the batch in a fresh process; return its result, wall time and peak memory (MiB)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SETTLE, str(path), str(out), str(workers), str(chunk_rows)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    parent = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            rss = parent.memory_info().rss + sum(
+                c.memory_info().rss for c in parent.children(recursive=True)
+            )
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"settle failed with exit code {proc.returncode}")
+    assert proc.stdout is not None
+    result = json.loads(proc.stdout.read())
+    return {**result, "wall": wall, "peak_mib": peak / 2**20}
+
+
+def peers(path: Path, sample_claims: int, loop_claims: int) -> list[str]:
+    """The engine, OpenFisca and a per-claim loop on the same persons' claims."""
+    from peers import openfisca_peer, python_loop
+
+    from yibao.engine.settlement import settle_year
+
+    library = default_library()
+    policy = library.resolve(REGION, YEAR)
+    claims = pl.read_parquet(path, n_rows=sample_claims)
+    last = claims["psn_no"][-1]
+    claims = claims.filter(pl.col("psn_no") != last)  # whole persons only
+    rows: list[str] = []
+
+    t = time.perf_counter()
+    settled, _ = settle_year(claims, library)
+    engine_s = time.perf_counter() - t
+    engine_rate = claims.height / engine_s
+
+    inputs = openfisca_peer.person_inputs(claims, policy)
+    system = openfisca_peer.build_system(policy)
+    t = time.perf_counter()
+    result = openfisca_peer.run(system, inputs, YEAR)
+    of_s = time.perf_counter() - t
+    inpatient = settled.filter(pl.col("med_type") == "21")
+    t = time.perf_counter()
+    settle_year(claims.filter(pl.col("med_type") == "21"), library)
+    engine_inpatient_s = time.perf_counter() - t
+
+    persons = claims["psn_no"].unique(maintain_order=True)
+    few = claims.filter(
+        pl.col("psn_no").is_in(persons.head(max(1, int(loop_claims / 3))).implode())
+    )
+    t = time.perf_counter()
+    python_loop.settle_loop(few, policy)
+    loop_s = time.perf_counter() - t
+    loop_rate = few.height / loop_s
+    t = time.perf_counter()
+    settle_year(few, library)
+    engine_few_s = time.perf_counter() - t
+
+    rows.append(
+        f"| yibao settle_year (vectorised, int64 fen) | {claims.height:,} claims | {engine_s:.2f} s | "
+        f"{engine_rate:,.0f} claims/s | — |"
+    )
+    rows.append(
+        f"| OpenFisca 46 (person-year inpatient layers, float32 yuan) | {inputs.height:,} persons "
+        f"({inpatient.height:,} admissions) | {of_s:.3f} s (yibao on the same admissions: "
+        f"{engine_inpatient_s:.3f} s) | {inpatient.height / of_s:,.0f} admissions/s | "
+        f"OpenFisca ÷ yibao time = {of_s / engine_inpatient_s:.2f} |"
+    )
+    rows.append(
+        f"| per-claim Python loop (settle_claim one by one) | {few.height:,} claims | {loop_s:.2f} s "
+        f"(yibao batch on the same: {engine_few_s:.3f} s) | {loop_rate:,.0f} claims/s | "
+        f"loop ÷ yibao time = {loop_s / engine_few_s:.0f} |"
+    )
+    total = sum(float(result[k].astype("float64").sum()) for k in result)
+    exact = int(
+        inpatient["hifp_pay"].sum() + inpatient["hifmi_pay"].sum() + inpatient["maf_pay"].sum()
+    )
+    rows.append(
+        f"\nOpenFisca's three layers total {total:,.2f} yuan in float32 for these admissions; "
+        f"yibao's claim-by-claim total is {exact / 100:,.2f} yuan in exact fen (the person-year "
+        "encoding does not order claims against the caps, and float32 holds 7 significant digits)."
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--chunk-rows", type=int, default=1_000_000)
+    parser.add_argument("--data", type=Path, default=Path("/tmp/yibao-bench"))
+    parser.add_argument("--peer-sample", type=int, default=200_000)
+    parser.add_argument("--loop-claims", type=int, default=3_000)
+    args = parser.parse_args()
+    args.data.mkdir(parents=True, exist_ok=True)
+
+    lines = [
+        "## Batch settlement throughput",
+        "",
+        f"Synthetic 彭水 ({REGION}) {YEAR} claims, sorted by person; `settle_file` end to end "
+        "(read Parquet in person chunks, `settle_year`, write Parquet) in a fresh process; "
+        f"chunks of {args.chunk_rows:,} claims. Peak memory: largest RSS of the process and its workers.",
+        "",
+        "| claims | workers | persons | chunks | wall s (with start-up) | settle_file s | claims/s (settle_file) | peak memory |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in args.sizes:
+        path = args.data / f"claims-{size}.parquet"
+        make_claims(path, size)
+        for workers in args.workers:
+            r = settle_measured(
+                path, args.data / f"settled-{size}.parquet", workers, args.chunk_rows
+            )
+            line = (
+                f"| {int(r['claims']):,} | {workers} | {int(r['persons']):,} | {int(r['chunks'])} | "
+                f"{r['wall']:.1f} | {r['seconds']:.1f} | {r['claims'] / r['seconds']:,.0f} | "
+                f"{r['peak_mib']:,.0f} MiB |"
+            )
+            print(line, flush=True)
+            lines.append(line)
+    lines += [
+        "",
+        "### Peers on the same data",
+        "",
+        f"The first {args.peer_sample:,} claims (whole persons) of the {args.sizes[0]:,}-claim year.",
+        "",
+        "| implementation | data | time | rate | ratio |",
+        "|---|---|---|---|---|",
+    ]
+    peer_rows = peers(
+        args.data / f"claims-{args.sizes[0]}.parquet", args.peer_sample, args.loop_claims
+    )
+    for row in peer_rows:
+        print(row, flush=True)
+    lines += peer_rows
+    write_section("batch_throughput", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
