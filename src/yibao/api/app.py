@@ -48,8 +48,11 @@ def create_app(
         upgrade(engine)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> Any:
+    async def lifespan(app: FastAPI) -> Any:
         logs.install()
+        # Resolve every policy file now, so that no settlement pays for the first load (and a
+        # broken file stops the server at start, not at the first claim of that region).
+        app.state.library.check_all()
         yield
         engine.dispose()
 
