@@ -49,7 +49,7 @@ def _statements(
 def settle_command(
     claims: Path = typer.Argument(..., help="claims Parquet (CLAIM_SCHEMA, fen)"),
     out: Path = typer.Option(..., "--out", help="settlements Parquet to write"),
-    engine: str = typer.Option("local", "--engine", help="local (Spark: see the spark engine)"),
+    engine: str = typer.Option("local", "--engine", help="local, or spark (OUT is a folder)"),
     contributions: Path | None = typer.Option(
         None, "--contributions", help="contributions Parquet (default: beside the claims)"
     ),
@@ -64,8 +64,8 @@ def settle_command(
 ) -> None:
     """全年批量结算：按人分块调用结算引擎，输出逐笔结算结果、基金收支表与校准核对。"""
     with user_errors():
-        if engine != "local":
-            raise UserError(f"engine: {engine!r} is not available here; use --engine local")
+        if engine not in ("local", "spark"):
+            raise UserError(f"engine: {engine!r} is not known; use --engine local or spark")
         if not claims.exists():
             raise UserError(f"claims: {claims} does not exist")
         opening = yuan_to_fen(opening_balance, "opening_balance") if opening_balance else None
@@ -82,15 +82,21 @@ def settle_command(
             disable=json_out or total < 200_000,
         ) as bar:
             task = bar.add_task("settle", total=total)
-            result = settle_file(
-                claims,
-                out,
-                accumulators_path=accumulators,
-                chunk_rows=chunk_rows,
-                buckets=buckets,
-                workers=workers,
-                progress=lambda n: bar.advance(task, n),
-            )
+            if engine == "spark":
+                from yibao.spark.settle import settle_parquet_spark
+
+                result = settle_parquet_spark(claims, out, accumulators_path=accumulators)
+                bar.advance(task, result.claims)
+            else:
+                result = settle_file(
+                    claims,
+                    out,
+                    accumulators_path=accumulators,
+                    chunk_rows=chunk_rows,
+                    buckets=buckets,
+                    workers=workers,
+                    progress=lambda n: bar.advance(task, n),
+                )
         contrib = pl.read_parquet(contrib_path) if contrib_path.exists() else None
         statements = _statements(result, contrib, opening)
     doc = {

@@ -23,6 +23,7 @@ def simulate_command(
     seed: int = typer.Option(0, "--seed", help="random seed: the same seed gives the same year"),
     fee_detail: bool = typer.Option(False, "--fee-detail", help="also write 费用明细 (large)"),
     chunk: int = typer.Option(250_000, "--chunk", help="persons simulated at a time"),
+    engine: str = typer.Option("local", "--engine", help="local, or spark (one chunk per task)"),
     json_out: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """模拟一个统筹区的参保人、参保缴费和全年就医结算数据（按全国统计公报校准），写出 Parquet。"""
@@ -35,6 +36,19 @@ def simulate_command(
             raise UserError(f"chunk: must be positive, got {chunk}")
         library = default_library()
         library.resolve(region, year)  # a clear error before any work
+        if engine not in ("local", "spark"):
+            raise UserError(f"engine: {engine!r} is not known; use --engine local or spark")
+        if engine == "spark":
+            from yibao.spark.simulate import simulate_spark
+
+            sim = simulate_spark(
+                region, year, persons, out, seed, chunk=chunk, fee_detail=fee_detail
+            )
+            if json_out:
+                print_json(sim.to_json())
+            else:
+                Console().print(f"模拟完成 {region} {year}（seed {seed}, Spark）→ {sim.out}")
+            return
         console = Console(stderr=True)
         with (
             Progress(

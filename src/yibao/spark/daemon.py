@@ -21,7 +21,9 @@ import pyspark.daemon
 import pyspark.worker
 
 import yibao.engine.settlement
-import yibao.spark.settle  # noqa: F401
+import yibao.spark.settle
+import yibao.spark.simulate
+import yibao.synth.county  # noqa: F401
 
 
 def _warm_policies() -> None:

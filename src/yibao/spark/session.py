@@ -1,4 +1,5 @@
-"""A SparkSession for local mode that suits a small box (2 cores, ~24 GiB) and tests.
+"""A SparkSession: local mode that suits a small box (2 cores, ~24 GiB) and tests, or the
+cluster's when run under spark-submit.
 
 On a real cluster the session comes from ``spark-submit`` (see docs/scale.md); ``get_session``
 then only adds the settings yibao relies on, and leaves master and memory to the submitter.
@@ -45,24 +46,36 @@ LOCAL_CONF: dict[str, str] = {
 }
 
 
+def default_master() -> str | None:
+    """None under spark-submit (it chose the master); else $YIBAO_SPARK_MASTER or local[*]."""
+    if os.environ.get("PYSPARK_GATEWAY_PORT"):  # set by spark-submit for the Python driver
+        return None
+    return os.environ.get("YIBAO_SPARK_MASTER") or "local[*]"
+
+
 def get_session(
-    master: str | None = "local[2]",
+    master: str | None = "auto",
     app_name: str = "yibao",
     conf: dict[str, Any] | None = None,
 ) -> SparkSession:
     """The active session, or a new one: local mode with small settings when ``master`` is given.
 
-    ``master=None`` means the master was chosen by spark-submit; only REQUIRED_CONF is applied.
-    Python workers run the interpreter that runs this (so they see the same yibao and engine).
+    ``master="auto"`` follows ``default_master()``; ``None`` means the master was chosen by
+    spark-submit, and only REQUIRED_CONF is applied. Python workers run the interpreter that
+    runs this (so they see the same yibao and engine).
     """
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if master == "auto":
+        master = default_master()
     builder = SparkSession.builder.appName(app_name)
     settings: dict[str, Any] = dict(REQUIRED_CONF)
     if master is not None:
         builder = builder.master(master)
+    if master is not None and master.startswith("local"):
+        # Local workers are this interpreter; on a cluster the submitter names the Python.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         settings.update(LOCAL_CONF)
     settings.update(conf or {})
     for key, value in settings.items():

@@ -226,7 +226,7 @@ def settle_parquet_spark(
     input_path: str | Path,
     output_path: str | Path,
     library_dir: str | Path | None = None,
-    partitions: int = 4,
+    partitions: int | None = None,
     *,
     accumulators_path: str | Path | None = None,
     spark: SparkSession | None = None,
@@ -237,8 +237,9 @@ def settle_parquet_spark(
     Parquet: ``output_path``/settlements (by region and month) and the final accumulators
     (by year) to ``accumulators_path``, default ``output_path``/accumulators.
 
-    Returns the local batch's ``BatchResult`` (``chunks`` = Spark partitions), with the sums
-    per (region, year, med_type, hosp_lv) that the fund statement reads.
+    ``partitions`` (by person) defaults to ``spark.sql.shuffle.partitions``. Returns the local
+    batch's ``BatchResult`` (``chunks`` = Spark partitions), with the sums per (region, year,
+    med_type, hosp_lv) that the fund statement reads.
     """
     from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException
@@ -251,6 +252,7 @@ def settle_parquet_spark(
     out = str(output_path).rstrip("/")
     acc_out = str(accumulators_path or f"{out}/accumulators").rstrip("/")
     lib = None if library_dir is None else str(library_dir)
+    partitions = partitions or int(session.conf.get("spark.sql.shuffle.partitions") or 4)
     claims = session.read.parquet(str(input_path))
     rows = settled_frame(claims, lib, partitions, chunk_rows, fault).persist()
     try:
@@ -261,15 +263,16 @@ def settle_parquet_spark(
         )
         accumulators = rows.where(kind == KIND_ACCUMULATORS).select(*ACCUMULATOR_SCHEMA.names)
         accumulators.write.mode("overwrite").partitionBy("year").parquet(acc_out)
-        sums = (
-            settlements.groupBy(*GROUP)
+        # One pass over the cached rows: settlement sums per GROUP, and (kind accumulators)
+        # the person-years, whose GROUP columns other than the year are null.
+        counted = (
+            rows.groupBy("_kind", *GROUP)
             .agg(
                 F.count("*").cast("long").alias("claims"),
                 *[F.sum(c).cast("long").alias(c) for c in SUMMED],
             )
             .toArrow()
         )
-        person_years = accumulators.count()
     except (Py4JJavaError, PySparkException) as exc:
         error = _engine_error(exc)
         if error is not None:
@@ -277,12 +280,14 @@ def settle_parquet_spark(
         raise
     finally:
         rows.unpersist()
-    frame = pl.from_arrow(sums)
-    assert isinstance(frame, pl.DataFrame)
-    frame = frame.sort(GROUP)
+    both = pl.from_arrow(counted)
+    assert isinstance(both, pl.DataFrame)
+    is_settlement = pl.col("_kind") == KIND_SETTLEMENT
+    frame = both.filter(is_settlement).drop("_kind").sort(GROUP)
+    person_years = both.filter(~is_settlement)["claims"].sum()
     return BatchResult(
         claims=int(frame["claims"].sum()) if frame.height else 0,
-        persons=int(person_years),
+        persons=int(person_years or 0),
         chunks=partitions,
         seconds=time.perf_counter() - start,
         sums=frame,
