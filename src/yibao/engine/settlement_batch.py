@@ -21,7 +21,15 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from yibao.engine.settlement_layers import I64, StepInput, StepResult, StepState, settle_step
+from yibao.engine.settlement_layers import (
+    I64,
+    Groups,
+    StepInput,
+    StepResult,
+    StepState,
+    settle_cumulative,
+    settle_step,
+)
 from yibao.engine.settlement_rules import (
     CategoryRules,
     ClaimRules,
@@ -358,19 +366,37 @@ def _step_order(rank: I64) -> I64:
     return np.argsort(keys, kind="stable").astype(np.int64)
 
 
-def run(prep: Prepared, totals: Totals) -> tuple[dict[str, I64], Totals]:
-    """Settle every claim in order; returns per-claim results and the final running totals.
+def _state(t: Totals, cap: I64, pool: I64, py: I64) -> StepState:
+    return StepState(
+        pool_paid=t.pool_paid[cap],
+        deductible_used=t.deductible_used[pool],
+        critical_eligible=t.critical_eligible[py],
+        critical_paid=t.critical_paid[py],
+        assistance_eligible=t.assistance_eligible[py],
+        assistance_paid=t.assistance_paid[py],
+    )
+
+
+def _inputs(prep: Prepared, idx: I64 | slice) -> StepInput:
+    rule = prep.rule_index[idx]
+    return StepInput(
+        **{name: values[idx] for name, values in prep.claim.items()},
+        **{name: values[rule] for name, values in prep.rule_table.items()},
+    )
+
+
+def _run_steps(prep: Prepared, t: Totals, claims: I64, out: dict[str, I64]) -> None:
+    """Settle ``claims`` (whole person-years) step by step: the k-th claim of each at once.
 
     The claims are permuted once into step order, so that each step reads contiguous slices;
     its rule values are gathered from the small per-rule tables."""
-    n = len(prep.rank)
-    t = Totals(*(np.array(getattr(totals, f.name)) for f in dataclasses.fields(Totals)))
-    order = _step_order(prep.rank)
-    bounds = np.searchsorted(prep.rank[order], np.arange(int(prep.rank.max(initial=-1)) + 2))
+    rank = prep.rank[claims]
+    order = claims[_step_order(rank)]
+    bounds = np.searchsorted(prep.rank[order], np.arange(int(rank.max(initial=-1)) + 2))
     claim = {name: values[order] for name, values in prep.claim.items()}
     rule = prep.rule_index[order]
     caps, pools, pys = prep.cap.of_claim[order], prep.pool.of_claim[order], prep.py_slot[order]
-    stepped = {f.name: np.zeros(n, np.int64) for f in dataclasses.fields(StepResult)}
+    stepped = {name: np.zeros(len(order), np.int64) for name in out}
     for k in range(len(bounds) - 1):
         part = slice(int(bounds[k]), int(bounds[k + 1]))
         cap, pool, py, r = caps[part], pools[part], pys[part], rule[part]
@@ -378,15 +404,7 @@ def run(prep: Prepared, totals: Totals) -> tuple[dict[str, I64], Totals]:
             **{name: values[part] for name, values in claim.items()},
             **{name: values[r] for name, values in prep.rule_table.items()},
         )
-        before = StepState(
-            pool_paid=t.pool_paid[cap],
-            deductible_used=t.deductible_used[pool],
-            critical_eligible=t.critical_eligible[py],
-            critical_paid=t.critical_paid[py],
-            assistance_eligible=t.assistance_eligible[py],
-            assistance_paid=t.assistance_paid[py],
-        )
-        result = settle_step(x, before)
+        result = settle_step(x, _state(t, cap, pool, py))
         for name, array in stepped.items():
             array[part] = getattr(result, name)
         # Within a step every claim belongs to a different person-year: slots are distinct.
@@ -396,9 +414,68 @@ def run(prep: Prepared, totals: Totals) -> tuple[dict[str, I64], Totals]:
         t.critical_paid[py] += result.hifmi_pay
         t.assistance_eligible[py] += result.assistance_base
         t.assistance_paid[py] += result.maf_pay
-    out = {}
     for name, array in stepped.items():
-        back = np.empty(n, np.int64)
-        back[order] = array
-        out[name] = back
+        out[name][order] = array
+
+
+def _varies(values: Array, group: I64, n_groups: int) -> npt.NDArray[np.bool_]:
+    """Per claim: does its group hold claims with a different value?"""
+    seen = np.zeros(n_groups, values.dtype)
+    seen[group] = values  # any one claim's value per group
+    differs = np.zeros(n_groups, bool)
+    differs[group[values != seen[group]]] = True
+    return differs[group]
+
+
+def _needs_steps(prep: Prepared) -> npt.NDArray[np.bool_]:
+    """Claims of person-years where a cap or yearly deductible changes from claim to claim
+    (the region, tier or categories changed within the year): those are settled step by step.
+    """
+    table, rule = prep.rule_table, prep.rule_index
+    n_py = prep.person_year.height
+    deductible = np.where(table["deductible_per_year"], table["deductible"], -1)
+    odd = (
+        _varies(table["annual_cap"][rule], prep.cap.of_claim, len(prep.cap.py))
+        | _varies(deductible[rule], prep.pool.of_claim, len(prep.pool.py))
+        | _varies(table["critical_cap"][rule], prep.py_slot, n_py)
+        | _varies(table["assistance_limit"][rule], prep.py_slot, n_py)
+    )
+    py_odd = np.zeros(n_py, bool)
+    py_odd[prep.py_slot[odd]] = True
+    return py_odd[prep.py_slot]
+
+
+def _run_cumulative(prep: Prepared, t: Totals, claims: I64, out: dict[str, I64]) -> bool:
+    """Settle ``claims`` (whole person-years) with running sums; False: settle them by steps."""
+    cap, pool, py = prep.cap.of_claim[claims], prep.pool.of_claim[claims], prep.py_slot[claims]
+    result = settle_cumulative(
+        _inputs(prep, claims), _state(t, cap, pool, py), Groups(cap=cap, pool=pool, person_year=py)
+    )
+    if result is None:
+        return False
+    for name, array in out.items():
+        array[claims] = getattr(result, name)
+    np.add.at(t.pool_paid, cap, result.hifp_pay)
+    np.add.at(t.deductible_used, pool, result.deductible_used_delta)
+    np.add.at(t.critical_eligible, py, result.critical_eligible)
+    np.add.at(t.critical_paid, py, result.hifmi_pay)
+    np.add.at(t.assistance_eligible, py, result.assistance_base)
+    np.add.at(t.assistance_paid, py, result.maf_pay)
+    return True
+
+
+def run(prep: Prepared, totals: Totals, steps_only: bool = False) -> tuple[dict[str, I64], Totals]:
+    """Settle every claim in order; returns per-claim results and the final running totals.
+
+    Person-years whose caps stay the same all year (nearly all) are settled with running sums
+    (``settle_cumulative``); the others, or all with ``steps_only``, step by step."""
+    n = len(prep.rank)
+    out = {f.name: np.zeros(n, np.int64) for f in dataclasses.fields(StepResult)}
+    t = Totals(*(np.array(getattr(totals, f.name)) for f in dataclasses.fields(Totals)))
+    by_steps = np.ones(n, bool) if steps_only else _needs_steps(prep)
+    cumulative = np.flatnonzero(~by_steps)
+    if len(cumulative) and not _run_cumulative(prep, t, cumulative, out):
+        by_steps[:] = True
+    if by_steps.any():
+        _run_steps(prep, t, np.flatnonzero(by_steps), out)
     return out, t

@@ -135,3 +135,94 @@ def settle_step(x: StepInput, s: StepState) -> StepResult:
         psn_part_amt=x.medfee_sumamt - fund,
         deductible_used_delta=np.where(x.deductible_per_year, dedc, zero),
     )
+
+
+def running_before(amount: I64, group: I64) -> I64:
+    """Σ amount over the earlier claims of the same group (claims in settlement order)."""
+    if len(group) and bool(np.all(group[1:] >= group[:-1])):
+        order = None
+        g, a = group, amount
+    else:
+        order = np.argsort(group, kind="stable")
+        g, a = group[order], amount[order]
+    before: I64 = np.cumsum(a) - a
+    new = np.ones(len(g), bool)
+    new[1:] = g[1:] != g[:-1]
+    starts = np.flatnonzero(new)
+    before = before - before[starts][np.cumsum(new) - 1]
+    if order is None:
+        return before
+    out = np.empty_like(before)
+    out[order] = before
+    return out
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Each claim's running-total groups: cap slot, pool slot, person-year slot."""
+
+    cap: I64
+    pool: I64
+    person_year: I64
+
+
+def settle_cumulative(x: StepInput, s0: StepState, g: Groups) -> StepResult | None:
+    """All claims of many person-years at once, equal to ``settle_step`` claim after claim.
+
+    ``s0`` holds each claim's group totals before the first of these claims. A yearly cap or
+    deductible only ever sees ``min(cap, b)`` of its running total b, and with increments that
+    are never negative min(cap, b0 + Σ paid) = min(cap, b0 + Σ before-cap amounts): so the
+    running total before each claim may be taken as b0 plus the *uncapped* amounts of the
+    group's earlier claims, a cumulative sum. This needs each group's cap (deductible) to be the
+    same for all its claims — the caller checks — and returns None if an increment is negative
+    (then the caller settles step by step).
+    """
+    zero = np.zeros_like(x.medfee_sumamt)
+    scope = np.where(x.covered, x.inscp_scp_amt, zero)
+
+    # 基本医保: the yearly deductible met so far is min(deductible, b0 + earlier scope).
+    used = s0.deductible_used + running_before(np.where(x.deductible_per_year, scope, zero), g.pool)
+    room = np.where(x.deductible_per_year, np.maximum(x.deductible - used, 0), x.deductible)
+    dedc = np.minimum(scope, room)
+    basic = apply_ratio(scope - dedc, x.ratio_bp)
+    daily_limit = np.where(x.has_daily_cap, np.where(x.has_daily_cap, x.daily_cap, 0) * x.days, 0)
+    after_daily = np.where(x.has_daily_cap, np.minimum(basic, daily_limit), basic)
+    pool_paid = s0.pool_paid + running_before(after_daily, g.cap)
+    hifp = capped_increment(pool_paid, after_daily, x.annual_cap)
+
+    # 大病保险: the eligible running total is exact; the paid one is capped as above.
+    c_add = np.where(x.critical_included, scope - hifp, zero)
+    eligible = s0.critical_eligible + running_before(c_add, g.person_year)
+    c_raw = segments_value(
+        eligible + c_add, x.critical_lows, x.critical_highs, x.critical_ratios
+    ) - segments_value(eligible, x.critical_lows, x.critical_highs, x.critical_ratios)
+    critical_paid = s0.critical_paid + running_before(c_raw, g.person_year)
+    hifmi = capped_increment(critical_paid, c_raw, x.critical_cap)
+
+    # 医疗救助: likewise.
+    a_add = np.where(x.assistance_included, scope - hifp - hifmi, zero)
+    base = s0.assistance_eligible + running_before(a_add, g.person_year)
+    a0 = np.maximum(base - x.assistance_deductible, 0)
+    a1 = np.maximum(base + a_add - x.assistance_deductible, 0)
+    a_raw = apply_ratio(a1, x.assistance_ratio_bp) - apply_ratio(a0, x.assistance_ratio_bp)
+    assistance_paid = s0.assistance_paid + running_before(a_raw, g.person_year)
+    maf = capped_increment(assistance_paid, a_raw, x.assistance_limit)
+
+    if min(int(a.min(initial=0)) for a in (scope, after_daily, c_raw, a_raw)) < 0:
+        return None
+    fund = hifp + hifmi + maf
+    return StepResult(
+        act_pay_dedc=dedc,
+        basic_before_caps=basic,
+        daily_limit=daily_limit,
+        hifp_pay=hifp,
+        critical_eligible=c_add,
+        critical_before_cap=c_raw,
+        hifmi_pay=hifmi,
+        assistance_base=a_add,
+        assistance_before_limit=a_raw,
+        maf_pay=maf,
+        fund_pay_sumamt=fund,
+        psn_part_amt=x.medfee_sumamt - fund,
+        deductible_used_delta=np.where(x.deductible_per_year, dedc, zero),
+    )
