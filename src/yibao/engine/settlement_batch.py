@@ -445,8 +445,9 @@ def _needs_steps(prep: Prepared) -> npt.NDArray[np.bool_]:
     return py_odd[prep.py_slot]
 
 
-def _run_cumulative(prep: Prepared, t: Totals, claims: I64, out: dict[str, I64]) -> bool:
-    """Settle ``claims`` (whole person-years) with running sums; False: settle them by steps."""
+def _run_cumulative(prep: Prepared, t: Totals, claims: I64 | slice, out: dict[str, I64]) -> bool:
+    """Settle ``claims`` (whole person-years; a slice: all) with running sums; False: settle
+    them by steps."""
     cap, pool, py = prep.cap.of_claim[claims], prep.pool.of_claim[claims], prep.py_slot[claims]
     result = settle_cumulative(
         _inputs(prep, claims), _state(t, cap, pool, py), Groups(cap=cap, pool=pool, person_year=py)
@@ -454,7 +455,10 @@ def _run_cumulative(prep: Prepared, t: Totals, claims: I64, out: dict[str, I64])
     if result is None:
         return False
     for name, array in out.items():
-        array[claims] = getattr(result, name)
+        if isinstance(claims, slice):
+            out[name] = getattr(result, name)
+        else:
+            array[claims] = getattr(result, name)
     np.add.at(t.pool_paid, cap, result.hifp_pay)
     np.add.at(t.deductible_used, pool, result.deductible_used_delta)
     np.add.at(t.critical_eligible, py, result.critical_eligible)
@@ -473,8 +477,9 @@ def run(prep: Prepared, totals: Totals, steps_only: bool = False) -> tuple[dict[
     out = {f.name: np.zeros(n, np.int64) for f in dataclasses.fields(StepResult)}
     t = Totals(*(np.array(getattr(totals, f.name)) for f in dataclasses.fields(Totals)))
     by_steps = np.ones(n, bool) if steps_only else _needs_steps(prep)
-    cumulative = np.flatnonzero(~by_steps)
-    if len(cumulative) and not _run_cumulative(prep, t, cumulative, out):
+    # Usually every claim goes the cumulative way: then no gathers by claim index at all.
+    cumulative: I64 | slice = slice(None) if not by_steps.any() else np.flatnonzero(~by_steps)
+    if n and not steps_only and not _run_cumulative(prep, t, cumulative, out):
         by_steps[:] = True
     if by_steps.any():
         _run_steps(prep, t, np.flatnonzero(by_steps), out)
