@@ -145,7 +145,7 @@ def _person_cut(table: pa.Table) -> int:
     """Rows before the last person's first row (the table is sorted by psn_no)."""
     psn = table["psn_no"]
     last = psn[table.num_rows - 1]
-    return table.num_rows - pc.sum(pc.equal(psn, last)).as_py()
+    return int(table.num_rows - pc.sum(pc.equal(psn, last)).as_py())
 
 
 def settle_partition(

@@ -22,7 +22,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,7 +140,7 @@ def simulate_spark(
         shutil.rmtree(Path(target, f"{table}.parquet"), ignore_errors=True)
     n = partitions or min(len(cut), max(session.sparkContext.defaultParallelism, 1))
 
-    def run(items: Iterator[Shard]) -> Iterator[dict[str, int]]:
+    def run(items: Iterable[Shard]) -> Iterator[dict[str, int]]:
         for shard in items:
             yield write_shard(region, year, seed, shard, target, fee_detail)
 
