@@ -217,3 +217,19 @@ def test_the_yearly_deductible_is_met_once_across_the_pools_claims():
     rows = [_claim(inscp_scp_amt=20_000, **yearly), _claim(inscp_scp_amt=20_000, **yearly)]
     rows.append(_claim(pool=1, inscp_scp_amt=20_000, **yearly))  # another pool: its own
     assert _cumulative(rows).act_pay_dedc.tolist() == [20_000, 10_000, 20_000]
+
+
+def test_a_region_with_fewer_critical_segments_is_not_paid_twice_in_a_mixed_batch(library):
+    # 彭水 and 六安 have different numbers of 大病 segments; settled together, the shorter table
+    # is padded, and the padding must pay nothing (a 224,599.80 yuan admission, as found by
+    # test_batch_equals_one_by_one_sequential_settlement_to_the_fen).
+    from tests.settlement.conftest import claim, settle
+
+    big = claim(total="224599.80", pre="25399.78", hosp_lv="02", psn_no="P0", setl_id="a")
+    small = claim("341700", total="0.01", med_type="9901", hosp_lv="11", psn_no="P1", setl_id="b")
+    table = pa.Table.from_pylist(
+        [{n: r.get(n) for n in CLAIM_SCHEMA.names} for r in (big, small)], schema=CLAIM_SCHEMA
+    )
+    settled, _ = settle_year(table, library)
+    alone, _ = settle(big)
+    assert settled.row(0, named=True)["hifmi_pay"] == alone.setlinfo["hifmi_pay"]

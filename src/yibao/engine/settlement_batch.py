@@ -260,9 +260,14 @@ def _rule_table(rules: list[ClaimRules]) -> dict[str, Array]:
         if name in SEGMENT_FIELDS:
             rows = [list(getattr(r, name)) for r in rules]
             width = max((len(row) for row in rows), default=1)
-            # Padding repeats the last segment: a zero-width segment adds nothing.
+            # Rules with fewer 大病 segments than the widest are padded with segments that pay
+            # nothing (ratio 0): repeating the open last segment would pay it twice.
             table[name] = np.asarray(
-                [row + [row[-1]] * (width - len(row)) for row in rows], np.int64
+                [
+                    row + [0 if name == "critical_ratios" else row[-1]] * (width - len(row))
+                    for row in rows
+                ],
+                np.int64,
             ).reshape(len(rules), width)
         elif name == "has_daily_cap":
             table[name] = np.asarray([r.daily_cap < 2**53 for r in rules], bool)
