@@ -118,7 +118,12 @@ def simulate_fee_detail(rng: np.random.Generator, claims: pl.DataFrame) -> pl.Da
         item_code[mask] = codes[lv][data["item"][mask]]
         item_name[mask] = names[lv][data["item"][mask]]
     outpatient_drug = (data["kind"] == "药品") & ~inpatient[data["row"]]
-    supply = np.where(outpatient_drug, rng.integers(3, 31, size=len(data["row"])), 0)
+    # 处方管理办法 第十九条: an outpatient prescription is at most 7 days; chronic-disease and
+    # 两病 prescriptions are long prescriptions (长期处方管理规范: usually 4 weeks, up to 12).
+    chronic = frame["med_type"].is_in(["14", "9901"]).to_numpy()[data["row"]]
+    ordinary_days = rng.integers(1, 8, size=len(data["row"]))
+    chronic_days = rng.choice(np.array([14, 28, 28, 30, 30]), size=len(data["row"]))
+    supply = np.where(outpatient_drug, np.where(chronic, chronic_days, ordinary_days), 0)
     begin = frame["begndate"].to_numpy().astype("datetime64[D]")[data["row"]]
     detail = pl.DataFrame(
         {

@@ -65,8 +65,15 @@ def over_supply(
             }
         )
     # Dispensed again before min_used_share of the previous supply was used: the leftover.
+    # Lines of one drug within one claim are one dispensing (two packs are not a refill).
+    dispensings = rx.group_by("psn_no", "item_code", "setl_id").agg(
+        pl.col("date").min(),
+        pl.col("days_supply").max(),
+        pl.col("amount").sum(),
+        pl.col("line_no").min(),
+    )
     refills = (
-        rx.sort("psn_no", "item_code", "date", "setl_id", "line_no")
+        dispensings.sort("psn_no", "item_code", "date", "setl_id", "line_no")
         .with_columns(
             pl.col("date").shift(1).over("psn_no", "item_code").alias("prev_date"),
             pl.col("days_supply").shift(1).over("psn_no", "item_code").alias("prev_supply"),
