@@ -19,7 +19,7 @@ services:
 	bash scripts/ensure-services.sh
 
 demo: install
-	$(BIN)/yibao policy list
+	$(BIN)/yibao demo
 
 lint: install
 	$(BIN)/ruff check src tests bench

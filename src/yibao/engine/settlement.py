@@ -392,8 +392,9 @@ def settle_year(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Settle many persons' claims at once, in (psn_no, setl_time, setl_id) order.
 
-    Returns one row per claim (setl_id, psn_no, year, covered + setlinfo amounts in fen, sorted
-    like the settlement order) and the final accumulators per (psn_no, year) for every
+    Returns one row per claim (setl_id, psn_no, year, covered + setlinfo amounts in fen, and what
+    the claim consumed: pool, cap_group, deductible_used_delta, critical_eligible_delta,
+    assistance_eligible_delta; sorted like the settlement order) and the final accumulators per (psn_no, year) for every
     person-year in the claims (``accumulators_frame`` layout). ``prior`` has that layout too.
     Any bad claim raises ``SettlementError`` naming the field and the setl_id; nothing is
     settled then.
@@ -422,6 +423,19 @@ def settle_year(
         pl.Series("psn_part_amt", results["psn_part_amt"]),
         pl.Series("psn_cash_pay", results["psn_part_amt"]),
         pl.lit(0, pl.Int64).alias("balc"),
+        # What each claim added to its person-year's running totals (besides the three paid
+        # amounts): a store can load the year and still reverse any one settlement exactly.
+        pl.Series(
+            "pool", np.asarray([r.pool for r in prep.rules], object)[prep.rule_index], pl.String
+        ),
+        pl.Series(
+            "cap_group",
+            np.asarray([r.cap_group for r in prep.rules], object)[prep.rule_index],
+            pl.String,
+        ),
+        pl.Series("deductible_used_delta", results["deductible_used_delta"]),
+        pl.Series("critical_eligible_delta", results["critical_eligible"]),
+        pl.Series("assistance_eligible_delta", results["assistance_base"]),
     )
     return out, _final_accumulators(prep, final, prior_entries)
 

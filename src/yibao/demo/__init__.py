@@ -1,0 +1,1 @@
+"""The main job: a synthetic county year end to end, loaded into the store and served."""

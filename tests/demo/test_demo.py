@@ -1,0 +1,128 @@
+"""The main job end to end on a small county: simulate, settle, analyse, load, serve."""
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from yibao.demo.load import LoadError, check_consumed_matches
+from yibao.demo.run import opening_balance_for, run_demo
+from yibao.engine.settlement import accumulators_from_frame
+from yibao.store.db import make_engine, session_factory, transaction
+from yibao.store.migrate import upgrade
+from yibao.store.models import Accumulator, Person, Settlement, Warning
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, library):
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    steps: list[str] = []
+    result = run_demo("500243", 2023, 1500, 7, engine, library, steps.append, time.perf_counter)
+    return url, engine, result, steps
+
+
+def test_every_step_runs_in_order(demo):
+    _, _, _, steps = demo
+    assert steps == ["simulate", "settle", "analyse", "load"]
+
+
+def test_store_holds_the_year(demo):
+    _, engine, result, _ = demo
+    with session_factory(engine)() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == result.year.persons.height
+        assert s.scalar(select(func.count()).select_from(Settlement)) == result.year.claims.height
+        assert s.scalar(select(func.count()).select_from(Warning)) == result.warnings.height
+        stored_hifp = s.scalar(select(func.sum(Settlement.hifp_pay)))
+    assert stored_hifp == result.statement.expenditure_by_layer["hifp_pay"]
+
+
+def test_accumulators_equal_the_sum_of_stored_settlements(demo):
+    _, engine, _, _ = demo
+    with session_factory(engine)() as s:
+        for acc in s.scalars(select(Accumulator).limit(200)):
+            rows = s.scalars(select(Settlement).where(Settlement.psn_no == acc.psn_no)).all()
+            assert sum(r.maf_pay for r in rows) == acc.assistance_paid
+            assert sum(r.hifmi_pay for r in rows) == acc.critical_paid
+            assert sum(r.hifp_pay for r in rows) == sum(acc.pool_paid.values())
+            assert acc.settlements == len(rows)
+
+
+def test_loader_refuses_settlements_that_do_not_add_up(demo):
+    _, _, result, _ = demo
+    final = accumulators_from_frame(result.accumulators)
+    broken = result.settlements.with_columns((result.settlements["maf_pay"] + 1).alias("maf_pay"))
+    with pytest.raises(LoadError, match="do not add up"):
+        check_consumed_matches(broken, final)
+
+
+def test_fund_statement_balances(demo):
+    _, _, result, _ = demo
+    st = result.statement
+    assert st.revenue == st.personal_paid + sum(st.assistance_subsidy.values()) + sum(
+        st.fiscal_subsidy.values()
+    )
+    assert st.closing_balance == st.opening_balance + st.surplus
+    assert st.months_covered_tenths is not None
+
+
+def test_opening_balance_follows_the_national_ratio():
+    # 2022 累计结存 7534.13 亿 over 2023 expenditure 10457.65 亿
+    assert opening_balance_for(1_045_765, 2023) == 753_413
+
+
+def test_loaded_settlement_can_be_reversed_through_the_api(demo):
+    from yibao.api.app import create_app
+    from yibao.store import users
+
+    url, engine, result, _ = demo
+    with transaction(session_factory(engine)) as s:
+        _, token = users.add_user(s, "demo-test-shenhe", "审核")
+    paid = result.settlements.filter(result.settlements["maf_pay"] > 0)
+    setl_id = (paid if paid.height else result.settlements).row(0, named=True)["setl_id"]
+    psn = result.settlements.filter(result.settlements["setl_id"] == setl_id)["psn_no"][0]
+    with TestClient(create_app(url)) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        before = client.get(f"/api/persons/{psn}/accumulators/2023", headers=headers)
+        assert before.status_code == 200, before.text
+        reversed_ = client.post(f"/api/settlements/{setl_id}/reverse", headers=headers)
+        assert reversed_.status_code == 200, reversed_.text
+        after = client.get(f"/api/persons/{psn}/accumulators/2023", headers=headers).json()
+    row = result.settlements.filter(result.settlements["setl_id"] == setl_id).row(0, named=True)
+    assert round(before.json()["assistance_paid"] - after["assistance_paid"], 2) == round(
+        row["maf_pay"] / 100, 2
+    )
+
+
+def test_demo_command_prints_the_summary_and_tokens(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from yibao.cli.main import app
+
+    db = tmp_path / "demo.sqlite"
+    result = CliRunner().invoke(
+        app, ["demo", "--persons", "400", "--seed", "3", "--db", str(db), "--no-serve", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["persons"] == 400
+    assert set(doc["tokens"]) == {"经办", "审核", "只读", "管理"}
+    assert doc["stored_rows"]["settlements"] == doc["claims"]
+    assert "months_covered" in doc["fund_statement"]
+    assert db.exists()
+
+
+def test_demo_rejects_an_unknown_region(tmp_path):
+    from typer.testing import CliRunner
+
+    from yibao.cli.main import app
+
+    result = CliRunner().invoke(
+        app, ["demo", "--region", "999999", "--db", str(tmp_path / "x.sqlite"), "--no-serve"]
+    )
+    assert result.exit_code != 0
+    assert "unknown region" in result.stderr
