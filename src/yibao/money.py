@@ -76,9 +76,10 @@ def fen_to_yuan(fen: int) -> Decimal:
 
 
 def fen_to_json(fen: int) -> float:
-    """Fen as a JSON number with two decimals. The float is only the wire format: every fen
-    value below 2**53 / 100 yuan round-trips exactly through its shortest repr."""
-    return float(fen_to_yuan(fen))
+    """Fen as a JSON number with two decimals. The float is only the wire format: Python's
+    int / int is correctly rounded, so this is the double nearest to the exact yuan amount, and
+    every fen value below 2**53 round-trips exactly through its shortest repr."""
+    return int(fen) / FEN_PER_YUAN
 
 
 def format_yuan(fen: int) -> str:

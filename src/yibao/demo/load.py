@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import polars as pl
-from sqlalchemy import insert
+from sqlalchemy import JSON, insert
 from sqlalchemy.engine import Engine
 
 from yibao.engine.settlement import Accumulators, accumulators_from_frame
@@ -55,12 +55,74 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int = CHUNK) -> Iterator[list[
         yield batch
 
 
+def _sqlite_value(value: Any, column: Any) -> Any:
+    """A Python value as SQLAlchemy's SQLite dialect stores it (so the ORM reads it back)."""
+    if value is None:
+        return None
+    if isinstance(column.type, JSON):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _defaults(table: Any) -> dict[str, Any]:
+    out = {}
+    for column in table.__table__.columns:
+        default = column.default
+        if default is not None:
+            out[column.name] = default
+    return out
+
+
 def _insert(engine: Engine, table: Any, rows: Iterable[dict[str, Any]]) -> int:
+    """Bulk insert. On SQLite straight through the DBAPI's executemany (SQLAlchemy's per-row
+    parameter processing costs more than the insert), values stored the way the dialect stores
+    them; elsewhere SQLAlchemy Core executemany."""
     count = 0
-    with engine.begin() as conn:
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            for batch in _chunks(rows):
+                conn.execute(insert(table), batch)
+                count += len(batch)
+        return count
+    columns = {c.name: c for c in table.__table__.columns}
+    defaults = _defaults(table)
+    names: list[str] | None = None
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("BEGIN IMMEDIATE")
         for batch in _chunks(rows):
-            conn.execute(insert(table), batch)
+            if names is None:
+                names = list(batch[0]) + [n for n in defaults if n not in batch[0]]
+                sql = (
+                    f"INSERT INTO {table.__tablename__} ({', '.join(names)}) "
+                    f"VALUES ({', '.join('?' for _ in names)})"
+                )
+            params = []
+            for row in batch:
+                values = []
+                for name in names:
+                    if name in row:
+                        value = row[name]
+                    else:
+                        d = defaults[name]
+                        value = d.arg(None) if d.is_callable else d.arg
+                    values.append(_sqlite_value(value, columns[name]))
+                params.append(values)
+            cur.executemany(sql, params)
             count += len(batch)
+        cur.execute("COMMIT")
+    except BaseException:
+        raw.cursor().execute("ROLLBACK")
+        raise
+    finally:
+        raw.close()
     return count
 
 
