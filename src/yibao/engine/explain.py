@@ -3,12 +3,35 @@ source and clause, and the amount (fen) the step produced."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from yibao.engine.settlement_rules import NO_CAP, ClaimRules, cite
-from yibao.money import bp_to_percent, format_yuan
+from yibao.engine import settlement_rules
+from yibao.engine.settlement_rules import NO_CAP, ClaimRules
+from yibao.money import bp_to_percent as _bp_to_percent
+from yibao.money import format_yuan as _format_yuan
 
 Entry = dict[str, Any]
+
+# A real-time settlement explains itself every time; the same policy values are cited and the
+# same amounts formatted over and over. The money functions are pure, so they are memoised
+# (bounded) rather than re-implemented; a citation is memoised per Param object, holding the
+# Param so that its id stays its own.
+format_yuan = functools.lru_cache(maxsize=65_536)(_format_yuan)
+bp_to_percent = functools.lru_cache(maxsize=4096)(_bp_to_percent)
+_CITES_MAX = 4096
+_cites: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def cite(param: Any) -> dict[str, Any]:
+    hit = _cites.get(id(param))
+    if hit is not None and hit[0] is param:
+        return hit[1]
+    out = settlement_rules.cite(param)
+    if len(_cites) >= _CITES_MAX:
+        _cites.clear()
+    _cites[id(param)] = (param, out)
+    return out
 
 
 def _yuan(fen: int) -> str:

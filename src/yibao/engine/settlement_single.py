@@ -1,0 +1,221 @@
+"""One claim in real time, without a data frame: the same checks and the same ``settle_step``.
+
+``settle_year`` (``settlement_batch``) validates and settles columns; a real-time settlement is
+one claim, and building a one-row frame costs far more than the arithmetic. Here the claim dict
+is checked field by field — in the same order and with the same messages as the batch path —
+its rules come from ``settlement_rules.claim_rules`` (cached per kind of claim), and the layers
+are computed by the very ``settlement_layers.settle_step`` the batch uses, on arrays of length
+one. One implementation of the arithmetic: batch and real time agree by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from yibao.claims import CLAIM_SCHEMA
+from yibao.engine.settlement_batch import AMOUNTS, REQUIRED, Array, _rule_table
+from yibao.engine.settlement_layers import StepInput, StepResult, StepState, settle_step
+from yibao.engine.settlement_rules import ClaimRules, SettlementError, claim_rules
+from yibao.policy.model import Policy
+
+CLAIM_NAMES = tuple(CLAIM_SCHEMA.names)
+CLAIM_NAME_SET = frozenset(CLAIM_NAMES)
+STRING_FIELDS = frozenset(
+    f.name for f in CLAIM_SCHEMA if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+)
+DATE_FIELDS = frozenset(f.name for f in CLAIM_SCHEMA if pa.types.is_date(f.type))
+# Amounts this large could overflow int64 sums in the columnar checks; such a claim (never a
+# real one) is handed to the batch-of-one so that even its overflow behaves the same.
+PLAIN_AMOUNT_LIMIT = 2**52
+RESULT_NAMES = tuple(f.name for f in fields(StepResult))
+
+
+class Unusual(Exception):
+    """The claim needs the columnar path to behave exactly as before (see PLAIN_AMOUNT_LIMIT)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One validated claim: its row as the batch path sees it (year, inscp_scp_amt, covered
+    added; defaults filled), its rules and its number of days."""
+
+    row: dict[str, Any]
+    rules: ClaimRules
+    rule_arrays: dict[str, Array]  # the StepInput rule fields, arrays of length one
+    days: int
+
+
+# ---------------------------------------------------------------- field types
+def _plain(name: str, value: Any) -> bool:
+    """Is ``value`` already what the Arrow conversion of CLAIM_SCHEMA would give back?"""
+    if value is None:
+        return True
+    if name in STRING_FIELDS:
+        return type(value) is str
+    if name in DATE_FIELDS:
+        return type(value) is dt.date
+    if name == "setl_time":
+        return type(value) is dt.datetime and value.tzinfo is None and value.microsecond == 0
+    if name == "tier":
+        return type(value) is int and -128 <= value <= 127
+    return type(value) is int and abs(value) < PLAIN_AMOUNT_LIMIT
+
+
+def _typed_row(claim: Mapping[str, Any]) -> dict[str, Any]:
+    """The claim as a full CLAIM_SCHEMA row with the Arrow conversion's types and errors."""
+    unknown = set(claim) - CLAIM_NAME_SET
+    if unknown:
+        raise SettlementError(f"{sorted(unknown)[0]}: not a claim field")
+    row = {name: claim.get(name) for name in CLAIM_NAMES}
+    for name in AMOUNTS:
+        value = row[name]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise SettlementError(f"{name}: expected integer fen, got {value!r}")
+    if not row.get("setl_id"):
+        row["setl_id"] = f"{row.get('psn_no')}-{row.get('setl_time')}"
+    if all(_plain(name, value) for name, value in row.items()):
+        return row
+    for name in AMOUNTS:
+        value = row[name]
+        if value is not None and abs(value) >= PLAIN_AMOUNT_LIMIT:
+            raise Unusual(name)
+    # Anything else (a numpy int, an aware datetime, a datetime for a date, a wrong type):
+    # let Arrow convert it exactly as the columnar path does, errors included.
+    try:
+        table = pa.Table.from_pylist([row], schema=CLAIM_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as exc:
+        raise SettlementError(f"claim: {exc}") from exc
+    typed: dict[str, Any] = table.to_pylist()[0]
+    return typed
+
+
+# ---------------------------------------------------------------- rules, cached
+_RULES_MAX = 4096
+_rules_cache: dict[tuple[int, str, str, int, str], tuple[Policy, ClaimRules, dict[str, Array]]]
+_rules_cache = {}
+_rules_lock = threading.Lock()
+
+
+def rules_for(
+    policy: Policy, med_type: str, hosp_lv: str, tier: int, categories: str
+) -> tuple[ClaimRules, dict[str, Array]]:
+    """``claim_rules`` and its StepInput arrays, resolved once per kind of claim.
+
+    Keyed by the policy's identity; each entry holds the policy itself, so its id cannot be
+    reused by another object while the entry lives. Errors are not cached."""
+    key = (id(policy), med_type, hosp_lv, tier, categories)
+    hit = _rules_cache.get(key)
+    if hit is not None and hit[0] is policy:
+        return hit[1], hit[2]
+    cats = tuple(c for c in categories.split("|") if c)
+    rules = claim_rules(policy, med_type, hosp_lv, tier, cats)
+    arrays = _rule_table([rules])
+    for array in arrays.values():
+        array.flags.writeable = False  # shared by every claim of this kind
+    with _rules_lock:
+        if len(_rules_cache) >= _RULES_MAX:
+            _rules_cache.clear()
+        _rules_cache[key] = (policy, rules, arrays)
+    return rules, arrays
+
+
+def clear_rules_cache() -> None:
+    """Forget the cached rules (after a policy reload, to free the old policies)."""
+    with _rules_lock:
+        _rules_cache.clear()
+
+
+# ---------------------------------------------------------------- validation
+def prepare_claim(claim: Mapping[str, Any], policy: Policy) -> Prepared:
+    """Validate one claim like ``settlement_batch.prepare`` does, in the same order and with the
+    same messages; raises ``Unusual`` for a claim only the columnar path reproduces exactly."""
+    row = _typed_row(claim)
+    setl_id = row["setl_id"]
+    for name in REQUIRED:
+        if row[name] is None:
+            raise SettlementError(f"{name}: missing (setl_id {setl_id})")
+    setl_time: dt.datetime = row["setl_time"]
+    if row["begndate"] is None:
+        row["begndate"] = setl_time.date()
+    if row["categories"] is None:
+        row["categories"] = ""
+    if row["tier"] is None:
+        row["tier"] = 1
+    for name in AMOUNTS:
+        if row[name] is None:
+            row[name] = 0
+    if row["enddate"] is None:
+        row["enddate"] = row["begndate"]
+    for name in AMOUNTS:
+        if row[name] < 0:
+            raise SettlementError(f"{name}: must not be negative (setl_id {setl_id})")
+    parts = row["fulamt_ownpay_amt"] + row["overlmt_selfpay"] + row["preselfpay_amt"]
+    if parts > row["medfee_sumamt"]:
+        raise SettlementError(
+            "fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt: larger than medfee_sumamt"
+            f" (setl_id {setl_id})"
+        )
+    begin: dt.date = row["begndate"]
+    end: dt.date = row["enddate"]
+    if end < begin:
+        raise SettlementError(f"enddate: before begndate (setl_id {setl_id})")
+    cover_begin: dt.date | None = row["coverage_begin"]
+    cover_end: dt.date | None = row["coverage_end"]
+    if cover_begin is not None and cover_end is not None and cover_end < cover_begin:
+        raise SettlementError(f"coverage_end: before coverage_begin (setl_id {setl_id})")
+    row["year"] = setl_time.year
+    row["inscp_scp_amt"] = row["medfee_sumamt"] - parts
+
+    # The policy year's coverage (settlement_batch._coverage).
+    first, last = policy.meta.coverage_from, policy.meta.coverage_to
+    day = setl_time.date()
+    if day < first or day > last:
+        raise SettlementError(f"setl_time: outside the policy year's coverage (setl_id {setl_id})")
+    if (cover_end is not None and cover_end < first) or (
+        cover_begin is not None and cover_begin > last
+    ):
+        raise SettlementError(
+            f"coverage_end: person has no coverage in the policy year (setl_id {setl_id})"
+        )
+    row["covered"] = (cover_begin is None or begin >= cover_begin) and (
+        cover_end is None or begin <= cover_end
+    )
+
+    try:
+        rules, arrays = rules_for(
+            policy, row["med_type"], row["hosp_lv"], int(row["tier"]), row["categories"]
+        )
+    except SettlementError as exc:
+        raise SettlementError(f"{exc} (setl_id {setl_id})") from exc
+    return Prepared(row=row, rules=rules, rule_arrays=arrays, days=(end - begin).days + 1)
+
+
+# ---------------------------------------------------------------- the layers
+def _one(value: int) -> Array:
+    return np.array([value], np.int64)
+
+
+def settle_prepared(prep: Prepared, before: Mapping[str, int]) -> dict[str, int]:
+    """``settle_step`` on the claim (arrays of length one) given its running totals before it:
+    pool_paid (its cap group), deductible_used (its pool) and the four person-year scalars."""
+    row = prep.row
+    x = StepInput(
+        medfee_sumamt=_one(row["medfee_sumamt"]),
+        inscp_scp_amt=_one(row["inscp_scp_amt"]),
+        covered=np.array([row["covered"]], bool),
+        days=_one(prep.days),
+        **prep.rule_arrays,
+    )
+    s = StepState(**{name: _one(before[name]) for name in STATE_NAMES})
+    result = settle_step(x, s)
+    return {name: int(getattr(result, name)[0]) for name in RESULT_NAMES}
+
+
+STATE_NAMES = tuple(f.name for f in fields(StepState))
