@@ -13,10 +13,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from yibao.store.models import Accumulator
 
@@ -95,3 +96,82 @@ def store(row: Accumulator, acc: Any, settlements_delta: int) -> None:
         setattr(row, name, value)
     row.settlements = row.settlements + settlements_delta
     row.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# ---------------------------------------------------------------- the real-time write path
+# The same lock and the same row as ``lock``/``store``, in Core statements on the session's
+# connection (built once, so each settlement only binds values): a settlement reads the row as
+# plain values and writes it back with one UPDATE, without ORM objects.
+_TABLE = Accumulator.__table__
+_SELECT_LOCKED = (
+    select(_TABLE)
+    .where(_TABLE.c.psn_no == bindparam("psn_no"), _TABLE.c.year == bindparam("year"))
+    .with_for_update()
+)
+_UPDATE = (
+    update(_TABLE)
+    .where(_TABLE.c.psn_no == bindparam("key_psn_no"), _TABLE.c.year == bindparam("key_year"))
+    .values(
+        {
+            **{name: bindparam(name) for name in FIELDS},
+            "settlements": _TABLE.c.settlements + bindparam("delta"),
+            "updated_at": bindparam("updated_at"),
+        }
+    )
+)
+
+
+def lock_values(session: Session, psn_no: str, year: int) -> dict[str, Any]:
+    """``lock`` as plain values (fen): the row is locked until commit (FOR UPDATE on
+    PostgreSQL; SQLite's transaction holds the write lock). It is created if missing, with
+    INSERT … ON CONFLICT DO NOTHING so two first settlements cannot both create it; a row that
+    exists costs one statement."""
+    conn = session.connection()
+    key = {"psn_no": psn_no, "year": year}
+    row = conn.execute(_SELECT_LOCKED, key).mappings().first()
+    if row is None:
+        _create(conn, psn_no, year)
+        row = conn.execute(_SELECT_LOCKED, key).mappings().first()
+    assert row is not None  # inserted above or by a concurrent transaction that committed
+    return as_dict(_Values(row))
+
+
+def _create(conn: Connection, psn_no: str, year: int) -> None:
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(
+        insert(Accumulator)
+        .values(**empty_row_values(psn_no, year))
+        .on_conflict_do_nothing(index_elements=["psn_no", "year"])
+    )
+
+
+class _Values:
+    """Attribute access to a row mapping, for ``as_dict``."""
+
+    def __init__(self, row: Mapping[str, Any]) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return self._row[name]
+
+
+def store_values(
+    session: Session, psn_no: str, year: int, acc: Any, settlements_delta: int
+) -> dict[str, Any]:
+    """``store`` for a row locked by ``lock_values``: one UPDATE; returns the values written.
+    An ORM copy of the row in this session, if any, is expired so that it is re-read."""
+    values = as_dict(acc)
+    session.connection().execute(
+        _UPDATE,
+        {
+            **values,
+            "key_psn_no": psn_no,
+            "key_year": year,
+            "delta": settlements_delta,
+            "updated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        },
+    )
+    loaded = session.identity_map.get(identity_key(Accumulator, (psn_no, year)))
+    if loaded is not None:
+        session.expire(loaded)
+    return values

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from yibao.engine import settlement as engine
@@ -26,9 +26,16 @@ from yibao.policy import PolicyLibrary
 from yibao.store import accumulators, audit
 from yibao.store.audit import Actor
 from yibao.store.errors import Conflict, Invalid, NotFound
-from yibao.store.models import Claim, SetlDetail, Settlement
+from yibao.store.models import (
+    AuditEntry,
+    Claim,
+    Enrollment,
+    Person,
+    PersonCategory,
+    SetlDetail,
+    Settlement,
+)
 from yibao.store.models import Settlement as SettlementRow
-from yibao.store.persons import categories_on, enrollment_for, get_person
 
 SETLINFO_FEN = (
     "medfee_sumamt",
@@ -74,22 +81,68 @@ def policy_year(row: dict[str, Any]) -> int:
 def complete_claim(session: Session, row: dict[str, Any]) -> dict[str, Any]:
     """The claim as the engine sees it: the person must exist and match the ID number; tier and
     coverage come from the person's enrollment of the year when there is one; categories from
-    the body, else the person's categories valid on the settlement day."""
-    person = get_person(session, row["psn_no"])
-    if person.certno != row["certno"]:
+    the body, else the person's categories valid on the settlement day.
+
+    One query: the person, joined to the year's enrollment (unique per person-year) and to the
+    person's categories (one row each, in order of begin date)."""
+    psn_no = row["psn_no"]
+    year = policy_year(row)
+    found = session.connection().execute(_PERSON, {"psn_no": psn_no, "year": year}).all()
+    if not found:
+        raise NotFound(f"psn_no: no person {psn_no}")
+    first = found[0]
+    if first.certno != row["certno"]:
         raise Invalid("certno: does not match the person's ID number")
     out = dict(row)
-    year = policy_year(row)
-    enrollment = enrollment_for(session, row["psn_no"], year)
-    if enrollment is not None:
-        out["tier"] = enrollment.tier
-        if enrollment.coverage_begin is not None:
-            out["coverage_begin"] = enrollment.coverage_begin
-        if enrollment.coverage_end is not None:
-            out["coverage_end"] = enrollment.coverage_end
+    if first.enrolled:
+        out["tier"] = first.tier
+        if first.coverage_begin is not None:
+            out["coverage_begin"] = first.coverage_begin
+        if first.coverage_end is not None:
+            out["coverage_end"] = first.coverage_end
     if not out.get("categories"):
-        out["categories"] = "|".join(categories_on(person, row["setl_time"].date()))
+        day = row["setl_time"].date()
+        valid = [
+            r.category
+            for r in found
+            if r.category is not None
+            and r.begin_date <= day
+            and (r.end_date is None or day <= r.end_date)
+        ]
+        out["categories"] = "|".join(dict.fromkeys(valid))  # persons.categories_on
     return out
+
+
+_PERSON = (
+    select(
+        Person.certno,
+        Enrollment.id.is_not(None).label("enrolled"),
+        Enrollment.tier,
+        Enrollment.coverage_begin,
+        Enrollment.coverage_end,
+        PersonCategory.category,
+        PersonCategory.begin_date,
+        PersonCategory.end_date,
+    )
+    .select_from(Person)
+    .outerjoin(
+        Enrollment, and_(Enrollment.psn_no == Person.psn_no, Enrollment.year == bindparam("year"))
+    )
+    .outerjoin(PersonCategory, PersonCategory.psn_no == Person.psn_no)
+    .where(Person.psn_no == bindparam("psn_no"))
+    .order_by(PersonCategory.begin_date, PersonCategory.id)
+)
+# A settlement already stored under this setl_id, with its claim's digest.
+_EXISTING = (
+    select(SettlementRow.setl_id, Claim.digest)
+    .select_from(SettlementRow)
+    .outerjoin(Claim, Claim.setl_id == SettlementRow.setl_id)
+    .where(SettlementRow.setl_id == bindparam("setl_id"))
+)
+_CLAIMS = Claim.__table__
+_SETTLEMENTS = SettlementRow.__table__
+_DETAILS = SetlDetail.__table__
+_AUDIT = AuditEntry.__table__
 
 
 def _stored(session: Session, setl_id: str) -> SettlementRow | None:
@@ -101,13 +154,14 @@ def _stored(session: Session, setl_id: str) -> SettlementRow | None:
 
 
 def _replay(session: Session, setl_id: str, claim_digest: str) -> Outcome | None:
+    existing = session.connection().execute(_EXISTING, {"setl_id": setl_id}).first()
+    if existing is None:
+        return None
+    if existing.digest is not None and existing.digest != claim_digest:
+        raise Conflict(f"setl_id: {setl_id} was already settled with different claim content")
     # populate_existing: after waiting for the lock, see what a concurrent retry committed.
     stored = session.get(SettlementRow, setl_id, populate_existing=True)
-    if stored is None:
-        return None
-    claim = session.get(Claim, setl_id)
-    if claim is not None and claim.digest != claim_digest:
-        raise Conflict(f"setl_id: {setl_id} was already settled with different claim content")
+    assert stored is not None
     return Outcome(settlement_document(stored), replayed=True)
 
 
@@ -123,7 +177,12 @@ def preview(session: Session, library: PolicyLibrary, row: dict[str, Any]) -> di
 
 
 def settle(session: Session, library: PolicyLibrary, row: dict[str, Any], actor: Actor) -> Outcome:
-    """Settle one claim inside the caller's transaction (see the module docstring)."""
+    """Settle one claim inside the caller's transaction (see the module docstring).
+
+    The write path is Core statements on the session's connection (no ORM objects): a replay
+    check, the person with enrollment and categories, the accumulator row lock (and on
+    PostgreSQL a second replay check after the wait), then claim, settlement, setldetail,
+    accumulators and audit row."""
     setl_id = row["setl_id"]
     claim_digest = digest(row)
     replay = _replay(session, setl_id, claim_digest)
@@ -132,65 +191,96 @@ def settle(session: Session, library: PolicyLibrary, row: dict[str, Any], actor:
     claim = complete_claim(session, row)
     year = policy_year(claim)
     policy = library.resolve(claim["insuplc_admdvs"], year)
-    acc_row = accumulators.lock(session, claim["psn_no"], year)
-    # A concurrent retry of the same claim may have committed while we waited for the lock.
-    replay = _replay(session, setl_id, claim_digest)
-    if replay is not None:
-        return replay
-    before = accumulators.as_dict(acc_row)
-    acc = accumulators.to_engine(acc_row, engine.Accumulators)
-    result, new_acc = engine.settle_claim(claim, policy, acc)
+    psn_no = claim["psn_no"]
+    before = accumulators.lock_values(session, psn_no, year)
+    # A concurrent retry of the same claim may have committed while we waited for the row
+    # lock. On SQLite nothing can have: the transaction holds the database write lock since
+    # BEGIN IMMEDIATE, before the first check.
+    if session.get_bind().dialect.name != "sqlite":
+        replay = _replay(session, setl_id, claim_digest)
+        if replay is not None:
+            return replay
+    result, new_acc = engine.settle_claim(claim, policy, engine.Accumulators(**before))
     document = result.to_json()
     setlinfo = result.setlinfo
-    session.add(
-        Claim(
-            setl_id=setl_id,
-            psn_no=claim["psn_no"],
-            year=year,
-            digest=claim_digest,
-            row=jsonable_row(claim),
-        )
+    claim_json = jsonable_row(claim)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    amounts = {name: int(setlinfo.get(name, 0) or 0) for name in SETLINFO_FEN}
+    conn = session.connection()
+    conn.execute(
+        _CLAIMS.insert(),
+        {
+            "setl_id": setl_id,
+            "psn_no": psn_no,
+            "year": year,
+            "digest": claim_digest,
+            "row": claim_json,
+            "created_at": now,
+        },
     )
-    stored = SettlementRow(
-        setl_id=setl_id,
-        psn_no=claim["psn_no"],
-        year=year,
-        insuplc_admdvs=claim["insuplc_admdvs"],
-        setl_time=claim["setl_time"],
-        pool_prop_selfpay=str(setlinfo.get("pool_prop_selfpay", "")),
-        document=document,
-        acc_before=before,
-        acc_after=accumulators.as_dict(new_acc),
-        consumed=accumulators.as_dict(result.consumed),
-        status="settled",
-        created_by=actor.name,
-        **{name: int(setlinfo.get(name, 0) or 0) for name in SETLINFO_FEN},
+    after = accumulators.store_values(session, psn_no, year, new_acc, +1)
+    conn.execute(
+        _SETTLEMENTS.insert(),
+        {
+            "setl_id": setl_id,
+            "psn_no": psn_no,
+            "year": year,
+            "insuplc_admdvs": claim["insuplc_admdvs"],
+            "setl_time": claim["setl_time"],
+            "pool_prop_selfpay": str(setlinfo.get("pool_prop_selfpay", "")),
+            "document": document,
+            "acc_before": before,
+            "acc_after": after,
+            "consumed": accumulators.as_dict(result.consumed),
+            "status": "settled",
+            "created_by": actor.name,
+            "created_at": now,
+            "reversed_by": None,
+            "reversed_at": None,
+            **amounts,
+        },
     )
-    stored.details = [
-        SetlDetail(
-            fund_pay_type=str(d["fund_pay_type"]),
-            fund_payamt=int(d.get("fund_payamt", 0)),
-            inscp_scp_amt=int(d.get("inscp_scp_amt", 0) or 0),
-            crt_payb_lmt_amt=None
-            if d.get("crt_payb_lmt_amt") is None
-            else int(d["crt_payb_lmt_amt"]),
-            setl_proc_info=str(d.get("setl_proc_info", "")),
-        )
-        for d in result.setldetail
-    ]
-    session.add(stored)
-    accumulators.store(acc_row, new_acc, +1)
-    audit.record(
-        session,
-        actor,
-        "settle",
-        "settlement",
-        setl_id,
-        before={"accumulators": before},
-        after={"claim": jsonable_row(claim), "setlinfo": _setlinfo_fen(stored)},
+    conn.execute(
+        _DETAILS.insert(),
+        [
+            {
+                "setl_id": setl_id,
+                "fund_pay_type": str(d["fund_pay_type"]),
+                "fund_payamt": int(d.get("fund_payamt", 0)),
+                "inscp_scp_amt": int(d.get("inscp_scp_amt", 0) or 0),
+                "crt_payb_lmt_amt": None
+                if d.get("crt_payb_lmt_amt") is None
+                else int(d["crt_payb_lmt_amt"]),
+                "setl_proc_info": str(d.get("setl_proc_info", "")),
+            }
+            for d in result.setldetail
+        ],
     )
-    session.flush()
-    return Outcome(settlement_document(stored), replayed=False)
+    # audit.record's row, written directly: personal fields masked (个人信息保护).
+    conn.execute(
+        _AUDIT.insert(),
+        {
+            "at": now,
+            "actor": actor.name,
+            "role": actor.role,
+            "action": "settle",
+            "entity": "settlement",
+            "entity_id": setl_id,
+            "before": audit.masked({"accumulators": before}),
+            "after": audit.masked({"claim": claim_json, "setlinfo": amounts}),
+        },
+    )
+    return Outcome(
+        {
+            **document,
+            "setl_id": setl_id,
+            "psn_no": psn_no,
+            "status": "settled",
+            "reversed_by": None,
+            "reversed_at": None,
+        },
+        replayed=False,
+    )
 
 
 def _setlinfo_fen(stored: SettlementRow) -> dict[str, Any]:
