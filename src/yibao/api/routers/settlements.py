@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -23,14 +24,14 @@ log = logging.getLogger("yibao.api.settlements")
 ATTEMPTS = 3
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=dict[str, Any])
 def settle(
     body: SettleIn,
     request: Request,
     response: Response,
     session: Session = Depends(db),
     actor: Actor = Depends(clerk),
-) -> dict[str, Any]:
+) -> Response:
     """结算. 201 with the settlement; a retry of the same setl_id returns the stored result
     with 200 and header ``Idempotent-Replay: true``; the same setl_id with other content is
     409. Claim, settlement, setldetail, accumulators and audit row commit together or not at
@@ -45,10 +46,13 @@ def settle(
             if attempt == ATTEMPTS or not _retryable(exc):
                 raise
             log.info("settle %s: retry %d after %s", row["setl_id"], attempt, type(exc).__name__)
+    # The document is plain JSON already (the engine's to_json): rendered once, directly,
+    # rather than walked again by the response-model encoder.
     if outcome.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replay"] = "true"
-    return outcome.document
+        return JSONResponse(outcome.document, 200, {"Idempotent-Replay": "true"})
+    return JSONResponse(outcome.document, 201)
 
 
 def _retryable(exc: Exception) -> bool:
