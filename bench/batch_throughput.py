@@ -3,16 +3,21 @@ same data: the rules in OpenFisca (person-year, float32) and a per-claim Python 
 
     .venv/bin/python bench/batch_throughput.py [--sizes 1000000 10000000] [--workers 1 2]
 
-Claims are a synthetic 彭水 2023 year (yibao simulate), written once to --data. Settlement runs
-in a fresh process per measurement (``yibao.batch.settle_file``: read Parquet in person chunks,
-settle_year, write Parquet); peak memory is the largest resident set of that process and its
-workers, polled every 50 ms. Results go to docs/benchmarks.md (section batch_throughput).
+Claims are a synthetic 彭水 2023 year (yibao simulate), written once to --data and reused by
+later runs (10M claims take minutes to simulate). Settlement runs in a fresh process per
+measurement (``yibao.batch.settle_file``: read Parquet in person chunks, settle_year, write
+Parquet, with reader and writer threads); peak memory is the largest resident set of that
+process and its workers, polled every 50 ms; CPU is user + system of the process tree. A second
+fresh process runs the stages one after another on the first size to show where the time goes.
+Results go to docs/benchmarks.md (section batch_throughput).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -65,8 +70,55 @@ def make_claims(path: Path, claims: int) -> int:
     return written
 
 
+# The stages of settle_file one after another, each timed by CPU (all threads) and wall.
+STAGES = """
+import json, sys, time
+from pathlib import Path
+import polars as pl
+from yibao.batch import settle as S
+from yibao.batch.chunks import person_frames
+from yibao.policy import default_library
+path, out, chunk_rows = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+library = default_library()
+stages = {}
+def stage(name, f):
+    cpu, wall = time.process_time(), time.perf_counter()
+    value = f()
+    stages[name] = [time.process_time() - cpu, time.perf_counter() - wall]
+    return value
+frames = stage("read", lambda: list(person_frames(path, chunk_rows, None, S.READ_COLUMNS)))
+settled = stage("settle_year", lambda: [S.settle_year(f, library)[0] for f in frames])
+stage("sums", lambda: [S._group_keys(s, f).group_by(S.GROUP).len() for s, f in zip(settled, frames)])
+tables = stage("to_arrow", lambda: [s.to_arrow() for s in settled])
+def write():
+    writer = S._parquet_writer(out, tables[0].schema)
+    for t in tables:
+        writer.write_table(t)
+    writer.close()
+stage("write", write)
+print(json.dumps({"claims": sum(f.height for f in frames), "stages": stages}))
+"""
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def stages_measured(path: Path, out: Path, chunk_rows: int) -> dict[str, object]:
+    proc = subprocess.run(
+        [sys.executable, "-c", STAGES, str(path), str(out), str(chunk_rows)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout)
+
+
 def settle_measured(path: Path, out: Path, workers: int, chunk_rows: int) -> dict[str, float]:
-    """Run the batch in a fresh process; return its result, wall time and peak memory (MiB)."""
+    """Run the batch in a fresh process; return its result, wall time, CPU seconds of the
+    process tree and peak memory (MiB)."""
+    cpu_before = children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", SETTLE, str(path), str(out), str(workers), str(chunk_rows)],
@@ -89,7 +141,7 @@ def settle_measured(path: Path, out: Path, workers: int, chunk_rows: int) -> dic
         raise SystemExit(f"settle failed with exit code {proc.returncode}")
     assert proc.stdout is not None
     result = json.loads(proc.stdout.read())
-    return {**result, "wall": wall, "peak_mib": peak / 2**20}
+    return {**result, "wall": wall, "cpu": children_cpu() - cpu_before, "peak_mib": peak / 2**20}
 
 
 def peers(path: Path, sample_claims: int, loop_claims: int) -> list[str]:
@@ -167,20 +219,26 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/tmp/yibao-bench"))
     parser.add_argument("--peer-sample", type=int, default=200_000)
     parser.add_argument("--loop-claims", type=int, default=3_000)
+    parser.add_argument("--goal", type=int, default=1_000_000, help="claims/s (issue #6)")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
+    load_start = os.getloadavg()[0]
 
     lines = [
         "## Batch settlement throughput",
         "",
         f"Synthetic 彭水 ({REGION}) {YEAR} claims, sorted by person; `settle_file` end to end "
-        "(read Parquet in person chunks, `settle_year`, write Parquet) in a fresh process; "
-        f"chunks of {args.chunk_rows:,} claims. Peak memory: largest RSS of the process and its workers. "
-        "The 2-core machine is shared with other jobs while this runs: repeated runs vary by up to 3×.",
+        "(Polars reads row groups of the settled columns, chunks cut between persons, `settle_year`, "
+        "pyarrow writes Parquet; a reader and a writer thread overlap the settling) in a fresh "
+        f"process; chunks of {args.chunk_rows:,} claims. Peak memory: largest RSS of the process and "
+        "its workers. CPU: user + system seconds of the process and its workers, start-up included. "
+        "The 2-core machine is shared with other jobs while this runs, so wall times vary by up "
+        "to 3× between runs; CPU seconds vary much less.",
         "",
-        "| claims | workers | persons | chunks | wall s (with start-up) | settle_file s | claims/s (settle_file) | peak memory |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| claims | workers | persons | chunks | wall s (with start-up) | CPU s | settle_file s | claims/s (settle_file) | peak memory |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    best = 0.0
     for size in args.sizes:
         path = args.data / f"claims-{size}.parquet"
         make_claims(path, size)
@@ -188,13 +246,53 @@ def main() -> None:
             r = settle_measured(
                 path, args.data / f"settled-{size}.parquet", workers, args.chunk_rows
             )
+            rate = r["claims"] / r["seconds"]
+            best = max(best, rate)
             line = (
                 f"| {int(r['claims']):,} | {workers} | {int(r['persons']):,} | {int(r['chunks'])} | "
-                f"{r['wall']:.1f} | {r['seconds']:.1f} | {r['claims'] / r['seconds']:,.0f} | "
+                f"{r['wall']:.1f} | {r['cpu']:.1f} | {r['seconds']:.1f} | {rate:,.0f} | "
                 f"{r['peak_mib']:,.0f} MiB |"
             )
             print(line, flush=True)
             lines.append(line)
+    load_end = os.getloadavg()[0]
+
+    first = args.data / f"claims-{args.sizes[0]}.parquet"
+    st = stages_measured(first, args.data / "stages.parquet", args.chunk_rows)
+    claims = int(st["claims"])  # type: ignore[call-overload]
+    stages: dict[str, list[float]] = st["stages"]  # type: ignore[assignment]
+    cpu_total = sum(cpu for cpu, _ in stages.values())
+    lines += [
+        "",
+        f"### Where the time goes ({claims:,} claims, stages one after another, one process)",
+        "",
+        "| stage | CPU s | share of CPU | wall s | claims per CPU second |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, (cpu, wall) in stages.items():
+        lines.append(
+            f"| {name} | {cpu:.2f} | {cpu / cpu_total:.0%} | {wall:.2f} | {claims / cpu:,.0f} |"
+        )
+    ceiling = claims / (cpu_total / 2)
+    engine_ceiling = claims / (stages["settle_year"][0] / 2)
+    lines.append(
+        f"| **total** | **{cpu_total:.2f}** | 100% | {sum(w for _, w in stages.values()):.2f} | "
+        f"{claims / cpu_total:,.0f} |"
+    )
+    verdict = "met" if best >= args.goal else "not met"
+    lines += [
+        "",
+        f"**Goal (issue #6: ≥ {args.goal:,} claims/s end to end on this 2-core machine): {verdict}** "
+        f"(best run {best:,.0f} claims/s). End to end costs {cpu_total:.2f} CPU seconds per "
+        f"{claims:,} claims, so even with both cores free and perfectly overlapped the ceiling "
+        f"is about {ceiling:,.0f} claims/s; the engine's `settle_year` alone is "
+        f"{stages['settle_year'][0] / cpu_total:.0%} of the CPU and caps it at "
+        f"{engine_ceiling:,.0f} claims/s on two free cores. Reading and writing Parquet are "
+        "overlapped with settling by the threads, so on a quiet machine the wall time "
+        "approaches the CPU time divided by the cores in use. Load average (1 min) "
+        f"{load_start:.1f} at the start, {load_end:.1f} after the runs: the other jobs took "
+        "most of the 2 cores, which is why wall time exceeds CPU time.",
+    ]
     lines += [
         "",
         "### Peers on the same data",
@@ -204,9 +302,7 @@ def main() -> None:
         "| implementation | data | time | rate | ratio |",
         "|---|---|---|---|---|",
     ]
-    peer_rows = peers(
-        args.data / f"claims-{args.sizes[0]}.parquet", args.peer_sample, args.loop_claims
-    )
+    peer_rows = peers(first, args.peer_sample, args.loop_claims)
     for row in peer_rows:
         print(row, flush=True)
     lines += peer_rows
