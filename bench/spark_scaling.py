@@ -22,7 +22,9 @@ from pathlib import Path
 
 from report import write_section
 
-CLAIMS_PER_PERSON = 2.73  # 彭水 2023 synthetic year (seed 2023): 781,343 claims from 285,714 persons
+CLAIMS_PER_PERSON = (
+    2.73  # 彭水 2023 synthetic year (seed 2023): 781,343 claims from 285,714 persons
+)
 REGION, YEAR, SEED = "500243", 2023, 2023
 
 
@@ -103,38 +105,55 @@ def main() -> None:
     data.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()[0]
     began = time.perf_counter()
-    rows: list[str] = []
-    sims: list[str] = []
-    rate = None  # claims per second of the slowest run so far, to skip what cannot finish
+    # Results are kept in the data folder, so a later call can add or redo some runs.
+    saved = data / "results.json"
+    results: dict[str, dict[str, float]] = json.loads(saved.read_text()) if saved.exists() else {}
+    skipped: dict[str, str] = {}
+    sims: dict[int, dict[str, object]] = {}
     for size in [int(s) for s in args.sizes.split(",")]:
-        t0 = time.perf_counter()
         sim = _simulate(size, data)
+        sims[size] = sim
         counts = sim["counts"]
         assert isinstance(counts, dict)
-        sims.append(
-            f"| {sim['persons']:,} | {counts['claims']:,} | {sim['shards']} | "
-            f"{time.perf_counter() - t0:.0f} (cached: {sim['seconds']:.0f} when made) |"
-        )
         for cores in [int(c) for c in args.cores.split(",")]:
+            key = f"{size}-{cores}"
             left = args.budget - (time.perf_counter() - began)
-            if rate is not None and counts["claims"] / rate > left:
-                rows.append(
+            # estimate from the slowest earlier run of this size, else of any size
+            same = [r for k, r in results.items() if k.startswith(f"{size}-")]
+            rates = [r["claims"] / r["settle_s"] for r in (same or list(results.values()))]
+            if rates and counts["claims"] / min(rates) > left:
+                skipped[key] = (
                     f"| {counts['claims']:,} | {cores} | skipped: about "
-                    f"{counts['claims'] / rate:.0f} s needed, {left:.0f} s left in the budget "
-                    "| | | |"
+                    f"{counts['claims'] / min(rates):.0f} s needed, {left:.0f} s left in the "
+                    "budget | | | | |"
                 )
                 continue
-            doc = _run(
-                cores, data / f"claims-{size}" / "claims.parquet", data / "out", args.partitions
+            out = data / "out"
+            results[key] = _run(
+                cores, data / f"claims-{size}" / "claims.parquet", out, args.partitions
             )
-            claims_per_s = doc["claims"] / doc["settle_s"]
-            rate = claims_per_s if rate is None else min(rate, claims_per_s)
-            rows.append(
-                f"| {int(doc['claims']):,} | {cores} | {int(doc['person_years']):,} | "
-                f"{doc['wall_s']:.1f} | {doc['session_s']:.1f} | {doc['settle_s']:.1f} | "
-                f"{claims_per_s:,.0f} |"
-            )
-            print(rows[-1], flush=True)
+            results[key]["load"] = os.getloadavg()[0]
+            saved.write_text(json.dumps(results, indent=1))
+            print(key, results[key], flush=True)
+    rows = []
+    for key in sorted(set(results) | set(skipped), key=lambda k: tuple(map(int, k.split("-")))):
+        if key not in results:
+            rows.append(skipped[key])
+            continue
+        doc = results[key]
+        rows.append(
+            f"| {int(doc['claims']):,} | {key.split('-')[1]} | {int(doc['person_years']):,} | "
+            f"{doc['wall_s']:.1f} | {doc['session_s']:.1f} | {doc['settle_s']:.1f} | "
+            f"{doc['claims'] / doc['settle_s']:,.0f} | {doc.get('load', float('nan')):.1f} |"
+        )
+    sim_rows = []
+    for size in sorted(int(p.name.split("-")[1]) for p in data.glob("claims-*")):
+        sim = sims.get(size) or _simulate(size, data)
+        counts = sim["counts"]
+        assert isinstance(counts, dict)
+        sim_rows.append(
+            f"| {sim['persons']:,} | {counts['claims']:,} | {sim['shards']} | {sim['seconds']:.0f} |"
+        )
     end_load = os.getloadavg()[0]
     body = "\n".join(
         [
@@ -147,15 +166,15 @@ def main() -> None:
             "settlements (by region and month) and accumulators (by year), sum for the fund "
             "statement. Each run is a fresh process and JVM on `local[N]`; wall includes start-up.",
             "",
-            "| claims | cores | person-years | wall s | session s | settle s | claims/s (settle) |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
+            "| claims | cores | person-years | wall s | session s | settle s | claims/s (settle) | load after |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
             *rows,
             "",
             "The synthetic years (simulated on Spark, `local[2]`):",
             "",
-            "| persons | claims | shards | seconds |",
+            "| persons | claims | shards (250,000 persons) | simulate_spark s |",
             "|---:|---:|---:|---:|",
-            *sims,
+            *sim_rows,
             "",
             f"Load average at start {load:.1f}, at end {end_load:.1f} (the 2 cores are shared "
             "with other jobs, so 1 vs 2 cores is a lower bound on the speed-up). Compare with "
