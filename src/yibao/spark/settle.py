@@ -60,6 +60,12 @@ SETTLEMENT_SCHEMA = pa.schema(
         *[(name, pa.int64()) for name in SETLINFO_AMOUNTS[:7]],
         ("pool_prop_selfpay", pa.int64()),  # basis points
         *[(name, pa.int64()) for name in SETLINFO_AMOUNTS[7:]],
+        # what the claim consumed (settle_year's consumption columns)
+        ("pool", pa.string()),
+        ("cap_group", pa.string()),
+        ("deductible_used_delta", pa.int64()),
+        ("critical_eligible_delta", pa.int64()),
+        ("assistance_eligible_delta", pa.int64()),
     ]
 )
 ACCUMULATOR_SCHEMA = pa.schema(
