@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import psutil
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -76,7 +77,21 @@ def claim(person: dict[str, str], n: int) -> dict[str, object]:
     }
 
 
-async def load(base: str, token: str, people, seconds: float, concurrency: int):
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server and its worker processes."""
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    total = 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+async def load(base: str, token: str, people, seconds: float, concurrency: int, cpu=None):
     latencies: list[float] = []
     errors = 0
     counter = 0
@@ -91,6 +106,7 @@ async def load(base: str, token: str, people, seconds: float, concurrency: int):
                 for i in range(4 * concurrency)
             )
         )
+        cpu0 = (cpu() if cpu else 0.0, time.process_time())
         deadline = time.perf_counter() + seconds
 
         async def worker() -> None:
@@ -107,7 +123,8 @@ async def load(base: str, token: str, people, seconds: float, concurrency: int):
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
-    return latencies, errors, elapsed
+        spent = (cpu() - cpu0[0] if cpu else 0.0, time.process_time() - cpu0[1])
+    return latencies, errors, elapsed, spent
 
 
 def engine_only(n: int = 2000) -> tuple[float, float]:
@@ -141,8 +158,16 @@ def run_backend(kind: str, args) -> dict[str, object]:
         workers = 1 if kind == "sqlite" else args.workers
         server = ServerProcess(url, workers=workers).start(timeout=120)
         try:
-            lat, errors, elapsed = asyncio.run(
-                load(server.base_url, token, people, args.seconds, args.concurrency)
+            pid = server.proc.pid
+            lat, errors, elapsed, (server_s, client_s) = asyncio.run(
+                load(
+                    server.base_url,
+                    token,
+                    people,
+                    args.seconds,
+                    args.concurrency,
+                    lambda: server_cpu(pid),
+                )
             )
         finally:
             server.stop()
@@ -161,6 +186,8 @@ def run_backend(kind: str, args) -> dict[str, object]:
         "rate": len(lat) / elapsed,
         "p50": statistics.median(lat_ms),
         "p99": lat_ms[min(len(lat_ms) - 1, int(len(lat_ms) * 0.99))],
+        "server_cpu_ms": server_s / max(len(lat), 1) * 1000,
+        "client_cpu_ms": client_s / max(len(lat), 1) * 1000,
     }
 
 
@@ -184,13 +211,15 @@ def main() -> None:
         "each request a new claim (full write path: token, validation, row lock, engine, "
         "claim + settlement + 3 setldetail + accumulators + audit rows, commit).",
         "",
-        "| backend | server workers | settlements | errors | settlements/s | p50 ms | p99 ms |",
-        "|---|---|---|---|---|---|---|",
+        "| backend | server workers | settlements | errors | settlements/s | p50 ms | p99 ms "
+        "| server CPU ms/settlement | load generator CPU ms/request |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['backend']} | {r['workers']} | {r['n']} | {r['errors']} | "
-            f"{r['rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} |"
+            f"{r['rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['server_cpu_ms']:.2f} | "
+            f"{r['client_cpu_ms']:.2f} |"
         )
     lines += [
         "",
