@@ -93,12 +93,16 @@ def _stream_sorted(
         yield carry
 
 
-def _spill(path: Path, chunk_rows: int, buckets: int | None, tmp: Path) -> list[Path]:
-    pf = pq.ParquetFile(path)
+def _spill(
+    path: Path, chunk_rows: int, buckets: int | None, tmp: Path, columns: Sequence[str] | None
+) -> list[Path]:
+    pf = pq.ParquetFile(path, memory_map=True)
     k = buckets or max(1, math.ceil(pf.metadata.num_rows / chunk_rows))
+    if columns is not None:  # only the columns asked for are spilled
+        columns = [c for c in pf.schema_arrow.names if c in set(columns)]
     writers: dict[int, pq.ParquetWriter] = {}
     try:
-        for batch in pf.iter_batches(batch_size=chunk_rows):
+        for batch in pf.iter_batches(batch_size=chunk_rows, columns=columns):
             frame = pl.from_arrow(batch)
             assert isinstance(frame, pl.DataFrame)
             bucket = (frame["psn_no"].hash(seed=0) % k).cast(pl.Int64)
@@ -133,8 +137,8 @@ def person_frames(
         yield from _stream_sorted(path, chunk_rows, columns)
         return
     with tempfile.TemporaryDirectory(prefix="yibao-buckets-") as tmp:
-        for part in _spill(path, chunk_rows, buckets, Path(tmp)):
-            yield _scan(part, columns).collect()
+        for part in _spill(path, chunk_rows, buckets, Path(tmp), columns):
+            yield pl.read_parquet(part)
 
 
 def person_chunks(
