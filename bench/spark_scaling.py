@@ -176,6 +176,8 @@ def main() -> None:
             "|---:|---:|---:|---:|",
             *sim_rows,
             "",
+            'Runs are kept across invocations (`results.json` in `--data`); "load after" is '
+            "the 1-minute load average when the run ended. "
             f"Load average at start {load:.1f}, at end {end_load:.1f} (the 2 cores are shared "
             "with other jobs, so 1 vs 2 cores is a lower bound on the speed-up). Compare with "
             "the single-process `batch_throughput` section above: in local mode Spark adds the "
