@@ -305,8 +305,12 @@ def main() -> None:
         f"{engine_ceiling:,.0f} claims/s on two free cores. Reading and writing Parquet are "
         "overlapped with settling by the threads, so on a quiet machine the wall time "
         "approaches the CPU time divided by the cores in use. Load average (1 min) "
-        f"{load_start:.1f} at the start, {load_end:.1f} after the runs: the other jobs took "
-        "most of the 2 cores, which is why wall time exceeds CPU time.",
+        f"{load_start:.1f} at the start, {load_end:.1f} after the runs"
+        + (
+            ": other jobs shared the 2 cores, so the wall times are upper bounds."
+            if max(load_start, load_end) > 1.0
+            else "."
+        ),
     ]
     if (1, 1) in cpu_of and len(cpu_of) > 1:
         others = ", ".join(
@@ -319,9 +323,9 @@ def main() -> None:
             f"At {args.sizes[-1]:,} claims one process with one settling thread used "
             f"{cpu_of[(1, 1)]:.1f} CPU s; {others}. Worker processes each start Python, Polars "
             "and the policy library and receive and return every chunk through a pipe, so on "
-            "2 cores they add work rather than take it away; they are for machines with more "
-            "cores. Settling threads share the process and copy nothing; they gain only when a "
-            "core is idle.",
+            "2 cores they add work rather than save time; they are for machines with more "
+            "cores. Settling threads share the process and copy nothing (the default, 2); they "
+            "gain when a core is idle.",
         ]
     lines += [
         "",

@@ -60,7 +60,7 @@ def settle_command(
     chunk_rows: int = typer.Option(DEFAULT_CHUNK_ROWS, "--chunk-rows", help="claims per chunk"),
     buckets: int | None = typer.Option(None, "--buckets", help="hash buckets (unsorted input)"),
     workers: int = typer.Option(1, "--workers", help="processes settling chunks"),
-    threads: int = typer.Option(1, "--threads", help="threads settling chunks (one process)"),
+    threads: int = typer.Option(2, "--threads", help="threads settling chunks (one process)"),
     json_out: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """全年批量结算：按人分块调用结算引擎，输出逐笔结算结果、基金收支表与校准核对。"""
