@@ -64,7 +64,11 @@ class PolicyFile:
     params: dict[str, RawParam] = field(default_factory=dict)
 
 
-def _flatten(tree: Any, prefix: str, file: Path, default_source: str) -> dict[str, RawParam]:
+def flatten_parameters(
+    tree: Any, prefix: str, file: Path | str, default_source: str, require_clause: bool = True
+) -> dict[str, RawParam]:
+    """A ``parameters`` tree as dotted paths → parameters. A policy file must cite a clause for
+    every value it does not mark assumed; a reform proposal (``require_clause=False``) need not."""
     out: dict[str, RawParam] = {}
     if not isinstance(tree, dict):
         raise PolicyError(f"{file}: {prefix or 'parameters'}: expected a mapping")
@@ -80,7 +84,7 @@ def _flatten(tree: Any, prefix: str, file: Path, default_source: str) -> dict[st
             assumed = bool(node.get("assumed", False))
             if assumed and not node.get("note"):
                 raise PolicyError(f"{file}: {path}: an assumed value needs a note")
-            if not assumed and not node.get("clause"):
+            if require_clause and not assumed and not node.get("clause"):
                 raise PolicyError(f"{file}: {path}: missing clause (cite where the notice says it)")
             out[path] = RawParam(
                 path=path,
@@ -93,7 +97,7 @@ def _flatten(tree: Any, prefix: str, file: Path, default_source: str) -> dict[st
                 file=str(file),
             )
         elif isinstance(node, dict):
-            out.update(_flatten(node, path, file, default_source))
+            out.update(flatten_parameters(node, path, file, default_source, require_clause))
         else:
             raise PolicyError(
                 f"{file}: {path}: a parameter must be a mapping with value, source and clause"
@@ -137,7 +141,9 @@ def parse_policy_file(path: Path) -> PolicyFile:
         except (KeyError, TypeError, ValueError) as exc:
             raise PolicyError(f"{path}: coverage: needs from and to as dates") from exc
     name = Path(path.parent.name) / path.name
-    params = _flatten(data.get("parameters") or {}, "", name, str(data.get("document") or ""))
+    params = flatten_parameters(
+        data.get("parameters") or {}, "", name, str(data.get("document") or "")
+    )
     docs = {str(k): {kk: str(vv) for kk, vv in (v or {}).items()} for k, v in documents.items()}
     return PolicyFile(path, region, year, extends, docs, coverage, params)
 

@@ -17,9 +17,9 @@ import yaml
 from pydantic import ValidationError
 
 from yibao.policy.errors import PolicyError
+from yibao.policy.loader import flatten_parameters
 from yibao.policy.model import Param, Policy
 
-PARAM_KEYS = {"value", "source", "clause", "assumed", "note", "unit"}
 REFORM_KEYS = {"name", "description", "document", "parameters"}
 
 
@@ -45,36 +45,6 @@ def _set(tree: dict[str, Any], path: str, leaf: dict[str, Any]) -> None:
     node[parts[-1]] = leaf
 
 
-def _flatten(tree: Any, prefix: str, file: str, document: str) -> dict[str, dict[str, Any]]:
-    if not isinstance(tree, dict):
-        raise PolicyError(f"{file}: {prefix or 'parameters'}: expected a mapping")
-    out: dict[str, dict[str, Any]] = {}
-    for key, node in tree.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(node, dict) and "value" in node:
-            unknown = set(node) - PARAM_KEYS
-            if unknown:
-                raise PolicyError(f"{file}: {path}: unknown keys {sorted(unknown)}")
-            source = node.get("source") or document
-            if not source:
-                raise PolicyError(f"{file}: {path}: missing source (or a document for the reform)")
-            out[path] = {
-                "value": node["value"],
-                "source": str(source),
-                "clause": str(node.get("clause", "")),
-                "assumed": bool(node.get("assumed", False)),
-                "note": str(node.get("note", "")),
-                "unit": str(node.get("unit", "")),
-            }
-        elif isinstance(node, dict):
-            out.update(_flatten(node, path, file, document))
-        else:
-            raise PolicyError(
-                f"{file}: {path}: a parameter must be a mapping with value and source"
-            )
-    return out
-
-
 def load_reform(path: Path | str) -> Reform:
     file = Path(path)
     try:
@@ -93,7 +63,12 @@ def load_reform(path: Path | str) -> Reform:
         name=str(data.get("name") or file.stem),
         description=str(data.get("description") or ""),
         document=document,
-        params=_flatten(data["parameters"], "", str(file), document),
+        params={
+            path: raw.as_leaf()
+            for path, raw in flatten_parameters(
+                data["parameters"], "", str(file), document, require_clause=False
+            ).items()
+        },
         file=str(file),
     )
 

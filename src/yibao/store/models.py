@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from yibao.engine.settlement import SETLINFO_AMOUNTS
+
 # PostgreSQL and SQLite agree on these names; the naming convention keeps Alembic diffs stable.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -136,22 +138,8 @@ class Claim(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
-SETLINFO_FEN = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "hifmi_pay",
-    "maf_pay",
-    "oth_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "psn_cash_pay",
-    "balc",
-)
+# The setlinfo amounts (fen) are the engine's: one list, not a copy.
+SETLINFO_FEN = SETLINFO_AMOUNTS
 
 
 class Settlement(Base):
