@@ -111,3 +111,9 @@ def test_the_layer_bar_splits_its_width_by_each_layers_share():
     )
     widths = [float(w) for w in re.findall(r'<rect x="[\d.]+" y="4" width="([\d.]+)"', svg)]
     assert widths == [570.0, 114.0, 76.0]  # 760 × 75% / 15% / 10%
+
+
+def test_the_server_root_opens_the_console(client):
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/console"

@@ -82,7 +82,7 @@ def demo(
         from yibao.api.app import create_app
 
         console.print(
-            f"\n[bold green]控制台: http://{host}:{port}/[/]   API 文档: http://{host}:{port}/docs   (Ctrl+C 退出)"
+            f"\n[bold green]控制台: http://{host}:{port}/console[/]   API 文档: http://{host}:{port}/docs   (Ctrl+C 退出)"
         )
         uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
 

@@ -7,11 +7,19 @@ Server-rendered pages under /console, mounted by the API's ``create_app`` (it in
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import RedirectResponse
 
 from yibao.web import console, fund, ledger, persons, policy, settle, supervision, warnings
 
 web_router = APIRouter()
 for _module in (console, persons, settle, warnings, fund, supervision, policy, ledger):
     web_router.include_router(_module.router)
+
+
+@web_router.get("/", include_in_schema=False)
+def _root() -> RedirectResponse:
+    """Someone who opens the server's address lands on the console."""
+    return RedirectResponse("/console", status_code=307)
+
 
 __all__ = ["web_router"]
