@@ -34,7 +34,7 @@ CATEGORIES = (
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def same(a, b):
+def assert_same(a, b):
     (sa, acc_a), (sb, acc_b) = a, b
     assert sa.setlinfo == sb.setlinfo
     assert sa.setldetail == sb.setldetail
@@ -99,7 +99,7 @@ def claims_and_totals(draw):
 def test_real_time_path_equals_the_batch_of_one(case):
     row, acc = case
     policy = default_library().resolve(row["insuplc_admdvs"], 2023)
-    same(settle_claim(row, policy, acc), settle_claim_columnar(row, policy, acc))
+    assert_same(settle_claim(row, policy, acc), settle_claim_columnar(row, policy, acc))
 
 
 def test_a_year_claim_after_claim_keeps_equal_totals():
@@ -170,7 +170,7 @@ def test_unusual_values_are_converted_as_the_columnar_path_does(extra):
     row = {**claim(total=80000, categories="特困人员"), **extra}
     policy = default_library().resolve("500243", 2023)
     acc = Accumulators(critical_eligible=1_000_000)
-    same(settle_claim(row, policy, acc), settle_claim_columnar(row, policy, acc))
+    assert_same(settle_claim(row, policy, acc), settle_claim_columnar(row, policy, acc))
 
 
 def test_cached_rules_belong_to_their_policy():
@@ -210,6 +210,6 @@ def test_coverage_edges_are_the_same_on_both_paths(begin):
     fast, slow = (
         f(row, policy, Accumulators.empty()) for f in (settle_claim, settle_claim_columnar)
     )
-    same(fast, slow)
+    assert_same(fast, slow)
     covered = dt.date(2023, 4, 1) <= begin <= dt.date(2023, 9, 30)
     assert (fast[0].setlinfo["hifp_pay"] > 0) == covered
