@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from yibao.store import users
@@ -39,13 +40,16 @@ def forget_tokens() -> None:
         _cache.clear()
 
 
-def _lookup(request: Request, token: str) -> Actor | None:
-    digest = users.token_digest(token)
-    now = time.monotonic()
+def _cached(digest: str) -> Actor | None:
     with _cache_lock:
         hit = _cache.get(digest)
-    if hit is not None and hit[1] > now:
+    if hit is not None and hit[1] > time.monotonic():
         return hit[0]
+    return None
+
+
+def _lookup(request: Request, digest: str, token: str) -> Actor | None:
+    now = time.monotonic()
     with request.app.state.sessions() as session:
         user = users.authenticate(session, token)
         if user is None:
@@ -56,7 +60,9 @@ def _lookup(request: Request, token: str) -> Actor | None:
     return actor
 
 
-def current_actor(
+# The dependencies are coroutines: a cached token costs no hop to the thread pool (FastAPI runs
+# a plain ``def`` dependency in a worker thread); only a database lookup goes there.
+async def current_actor(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
 ) -> Actor:
@@ -66,7 +72,10 @@ def current_actor(
         raise HTTPException(
             401, "Authorization: a bearer token is required", {"WWW-Authenticate": "Bearer"}
         )
-    actor = _lookup(request, token)
+    digest = users.token_digest(token)
+    actor = _cached(digest)
+    if actor is None:
+        actor = await run_in_threadpool(_lookup, request, digest, token)
     if actor is None:
         raise HTTPException(
             401, "Authorization: unknown or revoked token", {"WWW-Authenticate": "Bearer"}
@@ -75,10 +84,10 @@ def current_actor(
     return actor
 
 
-def require(*roles: str) -> Callable[..., Actor]:
+def require(*roles: str) -> Callable[..., Awaitable[Actor]]:
     """A dependency admitting only ``roles``."""
 
-    def check(actor: Actor = Depends(current_actor)) -> Actor:
+    async def check(actor: Actor = Depends(current_actor)) -> Actor:
         if actor.role not in roles:
             raise HTTPException(
                 403, f"role: {actor.role} may not do this; needs {' or '.join(roles)}"

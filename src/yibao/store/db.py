@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +26,16 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # polls with growing sleeps, which under load lets some writers wait for seconds (p99). The
 # lock is only an ordering aid: after the timeout a writer proceeds to SQLite's own locking.
 SQLITE_QUEUE_TIMEOUT_S = 30.0
+# PostgreSQL connections are replaced after this age instead of being pinged at every checkout
+# (pool_pre_ping costs a round trip per request); a connection the server dropped fails its
+# request once and is then discarded by the pool.
+PG_POOL_RECYCLE_S = 1800
+
+
+def json_dumps(value: Any) -> str:
+    """The JSON columns' serializer: orjson (UTF-8 as is, like ensure_ascii=False), several
+    times faster than the stdlib encoder on the settlement documents."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 class StoreError(ValueError):
@@ -47,6 +58,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     except Exception as exc:
         raise StoreError(f"db: not a database URL: {url!r}") from exc
     if parsed.get_backend_name() == "sqlite":
+        kwargs.setdefault("json_serializer", json_dumps)
+        kwargs.setdefault("json_deserializer", orjson.loads)
         engine = create_engine(
             parsed, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
@@ -55,7 +68,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 20)
-        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_recycle", PG_POOL_RECYCLE_S)
+        kwargs.setdefault("json_serializer", json_dumps)
+        kwargs.setdefault("json_deserializer", orjson.loads)
         return create_engine(parsed, **kwargs)
     raise StoreError(f"db: only sqlite and postgresql are supported, got {parsed.drivername!r}")
 
