@@ -102,19 +102,19 @@ def store(row: Accumulator, acc: Any, settlements_delta: int) -> None:
 # The same lock and the same row as ``lock``/``store``, in Core statements on the session's
 # connection (built once, so each settlement only binds values): a settlement reads the row as
 # plain values and writes it back with one UPDATE, without ORM objects.
-_TABLE = Accumulator.__table__
+TABLE = Accumulator.__table__
 _SELECT_LOCKED = (
-    select(_TABLE)
-    .where(_TABLE.c.psn_no == bindparam("psn_no"), _TABLE.c.year == bindparam("year"))
+    select(TABLE)
+    .where(TABLE.c.psn_no == bindparam("psn_no"), TABLE.c.year == bindparam("year"))
     .with_for_update()
 )
-_UPDATE = (
-    update(_TABLE)
-    .where(_TABLE.c.psn_no == bindparam("key_psn_no"), _TABLE.c.year == bindparam("key_year"))
+UPDATE = (
+    update(TABLE)
+    .where(TABLE.c.psn_no == bindparam("key_psn_no"), TABLE.c.year == bindparam("key_year"))
     .values(
         {
             **{name: bindparam(name) for name in FIELDS},
-            "settlements": _TABLE.c.settlements + bindparam("delta"),
+            "settlements": TABLE.c.settlements + bindparam("delta"),
             "updated_at": bindparam("updated_at"),
         }
     )
@@ -161,17 +161,26 @@ def store_values(
     """``store`` for a row locked by ``lock_values``: one UPDATE; returns the values written.
     An ORM copy of the row in this session, if any, is expired so that it is re-read."""
     values = as_dict(acc)
-    session.connection().execute(
-        _UPDATE,
-        {
-            **values,
-            "key_psn_no": psn_no,
-            "key_year": year,
-            "delta": settlements_delta,
-            "updated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-        },
-    )
+    session.connection().execute(UPDATE, update_params(psn_no, year, values, settlements_delta))
+    expire_loaded(session, psn_no, year)
+    return values
+
+
+def update_params(
+    psn_no: str, year: int, values: dict[str, Any], settlements_delta: int
+) -> dict[str, Any]:
+    """The parameters of ``UPDATE`` (new totals as plain values, fen)."""
+    return {
+        **values,
+        "key_psn_no": psn_no,
+        "key_year": year,
+        "delta": settlements_delta,
+        "updated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    }
+
+
+def expire_loaded(session: Session, psn_no: str, year: int) -> None:
+    """An ORM copy of the row in this session, if any, is re-read after a Core UPDATE."""
     loaded = session.identity_map.get(identity_key(Accumulator, (psn_no, year)))
     if loaded is not None:
         session.expire(loaded)
-    return values

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from yibao.engine import settlement as engine
@@ -145,6 +145,88 @@ _DETAILS = SetlDetail.__table__
 _AUDIT = AuditEntry.__table__
 
 
+# ------------------------------------------------ PostgreSQL: the five writes in one statement
+# Claim, settlement, setldetail rows, audit row and the accumulator UPDATE as data-modifying
+# CTEs of one statement: one round trip instead of five. PostgreSQL runs every CTE to
+# completion, checks the foreign keys (settlement → claim, setldetail → settlement) at the end
+# of the statement, and a failing one (e.g. a concurrent first settlement of the same setl_id)
+# fails the whole statement as IntegrityError, as the separate statements did. Built once per
+# number of setldetail rows; each settlement only binds values.
+_ONE_STATEMENT: dict[int, Any] = {}
+
+
+def _q(name: str) -> str:
+    return '"' + name + '"'
+
+
+def _insert_cte(
+    table: Any, cte: str, names: list[str], prefixes: list[str]
+) -> tuple[str, list[Any]]:
+    """``cte AS (INSERT INTO table (names) VALUES (:p_name, …), …)`` and its typed binds."""
+    rows = ", ".join("(" + ", ".join(f":{p}{n}" for n in names) + ")" for p in prefixes)
+    sql = f"{cte} AS (INSERT INTO {_q(table.name)} ({', '.join(map(_q, names))}) VALUES {rows})"
+    binds = [bindparam(f"{p}{n}", type_=table.c[n].type) for p in prefixes for n in names]
+    return sql, binds
+
+
+def _one_statement(
+    claim: dict[str, Any], settlement: dict[str, Any], audit: dict[str, Any], details: list[Any]
+) -> Any:
+    # The columns written are the keys of settle's value dicts, fixed by the code: the
+    # statement's shape varies only with the number of setldetail rows. A text() statement
+    # with typed binds (JSON columns serialised as before): SQLAlchemy caches its compiled
+    # form, which it does not do for an UPDATE carrying INSERT CTEs.
+    stmt = _ONE_STATEMENT.get(len(details))
+    if stmt is None:
+        parts = [
+            _insert_cte(_CLAIMS, "w_claim", list(claim), ["c_"]),
+            _insert_cte(_SETTLEMENTS, "w_settlement", list(settlement), ["s_"]),
+            _insert_cte(_AUDIT, "w_audit", list(audit), ["a_"]),
+        ]
+        if details:
+            prefixes = [f"d{i}_" for i in range(len(details))]
+            parts.append(_insert_cte(_DETAILS, "w_detail", list(details[0]), prefixes))
+        acc = accumulators.TABLE
+        sets = [f"{_q(n)} = :{n}" for n in accumulators.FIELDS]
+        sets += ['"settlements" = "settlements" + :delta', '"updated_at" = :updated_at']
+        sql = (
+            "WITH "
+            + ", ".join(p[0] for p in parts)
+            + f" UPDATE {_q(acc.name)} SET {', '.join(sets)}"
+            + ' WHERE "psn_no" = :key_psn_no AND "year" = :key_year'
+        )
+        binds = [b for p in parts for b in p[1]]
+        binds += [bindparam(n, type_=acc.c[n].type) for n in accumulators.FIELDS]
+        binds += [
+            bindparam("delta", type_=acc.c.settlements.type),
+            bindparam("updated_at", type_=acc.c.updated_at.type),
+            bindparam("key_psn_no", type_=acc.c.psn_no.type),
+            bindparam("key_year", type_=acc.c.year.type),
+        ]
+        stmt = text(sql).bindparams(*binds)
+        _ONE_STATEMENT[len(details)] = stmt
+    return stmt
+
+
+def _write_in_one_statement(
+    conn: Any,
+    claim_values: dict[str, Any],
+    settlement_values: dict[str, Any],
+    detail_values: list[dict[str, Any]],
+    audit_values: dict[str, Any],
+    psn_no: str,
+    year: int,
+    after: dict[str, Any],
+) -> None:
+    params: dict[str, Any] = accumulators.update_params(psn_no, year, after, +1)
+    for prefix, values in (("c_", claim_values), ("s_", settlement_values), ("a_", audit_values)):
+        params.update({prefix + k: v for k, v in values.items()})
+    for i, detail in enumerate(detail_values):
+        params.update({f"d{i}_{k}": v for k, v in detail.items()})
+    stmt = _one_statement(claim_values, settlement_values, audit_values, detail_values)
+    conn.execute(stmt, params)
+
+
 def _stored(session: Session, setl_id: str) -> SettlementRow | None:
     return session.scalar(
         select(SettlementRow)
@@ -206,70 +288,69 @@ def settle(session: Session, library: PolicyLibrary, row: dict[str, Any], actor:
     claim_json = jsonable_row(claim)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     amounts = {name: int(setlinfo.get(name, 0) or 0) for name in SETLINFO_FEN}
-    conn = session.connection()
-    conn.execute(
-        _CLAIMS.insert(),
+    claim_values = {
+        "setl_id": setl_id,
+        "psn_no": psn_no,
+        "year": year,
+        "digest": claim_digest,
+        "row": claim_json,
+        "created_at": now,
+    }
+    after = accumulators.as_dict(new_acc)
+    settlement_values = {
+        "setl_id": setl_id,
+        "psn_no": psn_no,
+        "year": year,
+        "insuplc_admdvs": claim["insuplc_admdvs"],
+        "setl_time": claim["setl_time"],
+        "pool_prop_selfpay": str(setlinfo.get("pool_prop_selfpay", "")),
+        "document": document,
+        "acc_before": before,
+        "acc_after": after,
+        "consumed": accumulators.as_dict(result.consumed),
+        "status": "settled",
+        "created_by": actor.name,
+        "created_at": now,
+        "reversed_by": None,
+        "reversed_at": None,
+        **amounts,
+    }
+    detail_values = [
         {
             "setl_id": setl_id,
-            "psn_no": psn_no,
-            "year": year,
-            "digest": claim_digest,
-            "row": claim_json,
-            "created_at": now,
-        },
-    )
-    after = accumulators.store_values(session, psn_no, year, new_acc, +1)
-    conn.execute(
-        _SETTLEMENTS.insert(),
-        {
-            "setl_id": setl_id,
-            "psn_no": psn_no,
-            "year": year,
-            "insuplc_admdvs": claim["insuplc_admdvs"],
-            "setl_time": claim["setl_time"],
-            "pool_prop_selfpay": str(setlinfo.get("pool_prop_selfpay", "")),
-            "document": document,
-            "acc_before": before,
-            "acc_after": after,
-            "consumed": accumulators.as_dict(result.consumed),
-            "status": "settled",
-            "created_by": actor.name,
-            "created_at": now,
-            "reversed_by": None,
-            "reversed_at": None,
-            **amounts,
-        },
-    )
-    conn.execute(
-        _DETAILS.insert(),
-        [
-            {
-                "setl_id": setl_id,
-                "fund_pay_type": str(d["fund_pay_type"]),
-                "fund_payamt": int(d.get("fund_payamt", 0)),
-                "inscp_scp_amt": int(d.get("inscp_scp_amt", 0) or 0),
-                "crt_payb_lmt_amt": None
-                if d.get("crt_payb_lmt_amt") is None
-                else int(d["crt_payb_lmt_amt"]),
-                "setl_proc_info": str(d.get("setl_proc_info", "")),
-            }
-            for d in result.setldetail
-        ],
-    )
+            "fund_pay_type": str(d["fund_pay_type"]),
+            "fund_payamt": int(d.get("fund_payamt", 0)),
+            "inscp_scp_amt": int(d.get("inscp_scp_amt", 0) or 0),
+            "crt_payb_lmt_amt": None
+            if d.get("crt_payb_lmt_amt") is None
+            else int(d["crt_payb_lmt_amt"]),
+            "setl_proc_info": str(d.get("setl_proc_info", "")),
+        }
+        for d in result.setldetail
+    ]
     # audit.record's row, written directly: personal fields masked (个人信息保护).
-    conn.execute(
-        _AUDIT.insert(),
-        {
-            "at": now,
-            "actor": actor.name,
-            "role": actor.role,
-            "action": "settle",
-            "entity": "settlement",
-            "entity_id": setl_id,
-            "before": audit.masked({"accumulators": before}),
-            "after": audit.masked({"claim": claim_json, "setlinfo": amounts}),
-        },
-    )
+    audit_values = {
+        "at": now,
+        "actor": actor.name,
+        "role": actor.role,
+        "action": "settle",
+        "entity": "settlement",
+        "entity_id": setl_id,
+        "before": audit.masked({"accumulators": before}),
+        "after": audit.masked({"claim": claim_json, "setlinfo": amounts}),
+    }
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        _write_in_one_statement(
+            conn, claim_values, settlement_values, detail_values, audit_values, psn_no, year, after
+        )
+        accumulators.expire_loaded(session, psn_no, year)
+    else:
+        conn.execute(_CLAIMS.insert(), claim_values)
+        accumulators.store_values(session, psn_no, year, new_acc, +1)
+        conn.execute(_SETTLEMENTS.insert(), settlement_values)
+        conn.execute(_DETAILS.insert(), detail_values)
+        conn.execute(_AUDIT.insert(), audit_values)
     return Outcome(
         {
             **document,
