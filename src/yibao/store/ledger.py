@@ -85,9 +85,17 @@ def complete_claim(session: Session, row: dict[str, Any]) -> dict[str, Any]:
 
     One query: the person, joined to the year's enrollment (unique per person-year) and to the
     person's categories (one row each, in order of begin date)."""
+    return _completed(row, _person_rows(session, row))
+
+
+def _person_rows(session: Session, row: dict[str, Any]) -> list[Any]:
+    params = {"psn_no": row["psn_no"], "year": policy_year(row)}
+    return list(session.connection().execute(_PERSON, params).all())
+
+
+def _completed(row: dict[str, Any], found: list[Any]) -> dict[str, Any]:
+    """complete_claim on the person's rows already read."""
     psn_no = row["psn_no"]
-    year = policy_year(row)
-    found = session.connection().execute(_PERSON, {"psn_no": psn_no, "year": year}).all()
     if not found:
         raise NotFound(f"psn_no: no person {psn_no}")
     first = found[0]
@@ -262,26 +270,34 @@ def settle(session: Session, library: PolicyLibrary, row: dict[str, Any], actor:
     """Settle one claim inside the caller's transaction (see the module docstring).
 
     The write path is Core statements on the session's connection (no ORM objects): a replay
-    check, the person with enrollment and categories, the accumulator row lock (and on
-    PostgreSQL a second replay check after the wait), then claim, settlement, setldetail,
-    accumulators and audit row."""
+    check, the person with enrollment and categories and the accumulator row lock (on
+    PostgreSQL the replay check comes after the lock), then claim, settlement, setldetail,
+    accumulators and audit row (on PostgreSQL in one statement)."""
     setl_id = row["setl_id"]
     claim_digest = digest(row)
-    replay = _replay(session, setl_id, claim_digest)
-    if replay is not None:
-        return replay
-    claim = complete_claim(session, row)
-    year = policy_year(claim)
-    policy = library.resolve(claim["insuplc_admdvs"], year)
-    psn_no = claim["psn_no"]
-    before = accumulators.lock_values(session, psn_no, year)
-    # A concurrent retry of the same claim may have committed while we waited for the row
-    # lock. On SQLite nothing can have: the transaction holds the database write lock since
-    # BEGIN IMMEDIATE, before the first check.
-    if session.get_bind().dialect.name != "sqlite":
+    if session.get_bind().dialect.name == "sqlite":
+        # The transaction holds the database write lock since BEGIN IMMEDIATE: one replay
+        # check, before anything else, sees every settlement ever committed.
         replay = _replay(session, setl_id, claim_digest)
         if replay is not None:
             return replay
+        claim = complete_claim(session, row)
+        before = accumulators.lock_values(session, claim["psn_no"], policy_year(claim))
+    else:
+        # PostgreSQL: the person-year row is locked first and the replay checked once, after
+        # the lock, so a concurrent retry of the same claim that committed while we waited is
+        # seen (READ COMMITTED: a statement sees what committed before it began). Only an
+        # existing person's row is locked (it references persons).
+        found = _person_rows(session, row)
+        if found:
+            before = accumulators.lock_values(session, row["psn_no"], policy_year(row))
+        replay = _replay(session, setl_id, claim_digest)
+        if replay is not None:
+            return replay
+        claim = _completed(row, found)
+    year = policy_year(claim)
+    policy = library.resolve(claim["insuplc_admdvs"], year)
+    psn_no = claim["psn_no"]
     result, new_acc = engine.settle_claim(claim, policy, engine.Accumulators(**before))
     document = result.to_json()
     setlinfo = result.setlinfo
