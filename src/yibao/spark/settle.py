@@ -89,6 +89,16 @@ OUTPUT_SCHEMA = pa.schema(
 
 Fault = Callable[[str], None]
 
+# Ids, times and per-claim amounts are nearly all distinct: a Parquet dictionary for them is
+# built, overflows and is thrown away for every page (most of the write's CPU). Written plain
+# (still snappy) they read back the same; codes such as med_type keep their dictionaries.
+_DICTIONARY_KEPT = {"year", "med_type", "hosp_lv", "covered", "pool", "cap_group"}
+PLAIN_COLUMNS = {
+    f"parquet.enable.dictionary#{name}": "false"
+    for name in SETTLEMENT_SCHEMA.names
+    if name not in _DICTIONARY_KEPT
+}
+
 
 @functools.lru_cache(maxsize=4)
 def _library(library_dir: str | None) -> PolicyLibrary:
@@ -139,7 +149,7 @@ def _widen(table: pa.Table, kind: str) -> pa.Table:
     columns = []
     for f in OUTPUT_SCHEMA:
         if f.name == "_kind":
-            columns.append(pa.array([kind] * n, pa.string()))
+            columns.append(pa.repeat(pa.scalar(kind, pa.string()), n))
         elif f.name in table.column_names:
             columns.append(table[f.name])
         else:
@@ -264,9 +274,9 @@ def settle_parquet_spark(
     try:
         kind = F.col("_kind")
         settlements = rows.where(kind == KIND_SETTLEMENT).select(*SETTLEMENT_SCHEMA.names)
-        settlements.write.mode("overwrite").partitionBy("insuplc_admdvs", "setl_month").parquet(
-            f"{out}/settlements"
-        )
+        settlements.write.options(**PLAIN_COLUMNS).mode("overwrite").partitionBy(
+            "insuplc_admdvs", "setl_month"
+        ).parquet(f"{out}/settlements")
         accumulators = rows.where(kind == KIND_ACCUMULATORS).select(*ACCUMULATOR_SCHEMA.names)
         accumulators.write.mode("overwrite").partitionBy("year").parquet(acc_out)
         # One pass over the cached rows: settlement sums per GROUP, and (kind accumulators)
