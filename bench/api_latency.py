@@ -191,6 +191,15 @@ def run_backend(kind: str, args) -> dict[str, object]:
     }
 
 
+def server_stack() -> str:
+    """What uvicorn's "auto" picks: httptools and uvloop when installed, else h11 and asyncio."""
+    import importlib.util
+
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"uvicorn ({http}, {loop})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
@@ -208,6 +217,7 @@ def main() -> None:
         "",
         f"POST /api/settlements, {args.concurrency} concurrent clients (one asyncio httpx "
         f"client in the same machine), {args.seconds:g} s per backend, {args.persons} persons, "
+        f"server {server_stack()}, "
         "each request a new claim (full write path: token, validation, row lock, engine, "
         "claim + settlement + 3 setldetail + accumulators + audit rows, commit).",
         "",
