@@ -26,6 +26,15 @@ CLAIMS_PER_PERSON = (
     2.73  # 彭水 2023 synthetic year (seed 2023): 781,343 claims from 285,714 persons
 )
 REGION, YEAR, SEED = "500243", 2023, 2023
+OLD_COMMIT = "cf3e063"  # runs kept from before results carried their commit
+
+
+def _commit() -> str:
+    """The checkout's short commit, so kept rows say which code they measured."""
+    proc = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return proc.stdout.strip() or "?"
 
 
 def _simulate(size: int, data: Path) -> dict[str, object]:
@@ -125,7 +134,7 @@ def main() -> None:
                 skipped[key] = (
                     f"| {counts['claims']:,} | {cores} | skipped: about "
                     f"{counts['claims'] / min(rates):.0f} s needed, {left:.0f} s left in the "
-                    "budget | | | | |"
+                    "budget | | | | | |"
                 )
                 continue
             out = data / "out"
@@ -133,6 +142,7 @@ def main() -> None:
                 cores, data / f"claims-{size}" / "claims.parquet", out, args.partitions
             )
             results[key]["load"] = os.getloadavg()[0]
+            results[key]["commit"] = _commit()
             saved.write_text(json.dumps(results, indent=1))
             print(key, results[key], flush=True)
     rows = []
@@ -144,7 +154,8 @@ def main() -> None:
         rows.append(
             f"| {int(doc['claims']):,} | {key.split('-')[1]} | {int(doc['person_years']):,} | "
             f"{doc['wall_s']:.1f} | {doc['session_s']:.1f} | {doc['settle_s']:.1f} | "
-            f"{doc['claims'] / doc['settle_s']:,.0f} | {doc.get('load', float('nan')):.1f} |"
+            f"{doc['claims'] / doc['settle_s']:,.0f} | {doc.get('load', float('nan')):.1f} | "
+            f"{doc.get('commit', OLD_COMMIT)} |"
         )
     sim_rows = []
     for size in sorted(int(p.name.split("-")[1]) for p in data.glob("claims-*")):
@@ -166,8 +177,9 @@ def main() -> None:
             "settlements (by region and month) and accumulators (by year), sum for the fund "
             "statement. Each run is a fresh process and JVM on `local[N]`; wall includes start-up.",
             "",
-            "| claims | cores | person-years | wall s | session s | settle s | claims/s (settle) | load after |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| claims | cores | person-years | wall s | session s | settle s | claims/s (settle) "
+            "| load after | commit |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
             *rows,
             "",
             "The synthetic years (simulated on Spark, `local[2]`):",
@@ -176,8 +188,10 @@ def main() -> None:
             "|---:|---:|---:|---:|",
             *sim_rows,
             "",
-            'Runs are kept across invocations (`results.json` in `--data`); "load after" is '
-            "the 1-minute load average when the run ended. "
+            'Runs are kept across invocations (`results.json` in `--data`); "commit" is the '
+            f"checkout each run measured ({OLD_COMMIT}: before the Spark tuning of docs/scale.md "
+            '"Where the time goes"); "load after" is the 1-minute load average when the run '
+            "ended. "
             f"Load average at start {load:.1f}, at end {end_load:.1f} (the 2 cores are shared "
             "with other jobs, so 1 vs 2 cores is a lower bound on the speed-up). Compare with "
             "the single-process `batch_throughput` section above: in local mode Spark adds the "
