@@ -28,6 +28,9 @@ REQUIRED_CONF: dict[str, str] = {
     # Fewer, larger Arrow batches to and from the Python workers (a settle chunk is 200,000
     # claims, so 10,000-row batches only added per-batch overhead).
     "spark.sql.execution.arrow.maxRecordsPerBatch": "50000",
+    # Only at Int.MaxValue (no byte limit) does Spark skip re-measuring the whole Arrow batch
+    # after every row it sends to Python (~5 % of the JVM's time); batches stay 50,000 rows.
+    "spark.sql.execution.arrow.maxBytesPerBatch": "2147483647",
     # The settled rows are cached once and read by three jobs: gathering compression statistics
     # for every cached column cost more CPU than reading it uncompressed from memory saves.
     "spark.sql.inMemoryColumnarStorage.compressed": "false",
