@@ -105,3 +105,13 @@ def test_missing_settlement_column_is_named(pengshui):
     s = settlements([("s1", "A", 1)]).drop("psn_part_amt")
     with pytest.raises(ValueError, match="psn_part_amt"):
         early_warnings(s, PERSONS, pengshui, as_of=D(2023, 12, 31))
+
+
+def test_who_is_watched_against_the_standard_is_policy_data(library):
+    from yibao.engine.warning import watched_categories
+
+    policy = library.resolve("500243", 2023)
+    watched = watched_categories(policy)
+    assert policy.monitoring.watched_categories.assumed is True
+    assert {"低保对象", "稳定脱贫人口", "边缘易致贫人口"} <= set(watched)
+    assert "一般居民" not in watched and "在校学生" not in watched

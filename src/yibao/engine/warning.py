@@ -21,8 +21,6 @@ from yibao.categories import all_categories
 from yibao.money import BP_PER_UNIT, apply_ratio, fen_to_json
 from yibao.policy.model import Policy
 
-# Category groups watched against the monitoring standard (the rest: general threshold).
-WATCHED_GROUPS = ("低收入人口", "监测对象", "脱贫人口", "依申请救助")
 AMOUNTS = (
     "medfee_sumamt",
     "fulamt_ownpay_amt",
@@ -62,13 +60,19 @@ def warning_lines(policy: Policy) -> WarningLines:
                 m.warning_multiple,
                 m.general_resident_threshold,
                 m.followup_months_after_risk_eliminated,
+                m.watched_categories,
             )
         ),
     )
 
 
-def watched_categories() -> tuple[str, ...]:
-    return tuple(c.name for c in all_categories().values() if c.group in WATCHED_GROUPS)
+def watched_categories(policy: Policy) -> tuple[str, ...]:
+    """The categories judged against standard × multiple (policy.monitoring.watched_categories);
+    an umbrella category brings its narrower ones (防止返贫监测对象 → its three kinds)."""
+    names = list(policy.monitoring.watched_categories.value)
+    for name in list(names):
+        names.extend(all_categories()[name].includes if name in all_categories() else ())
+    return tuple(dict.fromkeys(names))
 
 
 def followup_until(eliminated: dt.date, months: int) -> dt.date:
@@ -126,7 +130,7 @@ def early_warnings(
     watched = (
         pl.col("categories")
         .str.split("|")
-        .list.eval(pl.element().is_in(watched_categories()))
+        .list.eval(pl.element().is_in(watched_categories(policy)))
         .list.any()
     )
     flagged = (

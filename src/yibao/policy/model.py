@@ -324,6 +324,7 @@ class Monitoring(Frozen):
     warning_multiple: Param[Ratio]  # 2 × the standard
     followup_months_after_risk_eliminated: Param[int]
     general_resident_threshold: Param[Money]
+    watched_categories: Param[list[str]]  # judged against standard × multiple; others: general
 
 
 class Targets(Frozen):
