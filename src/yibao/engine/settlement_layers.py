@@ -80,6 +80,39 @@ class StepResult:
     # (pool_paid += hifp_pay, critical_paid += hifmi_pay, assistance_paid += maf_pay)
 
 
+def _result(
+    x: StepInput,
+    dedc: I64,
+    basic: I64,
+    daily_limit: I64,
+    hifp: I64,
+    c_add: I64,
+    c_raw: I64,
+    hifmi: I64,
+    a_add: I64,
+    a_raw: I64,
+    maf: I64,
+    zero: I64,
+) -> StepResult:
+    """The per-claim result both paths (step loop and running sums) return."""
+    fund = hifp + hifmi + maf
+    return StepResult(
+        act_pay_dedc=dedc,
+        basic_before_caps=basic,
+        daily_limit=daily_limit,
+        hifp_pay=hifp,
+        critical_eligible=c_add,
+        critical_before_cap=c_raw,
+        hifmi_pay=hifmi,
+        assistance_base=a_add,
+        assistance_before_limit=a_raw,
+        maf_pay=maf,
+        fund_pay_sumamt=fund,
+        psn_part_amt=x.medfee_sumamt - fund,
+        deductible_used_delta=np.where(x.deductible_per_year, dedc, zero),
+    )
+
+
 def capped_increment(b0: I64, amount: I64, cap: I64) -> I64:
     """min(cap, b0 + x) − min(cap, b0): what fits under a yearly cap given b0 already used."""
     return np.minimum(cap, b0 + amount) - np.minimum(cap, b0)  # type: ignore[no-any-return]
@@ -119,22 +152,7 @@ def settle_step(x: StepInput, s: StepState) -> StepResult:
     a_raw = apply_ratio(a1, x.assistance_ratio_bp) - apply_ratio(a0, x.assistance_ratio_bp)
     maf = capped_increment(s.assistance_paid, a_raw, x.assistance_limit)
 
-    fund = hifp + hifmi + maf
-    return StepResult(
-        act_pay_dedc=dedc,
-        basic_before_caps=basic,
-        daily_limit=daily_limit,
-        hifp_pay=hifp,
-        critical_eligible=c_add,
-        critical_before_cap=c_raw,
-        hifmi_pay=hifmi,
-        assistance_base=a_add,
-        assistance_before_limit=a_raw,
-        maf_pay=maf,
-        fund_pay_sumamt=fund,
-        psn_part_amt=x.medfee_sumamt - fund,
-        deductible_used_delta=np.where(x.deductible_per_year, dedc, zero),
-    )
+    return _result(x, dedc, basic, daily_limit, hifp, c_add, c_raw, hifmi, a_add, a_raw, maf, zero)
 
 
 def running_before(amount: I64, group: I64) -> I64:
@@ -210,19 +228,4 @@ def settle_cumulative(x: StepInput, s0: StepState, g: Groups) -> StepResult | No
 
     if min(int(a.min(initial=0)) for a in (scope, after_daily, c_raw, a_raw)) < 0:
         return None
-    fund = hifp + hifmi + maf
-    return StepResult(
-        act_pay_dedc=dedc,
-        basic_before_caps=basic,
-        daily_limit=daily_limit,
-        hifp_pay=hifp,
-        critical_eligible=c_add,
-        critical_before_cap=c_raw,
-        hifmi_pay=hifmi,
-        assistance_base=a_add,
-        assistance_before_limit=a_raw,
-        maf_pay=maf,
-        fund_pay_sumamt=fund,
-        psn_part_amt=x.medfee_sumamt - fund,
-        deductible_used_delta=np.where(x.deductible_per_year, dedc, zero),
-    )
+    return _result(x, dedc, basic, daily_limit, hifp, c_add, c_raw, hifmi, a_add, a_raw, maf, zero)

@@ -37,22 +37,8 @@ from yibao.store.models import (
 )
 from yibao.store.models import Settlement as SettlementRow
 
-SETLINFO_FEN = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "hifmi_pay",
-    "maf_pay",
-    "oth_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "psn_cash_pay",
-    "balc",
-)
+# The setlinfo amounts are the engine's list (one definition).
+SETLINFO_FEN = engine.SETLINFO_AMOUNTS
 
 
 @dataclass(frozen=True)
