@@ -100,21 +100,32 @@ def _fail(frame: pl.DataFrame, mask: pl.Series, message: str) -> None:
         raise SettlementError(f"{message} (setl_id {first['setl_id']})")
 
 
-def _check(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str]]) -> None:
-    """Evaluate every check in one parallel pass; raise for the first one (in order) that fails."""
-    hits = frame.select(
-        [expr.fill_null(False).any().alias(str(i)) for i, (expr, _) in enumerate(checks)]
+def _check(frame: pl.DataFrame, checks: list[tuple[pl.Expr, str]], *extra: pl.Expr) -> list[Any]:
+    """Evaluate every check in one parallel pass; raise for the first one (in order) that fails.
+
+    ``extra``: scalar expressions evaluated in the same pass; their values are returned."""
+    row = frame.select(
+        *[expr.fill_null(False).any().alias(str(i)) for i, (expr, _) in enumerate(checks)],
+        *[expr.alias(f"_extra{i}") for i, expr in enumerate(extra)],
     ).row(0)
-    for (expr, message), hit in zip(checks, hits, strict=True):
+    for (expr, message), hit in zip(checks, row, strict=False):
         if hit:
             _fail(frame, frame.select(expr.fill_null(False)).to_series(), message)
+    return list(row[len(checks) :])
+
+
+def _in_order() -> pl.Expr:
+    """True where a claim comes before the previous one in (psn_no, setl_time, setl_id) order."""
+    psn, time, sid = pl.col("psn_no"), pl.col("setl_time"), pl.col("setl_id")
+    same = psn == psn.shift(1)
+    later = (time < time.shift(1)) | ((time == time.shift(1)) & (sid <= sid.shift(1)))
+    return (psn < psn.shift(1)) | (same & later)
 
 
 def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in REQUIRED if c not in claims.columns]
     if missing:
         raise SettlementError(f"{missing[0]}: missing column")
-    frame = claims
     defaults: dict[str, pl.Expr] = {
         "tier": pl.lit(1, pl.Int8),
         "categories": pl.lit("", pl.String),
@@ -123,24 +134,31 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
         "enddate": pl.col("begndate"),
         "coverage_begin": pl.lit(None, pl.Date),
         "coverage_end": pl.lit(None, pl.Date),
+        **{name: pl.lit(0, pl.Int64) for name in AMOUNTS},
     }
-    for name in AMOUNTS:
-        defaults[name] = pl.lit(0, pl.Int64)
+    frame = claims
     for name, expr in defaults.items():
         if name not in frame.columns:
             frame = frame.with_columns(expr.alias(name))
-    _check(frame, [(pl.col(name).is_null(), f"{name}: missing") for name in REQUIRED])
+    parts = pl.col("fulamt_ownpay_amt") + pl.col("overlmt_selfpay") + pl.col("preselfpay_amt")
+    # One materialised frame: the claim as settled, with year and policy scope. The checks only
+    # read it, all in one parallel pass below (the required columns are never filled, so their
+    # nulls are still there to be found).
     frame = frame.with_columns(
         pl.col("setl_time").cast(pl.Datetime("us")),
         pl.col("begndate").fill_null(pl.col("setl_time").dt.date()),
         pl.col("categories").fill_null(""),
         pl.col("tier").fill_null(1).cast(pl.Int64),
         *[pl.col(a).fill_null(0).cast(pl.Int64) for a in AMOUNTS],
-    ).with_columns(pl.col("enddate").fill_null(pl.col("begndate")))
-    parts = pl.col("fulamt_ownpay_amt") + pl.col("overlmt_selfpay") + pl.col("preselfpay_amt")
-    _check(
+    ).with_columns(
+        pl.col("enddate").fill_null(pl.col("begndate")),
+        pl.col("setl_time").dt.year().cast(pl.Int64).alias("year"),
+        (pl.col("medfee_sumamt") - parts).alias("inscp_scp_amt"),
+    )
+    unordered, distinct_ids = _check(
         frame,
         [
+            *[(pl.col(name).is_null(), f"{name}: missing") for name in REQUIRED],
             *[(pl.col(name) < 0, f"{name}: must not be negative") for name in AMOUNTS],
             (
                 parts > pl.col("medfee_sumamt"),
@@ -152,16 +170,15 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
                 "coverage_end: before coverage_begin",
             ),
         ],
+        _in_order().any(),
+        pl.col("setl_id").hash().n_unique(),
     )
     # Distinct hashes prove distinct ids; only when some hashes coincide compare the strings.
-    if frame.select(pl.col("setl_id").hash().n_unique()).item() != frame.height:
+    if distinct_ids != frame.height:
         _fail(frame, frame["setl_id"].is_duplicated(), "setl_id: duplicate")
-    frame = frame.with_columns(
-        pl.col("setl_time").dt.year().cast(pl.Int64).alias("year"),
-        (pl.col("medfee_sumamt") - parts).alias("inscp_scp_amt"),
-    )
-    # Person-grouped input is usually sorted already, and sorting sorted input is cheap.
-    return frame.sort(ORDER)
+    # Person-grouped input is usually in settlement order already: then it is not sorted (one
+    # comparison with the previous row is far cheaper than a sort that moves every column).
+    return frame.sort(ORDER) if unordered else frame
 
 
 def _rule_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
@@ -227,6 +244,22 @@ def _coverage(
     return joined.with_columns(covered.alias("covered")).drop("_from", "_to")
 
 
+# Rule sets by policy, across calls: a batch settles its year chunk by chunk, and every chunk
+# meets the same few thousand keys. Keyed by the policy's id, holding the policy itself so that
+# the id cannot be reused while the entry lives; a handful of policies per process.
+_RULES: dict[int, tuple[Policy, dict[tuple[str, str, int, str], ClaimRules]]] = {}
+_RULES_POLICIES = 64
+
+
+def _rules_of(policy: Policy) -> dict[tuple[str, str, int, str], ClaimRules]:
+    entry = _RULES.get(id(policy))
+    if entry is None or entry[0] is not policy:
+        if len(_RULES) >= _RULES_POLICIES:
+            _RULES.clear()
+        entry = _RULES[id(policy)] = (policy, {})
+    return entry[1]
+
+
 def _rules(frame: pl.DataFrame, distinct: pl.DataFrame, resolve: Resolver) -> list[ClaimRules]:
     """The rule set of each distinct key; its two parts are resolved once each and combined."""
     by_pool: dict[tuple[str, int, str, str, int], PoolRules] = {}
@@ -234,6 +267,11 @@ def _rules(frame: pl.DataFrame, distinct: pl.DataFrame, resolve: Resolver) -> li
     rules: list[ClaimRules] = []
     for code, year, med_type, hosp_lv, tier, cats in distinct.iter_rows():
         policy = resolve(code, year)
+        known = _rules_of(policy)
+        found = known.get((med_type, hosp_lv, tier, cats))
+        if found is not None:
+            rules.append(found)
+            continue
         try:
             pool = by_pool.get((code, year, med_type, hosp_lv, tier))
             if pool is None:
@@ -249,7 +287,8 @@ def _rules(frame: pl.DataFrame, distinct: pl.DataFrame, resolve: Resolver) -> li
         if category is None:
             categories = tuple(c for c in str(cats).split("|") if c)
             category = by_category[(code, year, cats)] = category_rules(policy, categories)
-        rules.append(combine_rules(policy, pool, category))
+        known[(med_type, hosp_lv, tier, cats)] = combine_rules(policy, pool, category)
+        rules.append(known[(med_type, hosp_lv, tier, cats)])
     return rules
 
 
