@@ -7,6 +7,7 @@ POST /api/session).
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from yibao.api import logs
+from yibao.api.group_commit import SettlementQueue
 from yibao.policy import PolicyError, PolicyLibrary, default_library
 from yibao.store import make_engine, session_factory, upgrade
 from yibao.store.errors import Conflict, Invalid, NotFound
@@ -53,7 +55,13 @@ def create_app(
         # Resolve every policy file now, so that no settlement pays for the first load (and a
         # broken file stops the server at start, not at the first claim of that region).
         app.state.library.check_all()
+        # Everything loaded so far (policy library, engine, ORM and pydantic machinery) lives
+        # as long as the server: moved out of the collector's sight, so that a full
+        # collection under load walks only what requests allocate (tens of ms less at p99).
+        gc.collect()
+        gc.freeze()
         yield
+        app.state.settle_queue.close()
         engine.dispose()
 
     app = FastAPI(
@@ -66,6 +74,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.library = library or default_library()
+    app.state.settle_queue = SettlementQueue(app.state.sessions, lambda: app.state.library)
     _error_handlers(app)
 
     from yibao.api.routers import (

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -74,8 +74,9 @@ def as_dict(source: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in FIELDS:
         value = getattr(source, name)
+        # int first: the cheap test (Mapping's isinstance goes through the ABC machinery).
         out[name] = (
-            {str(k): int(v) for k, v in value.items()} if isinstance(value, Mapping) else int(value)
+            int(value) if isinstance(value, int) else {str(k): int(v) for k, v in value.items()}
         )
     return out
 
@@ -99,15 +100,10 @@ def store(row: Accumulator, acc: Any, settlements_delta: int) -> None:
 
 
 # ---------------------------------------------------------------- the real-time write path
-# The same lock and the same row as ``lock``/``store``, in Core statements on the session's
-# connection (built once, so each settlement only binds values): a settlement reads the row as
-# plain values and writes it back with one UPDATE, without ORM objects.
+# The same lock and the same row as ``lock``/``store``, in Core statements on the connection
+# (built once, so each batch only binds values): settle_batch reads the rows of its
+# person-years as plain values and writes them back with one executemany UPDATE, no ORM.
 TABLE = Accumulator.__table__
-_SELECT_LOCKED = (
-    select(TABLE)
-    .where(TABLE.c.psn_no == bindparam("psn_no"), TABLE.c.year == bindparam("year"))
-    .with_for_update()
-)
 UPDATE = (
     update(TABLE)
     .where(TABLE.c.psn_no == bindparam("key_psn_no"), TABLE.c.year == bindparam("key_year"))
@@ -121,28 +117,41 @@ UPDATE = (
 )
 
 
-def lock_values(session: Session, psn_no: str, year: int) -> dict[str, Any]:
-    """``lock`` as plain values (fen): the row is locked until commit (FOR UPDATE on
-    PostgreSQL; SQLite's transaction holds the write lock). It is created if missing, with
-    INSERT … ON CONFLICT DO NOTHING so two first settlements cannot both create it; a row that
-    exists costs one statement."""
-    conn = session.connection()
-    key = {"psn_no": psn_no, "year": year}
-    row = conn.execute(_SELECT_LOCKED, key).mappings().first()
-    if row is None:
-        _create(conn, psn_no, year)
-        row = conn.execute(_SELECT_LOCKED, key).mappings().first()
-    assert row is not None  # inserted above or by a concurrent transaction that committed
-    return as_dict(_Values(row))
+_SELECT_MANY_LOCKED = (
+    select(TABLE)
+    .where(tuple_(TABLE.c.psn_no, TABLE.c.year).in_(bindparam("keys", expanding=True)))
+    .order_by(TABLE.c.psn_no, TABLE.c.year)
+    .with_for_update()
+)
 
 
-def _create(conn: Connection, psn_no: str, year: int) -> None:
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(
-        insert(Accumulator)
-        .values(**empty_row_values(psn_no, year))
-        .on_conflict_do_nothing(index_elements=["psn_no", "year"])
-    )
+def lock_many(
+    conn: Connection, keys: set[tuple[str, int]]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """The rows of these person-years, created where missing (INSERT … ON CONFLICT DO NOTHING,
+    so two first settlements cannot both create one), locked until commit, as plain values
+    (fen) by (psn_no, year). PostgreSQL locks with FOR UPDATE in key order (ORDER BY under the
+    lock), so two transactions locking overlapping sets wait for each other instead of
+    deadlocking; SQLite's transaction already holds the write lock (BEGIN IMMEDIATE)."""
+    if not keys:
+        return {}
+    found = _locked(conn, sorted(keys))
+    missing = sorted(keys - found.keys())
+    if missing:
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
+            insert(Accumulator)
+            .values([empty_row_values(psn_no, year) for psn_no, year in missing])
+            .on_conflict_do_nothing(index_elements=["psn_no", "year"])
+        )
+        found.update(_locked(conn, missing))
+    assert found.keys() == keys  # inserted above or by a concurrent transaction that committed
+    return found
+
+
+def _locked(conn: Connection, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
+    rows = conn.execute(_SELECT_MANY_LOCKED, {"keys": keys}).mappings()
+    return {(r["psn_no"], r["year"]): as_dict(_Values(r)) for r in rows}
 
 
 class _Values:
@@ -153,17 +162,6 @@ class _Values:
 
     def __getattr__(self, name: str) -> Any:
         return self._row[name]
-
-
-def store_values(
-    session: Session, psn_no: str, year: int, acc: Any, settlements_delta: int
-) -> dict[str, Any]:
-    """``store`` for a row locked by ``lock_values``: one UPDATE; returns the values written.
-    An ORM copy of the row in this session, if any, is expired so that it is re-read."""
-    values = as_dict(acc)
-    session.connection().execute(UPDATE, update_params(psn_no, year, values, settlements_delta))
-    expire_loaded(session, psn_no, year)
-    return values
 
 
 def update_params(

@@ -36,18 +36,24 @@ def mask_name(name: str) -> str:
 def masked(document: Any) -> Any:
     """A copy of a JSON-like document with personal fields masked, at any depth."""
     if isinstance(document, dict):
-        out: dict[str, Any] = {}
-        for key, value in document.items():
-            if key == "certno" and isinstance(value, str):
-                out[key] = mask(value)
-            elif key in ("psn_name", "name") and isinstance(value, str):
-                out[key] = mask_name(value)
-            else:
-                out[key] = masked(value)
-        return out
+        return {key: _masked_value(key, value) for key, value in document.items()}
     if isinstance(document, list):
         return [masked(v) for v in document]
     return document
+
+
+def _masked_value(key: Any, value: Any) -> Any:
+    # Scalars are returned without a call per value: this runs for every audited settlement.
+    kind = type(value)
+    if kind is str:
+        if key == "certno":
+            return mask(value)
+        if key in ("psn_name", "name"):
+            return mask_name(value)
+        return value
+    if kind is dict or kind is list or isinstance(value, dict | list):
+        return masked(value)
+    return value
 
 
 def record(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from yibao.api.app import db
@@ -17,23 +15,18 @@ from yibao.store import ledger
 from yibao.store.audit import Actor
 
 router = APIRouter(prefix="/api/settlements", tags=["settlements"])
-log = logging.getLogger("yibao.api.settlements")
-
-# A concurrent first settlement of the same setl_id (unique key) or a PostgreSQL deadlock or
-# serialization failure is retried; the retry finds the stored result or settles afresh.
-ATTEMPTS = 3
 
 
 @router.post("", status_code=201, response_model=dict[str, Any], name="settle")
-def settle_endpoint(body: SettleIn, request: Request, actor: Actor = Depends(clerk)) -> Response:
+async def settle_endpoint(
+    body: SettleIn, request: Request, actor: Actor = Depends(clerk)
+) -> Response:
     """结算. 201 with the settlement; a retry of the same setl_id returns the stored result
     with 200 and header ``Idempotent-Replay: true``; the same setl_id with other content is
     409. Claim, settlement, setldetail, accumulators and audit row commit together or not at
-    all."""
-    # The session is opened here rather than by the ``db`` dependency: a generator dependency
-    # costs two more hops to the thread pool (enter and exit) per request.
-    with request.app.state.sessions() as session:
-        return settle(body, request, None, session, actor)
+    all (with the other claims of the same group commit, each with its own result)."""
+    outcome = await request.app.state.settle_queue.settle(body.to_row(), actor)
+    return _response(outcome)
 
 
 def settle(
@@ -43,32 +36,22 @@ def settle(
     session: Session,
     actor: Actor,
 ) -> Response:
-    """结算 on ``session`` (the endpoint's work; the web console calls it too)."""
-    row = body.to_row()
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            with session.begin():
-                outcome = ledger.settle(session, request.app.state.library, row, actor)
-            break
-        except (IntegrityError, OperationalError) as exc:
-            if attempt == ATTEMPTS or not _retryable(exc):
-                raise
-            log.info("settle %s: retry %d after %s", row["setl_id"], attempt, type(exc).__name__)
+    """结算 of one claim in a transaction on ``session`` (the web console's form), outside the
+    group commit: the console settles one claim at a time."""
+    with session.begin():
+        outcome = ledger.settle(session, request.app.state.library, body.to_row(), actor)
+    if outcome.replayed and response is not None:
+        response.status_code = 200
+        response.headers["Idempotent-Replay"] = "true"
+    return _response(outcome)
+
+
+def _response(outcome: ledger.Outcome) -> Response:
     # The document is plain JSON already (the engine's to_json): rendered once, by orjson,
     # rather than walked again by the response-model encoder.
     if outcome.replayed:
-        if response is not None:
-            response.status_code = 200
-            response.headers["Idempotent-Replay"] = "true"
         return FastJSONResponse(outcome.document, 200, {"Idempotent-Replay": "true"})
     return FastJSONResponse(outcome.document, 201)
-
-
-def _retryable(exc: Exception) -> bool:
-    if isinstance(exc, IntegrityError):
-        return True
-    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return code in ("40001", "40P01")  # serialization_failure, deadlock_detected
 
 
 @router.post("/preview")

@@ -1,0 +1,434 @@
+"""Real-time settlement of several claims in one transaction (group commit).
+
+A settlement's cost in a store is mostly round trips and commits, not arithmetic (the engine
+takes ~0.1-0.3 ms per claim). Settling the claims that arrived together in one transaction
+makes those costs per batch instead of per claim; the guarantees stay per claim:
+
+- all or nothing: a batch commits entirely or not at all, and nobody is answered before the
+  commit; a claim that fails its own checks (unknown person, wrong ID number, a claim the
+  engine rejects, a setl_id reused with other content) gets its own error and is not written,
+  without failing the others;
+- serialised per person-year: the accumulator rows of every person-year in the batch are
+  locked before they are read (PostgreSQL: SELECT … FOR UPDATE in key order, so two batches
+  never wait on each other in a cycle; SQLite: the transaction holds the write lock from
+  BEGIN IMMEDIATE). Claims of one person-year in the batch are settled in arrival order on the
+  running totals, exactly as if they came one after another;
+- idempotent by setl_id: a setl_id already stored, or settled earlier in the same batch, is a
+  replay (same content) or a Conflict (other content); the replay check runs after the locks,
+  so on PostgreSQL a concurrent retry that committed while we waited is seen.
+
+``run`` adds the transaction, retries (a concurrent first settlement of the same setl_id, a
+deadlock or serialisation failure) and isolation: a batch that fails as a whole is settled
+again claim by claim, so one claim cannot take the others down with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from yibao.engine import settlement as engine
+from yibao.policy import PolicyLibrary
+from yibao.store import accumulators, audit
+from yibao.store.audit import Actor
+from yibao.store.errors import Conflict, Invalid, NotFound
+from yibao.store.models import AuditEntry, Claim, Enrollment, Person, PersonCategory, SetlDetail
+from yibao.store.models import Settlement as SettlementRow
+
+log = logging.getLogger("yibao.store.settle")
+
+# Tries of one transaction before a batch is split into single claims (and of a single claim
+# before its error is returned).
+ATTEMPTS = 3
+
+# The setlinfo amounts are the engine's list (one definition).
+SETLINFO_FEN = engine.SETLINFO_AMOUNTS
+
+
+@dataclass(frozen=True)
+class SettleRequest:
+    """One claim to settle (``SettleIn.to_row()``) and who asked."""
+
+    row: dict[str, Any]
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the API returns: the stored settlement document, and whether it was a replay."""
+
+    document: dict[str, Any]
+    replayed: bool
+
+
+Result = Outcome | Exception
+
+
+def policy_year(row: dict[str, Any]) -> int:
+    # DESIGN: the policy applied is the one of insuplc_admdvs at setl_time.
+    setl_time: dt.datetime = row["setl_time"]
+    return setl_time.year
+
+
+def jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, _DATES) else v for k, v in row.items()}
+
+
+_DATES = (dt.date, dt.datetime)
+
+
+def digest(row: dict[str, Any]) -> str:
+    """The claim's content fingerprint, stored with it: a retry must carry the same content."""
+    text = json.dumps(jsonable_row(row), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------ the person, as of the claim
+@dataclass
+class PersonFacts:
+    """What settlement needs of a stored person: ID number, enrollments by year (tier and
+    coverage) and categories with their validity, in order of begin date."""
+
+    certno: str
+    enrollments: dict[int, tuple[str | None, dt.date | None, dt.date | None]] = field(
+        default_factory=dict
+    )
+    categories: list[tuple[str, dt.date, dt.date | None]] = field(default_factory=list)
+
+
+_PERSONS = (
+    select(
+        Person.psn_no,
+        Person.certno,
+        Enrollment.year,
+        Enrollment.tier,
+        Enrollment.coverage_begin,
+        Enrollment.coverage_end,
+    )
+    .select_from(Person)
+    .outerjoin(
+        Enrollment,
+        (Enrollment.psn_no == Person.psn_no)
+        & Enrollment.year.in_(bindparam("years", expanding=True)),
+    )
+    .where(Person.psn_no.in_(bindparam("psn_nos", expanding=True)))
+)
+_CATEGORIES = (
+    select(
+        PersonCategory.psn_no,
+        PersonCategory.category,
+        PersonCategory.begin_date,
+        PersonCategory.end_date,
+    )
+    .where(PersonCategory.psn_no.in_(bindparam("psn_nos", expanding=True)))
+    .order_by(PersonCategory.psn_no, PersonCategory.begin_date, PersonCategory.id)
+)
+
+
+def person_facts(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, PersonFacts]:
+    """The stored persons of ``rows`` (two queries whatever their number)."""
+    params = {
+        "psn_nos": sorted({r["psn_no"] for r in rows}),
+        "years": sorted({policy_year(r) for r in rows}),
+    }
+    facts: dict[str, PersonFacts] = {}
+    for r in conn.execute(_PERSONS, params):
+        person = facts.setdefault(r.psn_no, PersonFacts(r.certno))
+        if r.year is not None:
+            person.enrollments[r.year] = (r.tier, r.coverage_begin, r.coverage_end)
+    if facts:
+        for r in conn.execute(_CATEGORIES, {"psn_nos": sorted(facts)}):
+            facts[r.psn_no].categories.append((r.category, r.begin_date, r.end_date))
+    return facts
+
+
+def completed(row: dict[str, Any], person: PersonFacts | None) -> dict[str, Any]:
+    """The claim as the engine sees it: the person must exist and match the ID number; tier and
+    coverage come from the person's enrollment of the year when there is one; categories from
+    the body, else the person's categories valid on the settlement day."""
+    if person is None:
+        raise NotFound(f"psn_no: no person {row['psn_no']}")
+    if person.certno != row["certno"]:
+        raise Invalid("certno: does not match the person's ID number")
+    out = dict(row)
+    enrollment = person.enrollments.get(policy_year(row))
+    if enrollment is not None:
+        tier, begin, end = enrollment
+        out["tier"] = tier
+        if begin is not None:
+            out["coverage_begin"] = begin
+        if end is not None:
+            out["coverage_end"] = end
+    if not out.get("categories"):
+        day = row["setl_time"].date()
+        valid = [c for c, b, e in person.categories if b <= day and (e is None or day <= e)]
+        out["categories"] = "|".join(dict.fromkeys(valid))  # persons.categories_on
+    return out
+
+
+# ------------------------------------------------------------------------------- replays
+_STORED = (
+    select(
+        SettlementRow.setl_id,
+        SettlementRow.psn_no,
+        SettlementRow.document,
+        SettlementRow.status,
+        SettlementRow.reversed_by,
+        SettlementRow.reversed_at,
+        Claim.digest,
+    )
+    .select_from(SettlementRow)
+    .outerjoin(Claim, Claim.setl_id == SettlementRow.setl_id)
+    .where(SettlementRow.setl_id.in_(bindparam("setl_ids", expanding=True)))
+)
+
+
+def stored_settlements(conn: Connection, setl_ids: Sequence[str]) -> dict[str, Any]:
+    """Settlements already stored under these setl_ids, with their claims' digests."""
+    return {r.setl_id: r for r in conn.execute(_STORED, {"setl_ids": sorted(set(setl_ids))})}
+
+
+def document_of(stored: Any) -> dict[str, Any]:
+    """The engine's document as first returned, with the store's status fields (a stored row
+    or anything with its attributes)."""
+    return {
+        **stored.document,
+        "setl_id": stored.setl_id,
+        "psn_no": stored.psn_no,
+        "status": stored.status,
+        "reversed_by": stored.reversed_by,
+        "reversed_at": stored.reversed_at.isoformat() if stored.reversed_at else None,
+    }
+
+
+# ------------------------------------------------------------------------------- the batch
+_CLAIMS = Claim.__table__
+_SETTLEMENTS = SettlementRow.__table__
+_DETAILS = SetlDetail.__table__
+_AUDIT = AuditEntry.__table__
+
+
+@dataclass
+class _Writes:
+    """Rows to insert, and the person-years' new totals, of the claims settled so far."""
+
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    settlements: list[dict[str, Any]] = field(default_factory=list)
+    details: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    settled: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def flush(self, conn: Connection, totals: dict[tuple[str, int], dict[str, Any]]) -> None:
+        # Claims before settlements before setldetail (foreign keys).
+        for table, rows in (
+            (_CLAIMS, self.claims),
+            (_SETTLEMENTS, self.settlements),
+            (_DETAILS, self.details),
+            (_AUDIT, self.audit),
+        ):
+            if rows:
+                conn.execute(table.insert(), rows)
+        if self.settled:
+            conn.execute(
+                accumulators.UPDATE,
+                [
+                    accumulators.update_params(psn_no, year, totals[(psn_no, year)], count)
+                    for (psn_no, year), count in sorted(self.settled.items())
+                ],
+            )
+
+
+def settle_batch(
+    session: Session, library: PolicyLibrary, requests: Sequence[SettleRequest]
+) -> list[Result]:
+    """Settle ``requests`` inside the caller's transaction: one Outcome or exception per
+    request, in order (see the module docstring). Exceptions other than a claim's own
+    (a database error, a bug) propagate and the caller's transaction must roll back."""
+    conn = session.connection()
+    rows = [r.row for r in requests]
+    persons = person_facts(conn, rows)
+    keys = {(r["psn_no"], policy_year(r)) for r in rows if r["psn_no"] in persons}
+    totals = accumulators.lock_many(conn, keys)
+    stored = stored_settlements(conn, [r["setl_id"] for r in rows])
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    writes = _Writes()
+    in_batch: dict[str, tuple[str, Outcome]] = {}
+    results: list[Result] = []
+    for request in requests:
+        try:
+            results.append(
+                _settle_one(request, library, persons, totals, stored, in_batch, writes, now)
+            )
+        except (NotFound, ValueError) as exc:  # the claim's own error (Invalid, Conflict …)
+            results.append(exc)
+    writes.flush(conn, totals)
+    for key in writes.settled:
+        accumulators.expire_loaded(session, *key)
+    return results
+
+
+def _settle_one(
+    request: SettleRequest,
+    library: PolicyLibrary,
+    persons: dict[str, PersonFacts],
+    totals: dict[tuple[str, int], dict[str, Any]],
+    stored: dict[str, Any],
+    in_batch: dict[str, tuple[str, Outcome]],
+    writes: _Writes,
+    now: dt.datetime,
+) -> Outcome:
+    row = request.row
+    setl_id = row["setl_id"]
+    claim_digest = digest(row)
+    earlier = stored.get(setl_id)
+    if earlier is not None:
+        if earlier.digest is not None and earlier.digest != claim_digest:
+            raise Conflict(f"setl_id: {setl_id} was already settled with different claim content")
+        return Outcome(document_of(earlier), replayed=True)
+    if setl_id in in_batch:
+        first_digest, first = in_batch[setl_id]
+        if first_digest != claim_digest:
+            raise Conflict(f"setl_id: {setl_id} was already settled with different claim content")
+        return Outcome(first.document, replayed=True)
+    claim = completed(row, persons.get(row["psn_no"]))
+    year = policy_year(claim)
+    key = (claim["psn_no"], year)
+    policy = library.resolve(claim["insuplc_admdvs"], year)
+    before = totals[key]
+    result, new_acc = engine.settle_claim(claim, policy, engine.Accumulators(**before))
+    after = accumulators.as_dict(new_acc)
+    document = result.to_json()
+    claim_json = jsonable_row(claim)
+    setlinfo = result.setlinfo
+    amounts = {name: int(setlinfo.get(name, 0) or 0) for name in SETLINFO_FEN}
+    actor = request.actor
+    writes.claims.append(
+        {
+            "setl_id": setl_id,
+            "psn_no": key[0],
+            "year": year,
+            "digest": claim_digest,
+            "row": claim_json,
+            "created_at": now,
+        }
+    )
+    writes.settlements.append(
+        {
+            "setl_id": setl_id,
+            "psn_no": key[0],
+            "year": year,
+            "insuplc_admdvs": claim["insuplc_admdvs"],
+            "setl_time": claim["setl_time"],
+            "pool_prop_selfpay": str(setlinfo.get("pool_prop_selfpay", "")),
+            "document": document,
+            "acc_before": before,
+            "acc_after": after,
+            "consumed": accumulators.as_dict(result.consumed),
+            "status": "settled",
+            "created_by": actor.name,
+            "created_at": now,
+            "reversed_by": None,
+            "reversed_at": None,
+            **amounts,
+        }
+    )
+    writes.details.extend(
+        {
+            "setl_id": setl_id,
+            "fund_pay_type": str(d["fund_pay_type"]),
+            "fund_payamt": int(d.get("fund_payamt", 0)),
+            "inscp_scp_amt": int(d.get("inscp_scp_amt", 0) or 0),
+            "crt_payb_lmt_amt": None
+            if d.get("crt_payb_lmt_amt") is None
+            else int(d["crt_payb_lmt_amt"]),
+            "setl_proc_info": str(d.get("setl_proc_info", "")),
+        }
+        for d in result.setldetail
+    )
+    # audit.record's row, written directly: personal fields masked (个人信息保护).
+    writes.audit.append(
+        {
+            "at": now,
+            "actor": actor.name,
+            "role": actor.role,
+            "action": "settle",
+            "entity": "settlement",
+            "entity_id": setl_id,
+            "before": audit.masked({"accumulators": before}),
+            "after": audit.masked({"claim": claim_json, "setlinfo": amounts}),
+        }
+    )
+    totals[key] = after
+    writes.settled[key] = writes.settled.get(key, 0) + 1
+    outcome = Outcome(
+        {
+            **document,
+            "setl_id": setl_id,
+            "psn_no": key[0],
+            "status": "settled",
+            "reversed_by": None,
+            "reversed_at": None,
+        },
+        replayed=False,
+    )
+    in_batch[setl_id] = (claim_digest, outcome)
+    return outcome
+
+
+# ------------------------------------------------------------- transactions, retries, isolation
+def run(
+    factory: sessionmaker[Session], library: PolicyLibrary, requests: Sequence[SettleRequest]
+) -> list[Result]:
+    """Settle ``requests`` in one transaction of their own; if that transaction fails as a
+    whole (after retries), settle them one by one so each gets its own result."""
+    if not requests:
+        return []
+    try:
+        return _in_transaction(factory, library, requests)
+    except Exception as exc:
+        if len(requests) == 1:
+            return [exc]
+        log.warning("batch of %d failed (%s); settling one by one", len(requests), exc)
+    return [_one_by_one(factory, library, r) for r in requests]
+
+
+def _one_by_one(
+    factory: sessionmaker[Session], library: PolicyLibrary, request: SettleRequest
+) -> Result:
+    try:
+        return _in_transaction(factory, library, [request])[0]
+    except Exception as exc:
+        return exc
+
+
+def _in_transaction(
+    factory: sessionmaker[Session], library: PolicyLibrary, requests: Sequence[SettleRequest]
+) -> list[Result]:
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with factory() as session, session.begin():
+                return settle_batch(session, library, requests)
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == ATTEMPTS or not retryable(exc):
+                raise
+            log.info("settle batch of %d: retry %d after %s", len(requests), attempt, exc)
+    raise AssertionError("unreachable")
+
+
+def retryable(exc: Exception) -> bool:
+    """A concurrent first settlement of the same setl_id (unique key), or a PostgreSQL
+    deadlock or serialisation failure: trying again finds the stored result or settles
+    afresh."""
+    if isinstance(exc, IntegrityError):
+        return True
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return code in ("40001", "40P01")  # serialization_failure, deadlock_detected
