@@ -13,6 +13,7 @@ few thousand keys are resolved in Python; slots are dense ids of (person-year, n
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -184,19 +185,18 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
 def _rule_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
     """The distinct RULE_KEY rows (in order of first appearance) and each claim's index.
 
-    Claims are matched to the distinct keys by a row hash, which is exact once the distinct
-    keys' hashes are all different and every claim's hash is found; otherwise by a join."""
+    Claims are grouped by a row hash, which is exact once there are as many distinct hashes as
+    distinct keys (counted, not hashed: then no two keys share a hash); otherwise by a join."""
     keys = frame.select(RULE_KEY)
+    hashed = keys.select(pl.struct(RULE_KEY).hash().alias("_h")).with_row_index("_i")
+    firsts = hashed.group_by("_h").agg(pl.col("_i").first()).sort("_i")
+    distinct = keys[firsts.get_column("_i")]
+    if keys.n_unique() == distinct.height:
+        index = hashed.join(
+            firsts.select("_h").with_row_index("_rule"), on="_h", how="left", maintain_order="left"
+        ).get_column("_rule")
+        return distinct, index.to_numpy().astype(np.int64)
     distinct = keys.unique(maintain_order=True)
-    row_hash = pl.struct(RULE_KEY).hash()
-    claim_hash = keys.select(row_hash).to_series().to_numpy()
-    key_hash = distinct.select(row_hash).to_series().to_numpy()
-    if len(np.unique(key_hash)) == len(key_hash):
-        sorter = np.argsort(key_hash)
-        found = np.searchsorted(key_hash, claim_hash, sorter=sorter).clip(0, len(key_hash) - 1)
-        index = sorter[found] if len(key_hash) else found
-        if np.array_equal(key_hash[index], claim_hash):
-            return distinct, index.astype(np.int64)
     joined = keys.join(
         distinct.with_row_index("_rule"), on=RULE_KEY, how="left", maintain_order="left"
     )
@@ -490,8 +490,7 @@ def _needs_steps(prep: Prepared) -> npt.NDArray[np.bool_]:
 
 
 def _run_cumulative(prep: Prepared, t: Totals, claims: I64 | slice, out: dict[str, I64]) -> bool:
-    """Settle ``claims`` (whole person-years; a slice: all) with running sums; False: settle
-    them by steps."""
+    """Settle ``claims`` (whole person-years) with running sums; False: settle them by steps."""
     cap, pool, py = prep.cap.of_claim[claims], prep.pool.of_claim[claims], prep.py_slot[claims]
     result = settle_cumulative(
         _inputs(prep, claims), _state(t, cap, pool, py), Groups(cap=cap, pool=pool, person_year=py)
@@ -499,10 +498,7 @@ def _run_cumulative(prep: Prepared, t: Totals, claims: I64 | slice, out: dict[st
     if result is None:
         return False
     for name, array in out.items():
-        if isinstance(claims, slice):
-            out[name] = getattr(result, name)
-        else:
-            array[claims] = getattr(result, name)
+        array[claims] = getattr(result, name)
     np.add.at(t.pool_paid, cap, result.hifp_pay)
     np.add.at(t.deductible_used, pool, result.deductible_used_delta)
     np.add.at(t.critical_eligible, py, result.critical_eligible)
@@ -512,19 +508,47 @@ def _run_cumulative(prep: Prepared, t: Totals, claims: I64 | slice, out: dict[st
     return True
 
 
+# Claims settled by running sums at a time: blocks of whole person-years this small keep the
+# few dozen temporaries of ``settle_cumulative`` in the CPU caches and under malloc's mmap
+# threshold (128 KiB), where whole chunks (MiB per array) took fresh pages for every operation.
+# Measured on 250,000-claim chunks, run() per million claims: one block 0.46 CPU s, 65,536
+# claims 0.50, 16,384 0.31, 8,192 0.32, 2,048 0.40 (Python's per-call cost takes over).
+BLOCK_CLAIMS = 8_192
+
+
+def _blocks(py: I64, size: int | None = None) -> list[tuple[int, int]]:
+    """[start, end) runs of about ``size`` of these claims (py: their person-year slots, in
+    order), each ending at a person-year's end; a person-year larger than ``size`` is one run."""
+    size = size or BLOCK_CLAIMS
+    bounds = [0]
+    while bounds[-1] + size < len(py):
+        at = py[bounds[-1] + size]
+        cut = int(np.searchsorted(py, at, side="left"))
+        if cut <= bounds[-1]:
+            cut = int(np.searchsorted(py, at, side="right"))
+        bounds.append(cut)
+    bounds.append(len(py))
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
 def run(prep: Prepared, totals: Totals, steps_only: bool = False) -> tuple[dict[str, I64], Totals]:
     """Settle every claim in order; returns per-claim results and the final running totals.
 
     Person-years whose caps stay the same all year (nearly all) are settled with running sums
-    (``settle_cumulative``); the others, or all with ``steps_only``, step by step."""
+    (``settle_cumulative``), a block of person-years at a time; the others (and a block whose
+    running sums cannot be used), or all with ``steps_only``, step by step."""
     n = len(prep.rank)
     out = {f.name: np.zeros(n, np.int64) for f in dataclasses.fields(StepResult)}
     t = Totals(*(np.array(getattr(totals, f.name)) for f in dataclasses.fields(Totals)))
     by_steps = np.ones(n, bool) if steps_only else _needs_steps(prep)
-    # Usually every claim goes the cumulative way: then no gathers by claim index at all.
-    cumulative: I64 | slice = slice(None) if not by_steps.any() else np.flatnonzero(~by_steps)
-    if n and not steps_only and not _run_cumulative(prep, t, cumulative, out):
-        by_steps[:] = True
+    if not steps_only:
+        # Usually every claim goes the cumulative way: then the blocks are plain slices.
+        cumulative = None if not by_steps.any() else np.flatnonzero(~by_steps)
+        py = prep.py_slot if cumulative is None else prep.py_slot[cumulative]
+        for a, b in _blocks(py):
+            part = slice(a, b) if cumulative is None else cumulative[a:b]
+            if not _run_cumulative(prep, t, part, out):
+                by_steps[part] = True
     if by_steps.any():
         _run_steps(prep, t, np.flatnonzero(by_steps), out)
     return out, t
