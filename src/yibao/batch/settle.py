@@ -63,7 +63,13 @@ NO_DICTIONARY = frozenset(
         "critical_eligible_delta",
     }
 )
-COMPRESSION = "snappy"  # measured: no slower than lz4, zstd-1 or no compression
+# The ids are the bulk of the file and compress well (snappy); the per-claim amounts are
+# bit-packed deltas instead (DELTA_BINARY_PACKED: a few bits per amount, no compressor); codes,
+# flags and the mostly-zero amounts are dictionary indices. Measured at 1M claims against
+# snappy on every column: write 0.37 -> 0.24 CPU s, file 39 -> 33 MB (plain and uncompressed:
+# 0.28 s, 116 MB).
+COMPRESSED = ("setl_id", "psn_no")
+COMPRESSION = "snappy"
 # Min/max only where a reader prunes row groups by them (the output is in person order when
 # the input is); statistics on every column cost 15-25 % of the encoding time (measured).
 STATISTICS = ("psn_no",)
@@ -229,9 +235,9 @@ class _Writer:
         def flush() -> None:
             nonlocal writer, pending
             if pending:
+                table = _required(pa.concat_tables(pending))
                 if writer is None:
-                    writer = _parquet_writer(self.out_path, pending[0].schema)
-                table = pa.concat_tables(pending)
+                    writer = _parquet_writer(self.out_path, table.schema)
                 writer.write_table(table, row_group_size=table.num_rows)
                 pending = []
 
@@ -266,16 +272,33 @@ class _Writer:
 
 
 def _parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    names = schema.names
     return pq.ParquetWriter(
         path,
         schema,
-        compression=COMPRESSION,
+        compression={n: COMPRESSION if n in COMPRESSED else "none" for n in names},
         # Settlements arrive as string views; without the stored Arrow schema readers see the
         # Parquet types (plain strings), as before.
         store_schema=False,
-        use_dictionary=[n for n in schema.names if n not in NO_DICTIONARY],
-        write_statistics=[n for n in STATISTICS if n in schema.names],
+        use_dictionary=[n for n in names if n not in NO_DICTIONARY],
+        column_encoding={
+            n: "DELTA_BINARY_PACKED"
+            for n in names
+            if n in NO_DICTIONARY and pa.types.is_integer(schema.field(n).type)
+        },
+        write_statistics=[n for n in STATISTICS if n in names],
     )
+
+
+def _required(table: pa.Table) -> pa.Table:
+    """The settlements with every column declared non-null (Parquet REQUIRED, no definition
+    levels to encode: measured 0.05-0.1 CPU s less per million claims). ``settle_year`` leaves
+    no nulls in its output; a null is refused rather than written under a false schema."""
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if column.null_count:
+            raise ValueError(f"{name}: null in a settlement")
+    schema = pa.schema([f.with_nullable(False) for f in table.schema])
+    return pa.Table.from_arrays(table.columns, schema=schema)
 
 
 def _in_order(
