@@ -155,23 +155,37 @@ def settle_step(x: StepInput, s: StepState) -> StepResult:
     return _result(x, dedc, basic, daily_limit, hifp, c_add, c_raw, hifmi, a_add, a_raw, maf, zero)
 
 
-def running_before(amount: I64, group: I64) -> I64:
-    """Σ amount over the earlier claims of the same group (claims in settlement order)."""
+@dataclass(frozen=True)
+class Runs:
+    """A grouping of claims prepared once for all the running sums over it: the claims in
+    group order (None: they already are) and, per claim in that order, where its group starts."""
+
+    order: I64 | None
+    start: I64
+
+
+def runs(group: I64) -> Runs:
+    """The runs of ``group`` (claims in settlement order; a stable sort keeps that order)."""
     if len(group) and bool(np.all(group[1:] >= group[:-1])):
-        order = None
-        g, a = group, amount
+        order, g = None, group
     else:
         order = np.argsort(group, kind="stable")
-        g, a = group[order], amount[order]
-    before: I64 = np.cumsum(a) - a
+        g = group[order]
     new = np.ones(len(g), bool)
     new[1:] = g[1:] != g[:-1]
-    starts = np.flatnonzero(new)
-    before = before - before[starts][np.cumsum(new) - 1]
-    if order is None:
+    return Runs(order=order, start=np.flatnonzero(new)[np.cumsum(new) - 1])
+
+
+def running_before(amount: I64, group: I64 | Runs) -> I64:
+    """Σ amount over the earlier claims of the same group (claims in settlement order)."""
+    r = group if isinstance(group, Runs) else runs(group)
+    a = amount if r.order is None else amount[r.order]
+    before: I64 = np.cumsum(a) - a
+    before = before - before[r.start]
+    if r.order is None:
         return before
     out = np.empty_like(before)
-    out[order] = before
+    out[r.order] = before
     return out
 
 
@@ -197,33 +211,35 @@ def settle_cumulative(x: StepInput, s0: StepState, g: Groups) -> StepResult | No
     """
     zero = np.zeros_like(x.medfee_sumamt)
     scope = np.where(x.covered, x.inscp_scp_amt, zero)
+    # Each grouping is sorted out once for all its running sums (four over the person-year).
+    pools, caps, person_years = runs(g.pool), runs(g.cap), runs(g.person_year)
 
     # 基本医保: the yearly deductible met so far is min(deductible, b0 + earlier scope).
-    used = s0.deductible_used + running_before(np.where(x.deductible_per_year, scope, zero), g.pool)
+    used = s0.deductible_used + running_before(np.where(x.deductible_per_year, scope, zero), pools)
     room = np.where(x.deductible_per_year, np.maximum(x.deductible - used, 0), x.deductible)
     dedc = np.minimum(scope, room)
     basic = apply_ratio(scope - dedc, x.ratio_bp)
     daily_limit = np.where(x.has_daily_cap, np.where(x.has_daily_cap, x.daily_cap, 0) * x.days, 0)
     after_daily = np.where(x.has_daily_cap, np.minimum(basic, daily_limit), basic)
-    pool_paid = s0.pool_paid + running_before(after_daily, g.cap)
+    pool_paid = s0.pool_paid + running_before(after_daily, caps)
     hifp = capped_increment(pool_paid, after_daily, x.annual_cap)
 
     # 大病保险: the eligible running total is exact; the paid one is capped as above.
     c_add = np.where(x.critical_included, scope - hifp, zero)
-    eligible = s0.critical_eligible + running_before(c_add, g.person_year)
+    eligible = s0.critical_eligible + running_before(c_add, person_years)
     c_raw = segments_value(
         eligible + c_add, x.critical_lows, x.critical_highs, x.critical_ratios
     ) - segments_value(eligible, x.critical_lows, x.critical_highs, x.critical_ratios)
-    critical_paid = s0.critical_paid + running_before(c_raw, g.person_year)
+    critical_paid = s0.critical_paid + running_before(c_raw, person_years)
     hifmi = capped_increment(critical_paid, c_raw, x.critical_cap)
 
     # 医疗救助: likewise.
     a_add = np.where(x.assistance_included, scope - hifp - hifmi, zero)
-    base = s0.assistance_eligible + running_before(a_add, g.person_year)
+    base = s0.assistance_eligible + running_before(a_add, person_years)
     a0 = np.maximum(base - x.assistance_deductible, 0)
     a1 = np.maximum(base + a_add - x.assistance_deductible, 0)
     a_raw = apply_ratio(a1, x.assistance_ratio_bp) - apply_ratio(a0, x.assistance_ratio_bp)
-    assistance_paid = s0.assistance_paid + running_before(a_raw, g.person_year)
+    assistance_paid = s0.assistance_paid + running_before(a_raw, person_years)
     maf = capped_increment(assistance_paid, a_raw, x.assistance_limit)
 
     if min(int(a.min(initial=0)) for a in (scope, after_daily, c_raw, a_raw)) < 0:
