@@ -182,19 +182,25 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(ORDER) if unordered else frame
 
 
+def _key_hash() -> pl.Expr:
+    """The row hash that groups claims by RULE_KEY (a function, so tests can make it collide)."""
+    return pl.struct(RULE_KEY).hash()
+
+
 def _rule_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
     """The distinct RULE_KEY rows (in order of first appearance) and each claim's index.
 
-    Claims are grouped by a row hash, which is exact once there are as many distinct hashes as
-    distinct keys (counted, not hashed: then no two keys share a hash); otherwise by a join."""
+    Claims are grouped by a row hash, and the grouping is exact when every claim's key equals
+    the key of its group's first claim (checked: cheaper than counting distinct keys, measured);
+    otherwise, after a hash collision, by a join on the keys."""
     keys = frame.select(RULE_KEY)
-    hashed = keys.select(pl.struct(RULE_KEY).hash().alias("_h")).with_row_index("_i")
+    hashed = keys.select(_key_hash().alias("_h")).with_row_index("_i")
     firsts = hashed.group_by("_h").agg(pl.col("_i").first()).sort("_i")
     distinct = keys[firsts.get_column("_i")]
-    if keys.n_unique() == distinct.height:
-        index = hashed.join(
-            firsts.select("_h").with_row_index("_rule"), on="_h", how="left", maintain_order="left"
-        ).get_column("_rule")
+    index = hashed.join(
+        firsts.select("_h").with_row_index("_rule"), on="_h", how="left", maintain_order="left"
+    ).get_column("_rule")
+    if keys.equals(distinct[index]):
         return distinct, index.to_numpy().astype(np.int64)
     distinct = keys.unique(maintain_order=True)
     joined = keys.join(

@@ -1,0 +1,46 @@
+"""The batch's shortcuts give the settlements of the long way, to the fen.
+
+settle_year skips the sort of claims already in settlement order, groups rule keys by a row
+hash (a join after a collision), settles running sums in small blocks of person-years and
+may leave out the accumulators: each is compared here with the way it replaces."""
+
+import polars as pl
+import pytest
+
+import yibao.engine.settlement_batch as batch
+from yibao.engine.settlement import settle_year
+
+
+@pytest.fixture(scope="module")
+def settled(small_year, library):
+    return settle_year(small_year.claims, library)
+
+
+def test_claims_out_of_order_are_sorted_first(small_year, library, settled):
+    shuffled = small_year.claims.sample(fraction=1.0, shuffle=True, seed=7)
+    out, accumulators = settle_year(shuffled, library)
+    assert out.equals(settled[0])
+    assert accumulators.equals(settled[1])
+
+
+def test_colliding_rule_key_hashes_fall_back_to_a_join(small_year, library, settled, monkeypatch):
+    # Every claim gets the same hash: the claims of different keys collide.
+    monkeypatch.setattr(batch, "_key_hash", lambda: pl.col("med_type").is_null().cast(pl.UInt64))
+    out, _ = settle_year(small_year.claims, library)
+    assert out.equals(settled[0])
+
+
+@pytest.mark.parametrize("size", [1, 3, 50])
+def test_small_blocks_of_running_sums_settle_the_same(
+    small_year, library, settled, monkeypatch, size
+):
+    monkeypatch.setattr(batch, "BLOCK_CLAIMS", size)
+    out, accumulators = settle_year(small_year.claims, library)
+    assert out.equals(settled[0])
+    assert accumulators.equals(settled[1])
+
+
+def test_without_accumulators_the_person_years_are_listed(small_year, library, settled):
+    out, person_years = settle_year(small_year.claims, library, accumulators=False)
+    assert out.equals(settled[0])
+    assert person_years.equals(settled[1].select("psn_no", "year"))
