@@ -18,18 +18,18 @@ def batch_sizes(monkeypatch):
     sizes: list[int] = []
     real = settle_batch.run
 
-    def recording(factory, library, requests):
+    def recording(engine, library, requests):
         sizes.append(len(requests))
-        return real(factory, library, requests)
+        return real(engine, library, requests)
 
     monkeypatch.setattr(settle_batch, "run", recording)
     return sizes
 
 
-def test_concurrent_settlements_are_committed_together(factory, library, batch_sizes):
+def test_concurrent_settlements_are_committed_together(engine, factory, library, batch_sizes):
     people = [make_person(factory) for _ in range(5)]
     rows = [claim_row(p, c, f"{p}-q{i}", month=1 + i) for i in range(6) for p, c in people]
-    queue = SettlementQueue(factory, lambda: library, max_batch=8)
+    queue = SettlementQueue(engine, lambda: library, max_batch=8)
 
     async def main():
         return await asyncio.gather(*(queue.settle(row, CLERK) for row in rows))
@@ -47,9 +47,9 @@ def test_concurrent_settlements_are_committed_together(factory, library, batch_s
             assert accumulators.read(s, p, 2023).settlements == 6
 
 
-def test_a_claims_own_error_reaches_only_its_caller(factory, library):
+def test_a_claims_own_error_reaches_only_its_caller(engine, factory, library):
     psn_no, certno = make_person(factory)
-    queue = SettlementQueue(factory, lambda: library)
+    queue = SettlementQueue(engine, lambda: library)
 
     async def main():
         return await asyncio.gather(
@@ -66,9 +66,9 @@ def test_a_claims_own_error_reaches_only_its_caller(factory, library):
     assert isinstance(bad, NotFound)
 
 
-def test_a_cancelled_caller_does_not_cancel_the_settlement(factory, library):
+def test_a_cancelled_caller_does_not_cancel_the_settlement(engine, factory, library):
     psn_no, certno = make_person(factory)
-    queue = SettlementQueue(factory, lambda: library)
+    queue = SettlementQueue(engine, lambda: library)
 
     async def main():
         gone = asyncio.ensure_future(queue.settle(claim_row(psn_no, certno, f"{psn_no}-a"), CLERK))

@@ -25,7 +25,7 @@ def stored_count(factory, psn_no):
         return s.scalar(select(func.count()).where(Settlement.psn_no == psn_no))
 
 
-def test_a_batch_pays_what_the_engine_pays_claim_after_claim(factory, library):
+def test_a_batch_pays_what_the_engine_pays_claim_after_claim(engine, factory, library):
     a_no, a_cert = make_person(factory, categories=("低保对象",))
     b_no, b_cert = make_person(factory)
     # Two persons' claims interleaved; A's large admissions run into the yearly caps part-way,
@@ -34,7 +34,7 @@ def test_a_batch_pays_what_the_engine_pays_claim_after_claim(factory, library):
     b_rows = [claim_row(b_no, b_cert, f"{b_no}-{i}", "8000.00", month=i + 1) for i in range(3)]
     mixed = [a_rows[0], b_rows[0], a_rows[1], a_rows[2], b_rows[1], a_rows[3], b_rows[2]]
     mixed.append(a_rows[4])
-    results = settle_batch.run(factory, library, requests(mixed))
+    results = settle_batch.run(engine, library, requests(mixed))
     assert all(isinstance(r, Outcome) and not r.replayed for r in results)
 
     policy = library.resolve("421200", 2023)
@@ -50,7 +50,7 @@ def test_a_batch_pays_what_the_engine_pays_claim_after_claim(factory, library):
         assert stored.settlements == len(rows)
 
 
-def test_each_claim_of_a_batch_gets_its_own_result(factory, library):
+def test_each_claim_of_a_batch_gets_its_own_result(engine, factory, library):
     psn_no, certno = make_person(factory)
     with transaction(factory) as s:
         earlier = ledger.settle(s, library, claim_row(psn_no, certno, f"{psn_no}-old"), CLERK)
@@ -65,7 +65,7 @@ def test_each_claim_of_a_batch_gets_its_own_result(factory, library):
         claim_row(psn_no, certno, f"{psn_no}-old", "5000.00"),  # stored, other content
         claim_row(psn_no, certno, f"{psn_no}-late", month=5),
     ]
-    results = settle_batch.run(factory, library, requests(batch))
+    results = settle_batch.run(engine, library, requests(batch))
 
     assert isinstance(results[0], Outcome) and not results[0].replayed
     assert isinstance(results[1], NotFound)
@@ -82,39 +82,43 @@ def test_each_claim_of_a_batch_gets_its_own_result(factory, library):
         assert s.scalar(select(func.count()).where(Claim.setl_id == f"{psn_no}-nobody")) == 0
 
 
-def test_a_batch_that_fails_as_a_whole_is_settled_claim_by_claim(factory, library, monkeypatch):
+def test_a_batch_that_fails_as_a_whole_is_settled_claim_by_claim(
+    engine, factory, library, monkeypatch
+):
     psn_no, certno = make_person(factory)
     rows = [claim_row(psn_no, certno, f"{psn_no}-{i}", month=i + 1) for i in range(4)]
     real = settle_batch.settle_batch
     sizes = []
 
-    def fails_when_many(session, lib, reqs):
+    def fails_when_many(conn, lib, reqs):
         sizes.append(len(reqs))
         if len(reqs) > 1:
             raise RuntimeError("a database error that is nobody's fault in particular")
-        return real(session, lib, reqs)
+        return real(conn, lib, reqs)
 
     monkeypatch.setattr(settle_batch, "settle_batch", fails_when_many)
-    results = settle_batch.run(factory, library, requests(rows))
+    results = settle_batch.run(engine, library, requests(rows))
     assert sizes == [4, 1, 1, 1, 1]  # the batch once (not retryable), then claim by claim
     assert all(isinstance(r, Outcome) and not r.replayed for r in results)
     assert stored_count(factory, psn_no) == 4
 
 
-def test_an_error_in_one_claim_alone_is_returned_not_raised(factory, library, monkeypatch):
+def test_an_error_in_one_claim_alone_is_returned_not_raised(engine, factory, library, monkeypatch):
     psn_no, certno = make_person(factory)
 
-    def broken(session, lib, reqs):
+    def broken(conn, lib, reqs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(settle_batch, "settle_batch", broken)
-    (result,) = settle_batch.run(factory, library, requests([claim_row(psn_no, certno, "X")]))
+    (result,) = settle_batch.run(engine, library, requests([claim_row(psn_no, certno, "X")]))
     assert isinstance(result, RuntimeError)
     assert stored_count(factory, psn_no) == 0
 
 
 @pytest.mark.parametrize("threads", [4])
-def test_concurrent_batches_over_the_same_persons_in_other_orders(factory, library, threads):
+def test_concurrent_batches_over_the_same_persons_in_other_orders(
+    engine, factory, library, threads
+):
     """Batches locking overlapping person-years in different orders neither deadlock nor lose
     an update: the persons' totals equal settling every claim one after another."""
     people = [make_person(factory, categories=("低保对象",)) for _ in range(4)]
@@ -128,9 +132,7 @@ def test_concurrent_batches_over_the_same_persons_in_other_orders(factory, libra
             [claim_row(p, c, f"{p}-t{t}-{i}", "60000.00") for i in range(3) for p, c in order]
         )
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        outcomes = list(
-            pool.map(lambda b: settle_batch.run(factory, library, requests(b)), batches)
-        )
+        outcomes = list(pool.map(lambda b: settle_batch.run(engine, library, requests(b)), batches))
     assert all(isinstance(r, Outcome) for batch in outcomes for r in batch)
 
     policy = library.resolve("421200", 2023)
@@ -143,3 +145,15 @@ def test_concurrent_batches_over_the_same_persons_in_other_orders(factory, libra
             stored = accumulators.read(s, psn_no, 2023)
         assert Accumulators(**accumulators.as_dict(stored)) == acc
         assert stored.settlements == 3 * threads
+
+
+def test_unique_key_deadlock_and_serialisation_failures_are_retried():
+    import psycopg.errors
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    assert settle_batch.retryable(psycopg.errors.UniqueViolation("dup"))  # from a pipeline
+    assert settle_batch.retryable(IntegrityError("INSERT", {}, Exception("dup")))
+    for error in (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+        assert settle_batch.retryable(OperationalError("SELECT", {}, error("x")))
+    assert not settle_batch.retryable(psycopg.errors.ForeignKeyViolation("fk"))
+    assert not settle_batch.retryable(RuntimeError("bug"))

@@ -74,7 +74,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.library = library or default_library()
-    app.state.settle_queue = SettlementQueue(app.state.sessions, lambda: app.state.library)
+    app.state.settle_queue = SettlementQueue(engine, lambda: app.state.library)
     _error_handlers(app)
 
     from yibao.api.routers import (

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
 from yibao.policy import PolicyLibrary
 from yibao.store import settle_batch
@@ -42,12 +42,12 @@ class SettlementQueue:
 
     def __init__(
         self,
-        factory: sessionmaker[Session],
+        engine: Engine,
         library: Callable[[], PolicyLibrary],
         max_batch: int = MAX_BATCH,
     ) -> None:
         """``library`` gives the policy library in force (a reload replaces it)."""
-        self._factory = factory
+        self._engine = engine
         self._library = library
         self._max_batch = max_batch
         self._waiting: list[_Waiting] = []
@@ -76,9 +76,9 @@ class SettlementQueue:
                 requests = [w.request for w in batch]
                 try:
                     results: list[Any] = await loop.run_in_executor(
-                        self._writer, settle_batch.run, self._factory, self._library(), requests
+                        self._writer, settle_batch.run, self._engine, self._library(), requests
                     )
-                except BaseException as exc:  # handed to every waiter
+                except Exception as exc:  # handed to every waiter
                     results = [exc] * len(batch)
                 for waiting, result in zip(batch, results, strict=True):
                     if waiting.future.done():

@@ -118,7 +118,7 @@ UPDATE = (
 
 
 _SELECT_MANY_LOCKED = (
-    select(TABLE)
+    select(TABLE.c.psn_no, TABLE.c.year, *(TABLE.c[name] for name in FIELDS))
     .where(tuple_(TABLE.c.psn_no, TABLE.c.year).in_(bindparam("keys", expanding=True)))
     .order_by(TABLE.c.psn_no, TABLE.c.year)
     .with_for_update()

@@ -64,9 +64,11 @@ def preview(session: Session, library: PolicyLibrary, row: dict[str, Any]) -> di
 
 def settle(session: Session, library: PolicyLibrary, row: dict[str, Any], actor: Actor) -> Outcome:
     """Settle one claim inside the caller's transaction; its own error is raised."""
-    (result,) = settle_batch(session, library, [SettleRequest(row, actor)])
+    (result,) = settle_batch(session.connection(), library, [SettleRequest(row, actor)])
     if isinstance(result, Exception):
         raise result
+    # An ORM copy of the accumulator row in this session is re-read after the Core UPDATE.
+    accumulators.expire_loaded(session, row["psn_no"], policy_year(row))
     return result
 
 
