@@ -75,6 +75,7 @@ STAGES = """
 import json, sys, time
 from pathlib import Path
 import polars as pl
+import pyarrow as pa
 from yibao.batch import settle as S
 from yibao.batch.chunks import person_frames
 from yibao.policy import default_library
@@ -87,13 +88,15 @@ def stage(name, f):
     stages[name] = [time.process_time() - cpu, time.perf_counter() - wall]
     return value
 frames = stage("read", lambda: list(person_frames(path, chunk_rows, None, S.READ_COLUMNS)))
-settled = stage("settle_year", lambda: [S.settle_year(f, library)[0] for f in frames])
-stage("sums", lambda: [S._group_keys(s, f).group_by(S.GROUP).len() for s, f in zip(settled, frames)])
-tables = stage("to_arrow", lambda: [s.to_arrow() for s in settled])
+# settle_year with the fund statement's sums (per rule set, then per group), as settle_file runs it
+settled = stage("settle_year", lambda: [S.settle_table(f, library, accumulators=False)[0] for f in frames])
+tables = stage("to_arrow", lambda: [s.to_arrow(compat_level=S.NEWEST) for s in settled])
 def write():
-    writer = S._parquet_writer(out, tables[0].schema)
-    for t in tables:
-        writer.write_table(t)
+    writer = None
+    for i in range(0, len(tables), 2):
+        table = S._required(pa.concat_tables(tables[i : i + 2]))
+        writer = writer or S._parquet_writer(out, table.schema)
+        writer.write_table(table, row_group_size=table.num_rows)
     writer.close()
 stage("write", write)
 print(json.dumps({"claims": sum(f.height for f in frames), "stages": stages}))

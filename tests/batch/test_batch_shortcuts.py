@@ -44,3 +44,18 @@ def test_without_accumulators_the_person_years_are_listed(small_year, library, s
     out, person_years = settle_year(small_year.claims, library, accumulators=False)
     assert out.equals(settled[0])
     assert person_years.equals(settled[1].select("psn_no", "year"))
+
+
+def test_sums_per_rule_set_equal_the_claims_grouped_by_their_columns(small_year, library):
+    from yibao.batch.settle import GROUP
+    from yibao.engine.fund import SUMMED
+    from yibao.engine.settlement import settle_year_sums
+
+    out, _, sums = settle_year_sums(small_year.claims, library, GROUP, SUMMED)
+    keys = small_year.claims.select("setl_id", "insuplc_admdvs", "hosp_lv")
+    direct = (
+        out.join(keys, on="setl_id")
+        .group_by(GROUP)
+        .agg(pl.len().cast(pl.Int64).alias("claims"), *[pl.col(c).sum() for c in SUMMED])
+    )
+    assert sums.sort(GROUP).equals(direct.sort(GROUP))

@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from yibao.batch.chunks import DEFAULT_CHUNK_ROWS, person_frames
 from yibao.engine.fund import SUMMED
-from yibao.engine.settlement import SETTLED_COLUMNS, settle_year
+from yibao.engine.settlement import SETTLED_COLUMNS, settle_year_sums
 from yibao.policy import default_library
 from yibao.policy.loader import PolicyLibrary
 
@@ -93,17 +93,6 @@ class BatchResult:
         return self.claims / self.seconds if self.seconds else 0.0
 
 
-def _group_keys(settled: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
-    """settled with the claims' insuplc_admdvs and hosp_lv (the GROUP keys it lacks)."""
-    keys = ("insuplc_admdvs", "hosp_lv")
-    # settle_year returns the claims in settlement order (psn_no, setl_time, setl_id); files
-    # sorted by person are usually in that order already, and then the keys line up row by
-    # row, which is far cheaper than joining on the setl_id strings.
-    if settled.height == frame.height and settled["setl_id"].equals(frame["setl_id"]):
-        return settled.with_columns(frame.select(keys))
-    return settled.join(frame.select("setl_id", *keys), on="setl_id", how="left")
-
-
 def settle_table(
     claims: pa.Table | pl.DataFrame,
     library: PolicyLibrary | None = None,
@@ -113,17 +102,9 @@ def settle_table(
     """(settlements, accumulators, sums) of one chunk of whole persons.
 
     ``accumulators=False``: the second frame only lists the person-years (``settle_year``)."""
-    frame = claims if isinstance(claims, pl.DataFrame) else pl.from_arrow(claims)
-    assert isinstance(frame, pl.DataFrame)
-    settled, person_years = settle_year(
-        frame, library or default_library(), accumulators=accumulators
+    return settle_year_sums(
+        claims, library or default_library(), GROUP, SUMMED, accumulators=accumulators
     )
-    sums = (
-        _group_keys(settled, frame)
-        .group_by(GROUP)
-        .agg(pl.len().cast(pl.Int64).alias("claims"), *[pl.col(c).sum() for c in SUMMED])
-    )
-    return settled, person_years, sums
 
 
 def _settle_chunk(chunk: pa.Table | pl.DataFrame, accumulators: bool = True) -> Settled:

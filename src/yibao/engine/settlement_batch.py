@@ -73,6 +73,7 @@ class Prepared:
 
     frame: pl.DataFrame  # sorted by (psn_no, setl_time, setl_id); adds year, inscp_scp_amt
     rules: list[ClaimRules]  # distinct rule sets
+    keys: pl.DataFrame  # RULE_KEY of each rule set
     rule_index: I64  # per claim → rules
     claim: dict[str, Array]  # CLAIM_FIELDS, per claim
     rule_table: dict[str, Array]  # RULE_FIELDS, per rule set ((rules, segments) for segments)
@@ -365,6 +366,7 @@ def prepare(claims: pl.DataFrame, resolve: Resolver) -> Prepared:
     return Prepared(
         frame=frame,
         rules=rules,
+        keys=distinct,
         rule_index=rule_index,
         claim=claim,
         rule_table=_rule_table(rules),
