@@ -479,19 +479,38 @@ def _varies(values: Array, group: I64, n_groups: int) -> npt.NDArray[np.bool_]:
     return differs[group]
 
 
+def _uniform(values: Array, names: list[str]) -> bool:
+    """Do all the rule sets of one name (cap group, pool) have the same value? Then no group
+    of that name can see two values, whatever its claims."""
+    seen: dict[str, Any] = {}
+    return all(seen.setdefault(n, v) == v for n, v in zip(names, values.tolist(), strict=True))
+
+
 def _needs_steps(prep: Prepared) -> npt.NDArray[np.bool_]:
     """Claims of person-years where a cap or yearly deductible changes from claim to claim
     (the region, tier or categories changed within the year): those are settled step by step.
-    """
+
+    Each value is first compared across the chunk's few thousand rule sets; only a value that
+    differs between rule sets of one name is compared claim by claim."""
     table, rule = prep.rule_table, prep.rule_index
     n_py = prep.person_year.height
     deductible = np.where(table["deductible_per_year"], table["deductible"], -1)
-    odd = (
-        _varies(table["annual_cap"][rule], prep.cap.of_claim, len(prep.cap.py))
-        | _varies(deductible[rule], prep.pool.of_claim, len(prep.pool.py))
-        | _varies(table["critical_cap"][rule], prep.py_slot, n_py)
-        | _varies(table["assistance_limit"][rule], prep.py_slot, n_py)
-    )
+    anyone = [""] * len(prep.rules)
+    checks = [
+        (
+            table["annual_cap"],
+            [r.cap_group for r in prep.rules],
+            prep.cap.of_claim,
+            len(prep.cap.py),
+        ),
+        (deductible, [r.pool for r in prep.rules], prep.pool.of_claim, len(prep.pool.py)),
+        (table["critical_cap"], anyone, prep.py_slot, n_py),
+        (table["assistance_limit"], anyone, prep.py_slot, n_py),
+    ]
+    odd = np.zeros(len(rule), bool)
+    for values, names, group, n_groups in checks:
+        if not _uniform(values, names):
+            odd |= _varies(values[rule], group, n_groups)
     py_odd = np.zeros(n_py, bool)
     py_odd[prep.py_slot[odd]] = True
     return py_odd[prep.py_slot]
