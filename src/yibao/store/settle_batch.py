@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from yibao.engine import settlement as engine
 from yibao.policy import PolicyLibrary
-from yibao.store import accumulators, audit
+from yibao.store import accumulators, audit, pg_bulk
 from yibao.store.audit import Actor
 from yibao.store.errors import Conflict, Invalid, NotFound
 from yibao.store.models import AuditEntry, Claim, Enrollment, Person, PersonCategory, SetlDetail
@@ -226,24 +226,28 @@ class _Writes:
     settled: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def flush(self, conn: Connection, totals: dict[tuple[str, int], dict[str, Any]]) -> None:
+        """Write the batch: claims before settlements before setldetail (foreign keys), the
+        audit rows, then the person-years' new totals."""
+        tables = ((_CLAIMS, self.claims), (_SETTLEMENTS, self.settlements))
+        tables += ((_DETAILS, self.details), (_AUDIT, self.audit))
         if conn.dialect.name == "postgresql":
-            # psycopg pipeline mode: the five statements go out together, one round trip (no
-            # result is needed; an error still fails the statement and the transaction).
-            with conn.connection.driver_connection.pipeline():
-                self._write(conn, totals)
-        else:
-            self._write(conn, totals)
-
-    def _write(self, conn: Connection, totals: dict[tuple[str, int], dict[str, Any]]) -> None:
-        # Claims before settlements before setldetail (foreign keys).
-        for table, rows in (
-            (_CLAIMS, self.claims),
-            (_SETTLEMENTS, self.settlements),
-            (_DETAILS, self.details),
-            (_AUDIT, self.audit),
-        ):
+            # One statement per table whatever the batch's size (arrays, pg_bulk), sent in one
+            # psycopg pipeline: one round trip; an error still fails the transaction.
+            with conn.connection.driver_connection.pipeline():  # type: ignore[union-attr]
+                for table, rows in tables:
+                    pg_bulk.insert_rows(conn, table, rows)
+                pg_bulk.update_rows(
+                    conn, accumulators.TABLE, ("psn_no", "year"), "settlements",
+                    [
+                        {"psn_no": psn_no, "year": year, **totals[(psn_no, year)],
+                         "updated_at": now(), "settlements": count}
+                        for (psn_no, year), count in sorted(self.settled.items())
+                    ],
+                )  # fmt: skip
+            return
+        for table, rows in tables:
             if rows:
-                conn.execute(table.insert().inline(), rows)  # no RETURNING in the pipeline
+                conn.execute(table.insert(), rows)
         if self.settled:
             conn.execute(
                 accumulators.UPDATE,
@@ -252,6 +256,10 @@ class _Writes:
                     for (psn_no, year), count in sorted(self.settled.items())
                 ],
             )
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def settle_batch(
