@@ -1,10 +1,12 @@
 """Real-time settlement over HTTP: settlements per second and p50 / p99 latency over loopback at
 fixed concurrency, on SQLite and PostgreSQL. Results go to docs/benchmarks.md (api_latency).
 
-    .venv/bin/python bench/api_latency.py [--seconds 15] [--concurrency 16] [--workers 2]
+    .venv/bin/python bench/api_latency.py [--seconds 15] [--concurrency 16] [--workers 1,2]
 
 Each request is a fresh claim (new setl_id) of one of --persons persons, so the run measures
-the full write path: auth, validation, person-year row lock, engine, five inserts, commit.
+the full write path: auth, validation, person-year row locks, engine, inserts, commit (the
+server's group commit puts the claims that queue meanwhile into one transaction). The load
+comes from wrk (bench/settle_load.lua) when installed, else from an asyncio httpx client.
 """
 
 from __future__ import annotations
@@ -183,7 +185,7 @@ def engine_only(n: int = 2000) -> tuple[float, float]:
     return fast / n * 1000, slow / 20 * 1000
 
 
-def run_backend(kind: str, args) -> dict[str, object]:
+def run_backend(kind: str, workers: int, args) -> dict[str, object]:
     schema = None
     tmp = tempfile.TemporaryDirectory()
     if kind == "sqlite":
@@ -196,7 +198,6 @@ def run_backend(kind: str, args) -> dict[str, object]:
         url = f"{PG}?options=-csearch_path%3D{schema}"
     try:
         token, people = prepare(url, args.persons)
-        workers = 1 if kind == "sqlite" else args.workers
         server = ServerProcess(url, workers=workers).start(timeout=120)
         try:
             pid = server.proc.pid
@@ -271,7 +272,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--persons", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (PostgreSQL)")
+    parser.add_argument(
+        "--workers", default="1,2", help="uvicorn worker counts to run on PostgreSQL (SQLite: 1)"
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument(
         "--client",
@@ -283,15 +286,27 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     engine_ms, columnar_ms = engine_only()
-    rows = [run_backend(kind, args) for kind in args.backends.split(",")]
+    runs = [
+        (kind, workers)
+        for kind in args.backends.split(",")
+        for workers in ([1] if kind == "sqlite" else [int(w) for w in args.workers.split(",")])
+    ]
+    rows = [run_backend(kind, workers, args) for kind, workers in runs]
+    load_after = os.getloadavg()[0]
+    client = (
+        "wrk (C, one thread, `bench/settle_load.lua`)"
+        if args.client == "wrk"
+        else "one asyncio httpx client"
+    )
     lines = [
         "## API latency: real-time settlement over loopback (`bench/api_latency.py`)",
         "",
-        f"POST /api/settlements, {args.concurrency} concurrent clients (one asyncio httpx "
-        f"client in the same machine), {args.seconds:g} s per backend, {args.persons} persons, "
-        f"server {server_stack()}, "
-        "each request a new claim (full write path: token, validation, row lock, engine, "
-        "claim + settlement + 3 setldetail + accumulators + audit rows, commit).",
+        f"POST /api/settlements, {args.concurrency} concurrent connections from {client} on the "
+        f"same machine, {args.seconds:g} s per run after a 3 s warm-up, {args.persons} persons, "
+        f"server {server_stack()}; each request a new claim (full write path: token, "
+        "validation, person-year row lock, engine, claim + settlement + 3 setldetail + audit "
+        "rows + accumulators, commit). The server's group commit settles the claims that queue "
+        "while a transaction is written together in the next one (docs/api.md).",
         "",
         "| backend | server workers | settlements | errors | settlements/s | p50 ms | p99 ms "
         "| server CPU ms/settlement | PostgreSQL CPU ms/settlement "
@@ -304,28 +319,40 @@ def main() -> None:
             f"{r['rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['server_cpu_ms']:.2f} | "
             f"{r['db_cpu_ms']:.2f} | {r['client_cpu_ms']:.2f} |"
         )
-    lines.append("")
-    for r in rows:
-        per = r["server_cpu_ms"] + r["client_cpu_ms"]
-        lines.append(
-            f"- {r['backend']}: server {r['server_cpu_ms']:.1f} ms + load generator "
-            f"{r['client_cpu_ms']:.1f} ms of CPU per settlement (PostgreSQL's own backends not "
-            f"counted): on 2 otherwise idle cores at most ~{2000 / per:.0f} settlements/s."
+    best = max(
+        (r for r in rows if r["backend"] == "postgresql" and r["p99"] < 50),
+        key=lambda r: r["rate"],
+        default=None,
+    )
+    met = best is not None and best["rate"] >= 500
+    verdict = (
+        f"**Goal (issue #5: ≥ 500 settlements/s with p99 < 50 ms on PostgreSQL on this 2-core "
+        f"machine): {'met' if met else 'not met'}**"
+        + (
+            f" — {best['rate']:.0f} settlements/s, p99 {best['p99']:.1f} ms with "
+            f"{best['workers']} worker(s)."
+            if best is not None
+            else "."
         )
+    )
     lines += [
+        "",
+        verdict,
+        "",
+        "CPU per settlement is the server's processes, PostgreSQL's processes (all of them, its "
+        "background writers included) and the load generator, over the measured run. One "
+        "worker uses at most one core (the GIL), leaving the other to PostgreSQL and wrk; two "
+        "workers split the load, so each one's batches are smaller and every claim costs "
+        "more CPU.",
         "",
         f"The engine alone (`settle_claim`, one claim with its explanation, in-process, best of "
         f"5 timeit runs) takes {engine_ms:.3f} ms per claim on this machine (the batch of one, "
         f"`settle_claim_columnar`, a one-row Polars frame through the year path: "
-        f"{columnar_ms:.1f} ms), so the engine is no longer what limits the API: one core "
-        f"settles ~{1000 / engine_ms:.0f} claims/s before any HTTP or database work. "
-        "Goal (issue #5): ≥ 500 settlements/s, p99 < 50 ms on PostgreSQL.",
+        f"{columnar_ms:.1f} ms).",
         "",
-        f"Load average when the run started: {load_before:.1f} (other jobs share the 2 cores; the "
-        "load generator runs on the same machine). At saturation latency is queueing: "
-        "p50 ≈ concurrency ÷ throughput. SQLite writers queue in order (one writer at a time), "
-        "so its p50 and p99 are close; PostgreSQL runs settlements of different persons in "
-        "parallel and serialises only a person-year (row lock).",
+        f"Load average (1 min) {load_before:.1f} when the run started and {load_after:.1f} when it "
+        "ended: other jobs share the 2 cores, so rates are lower bounds and p99 includes their "
+        "interference. At saturation latency is queueing: p50 ≈ concurrency ÷ throughput.",
     ]
     body = "\n".join(lines)
     print(body)
