@@ -30,6 +30,8 @@ test: install services lint
 
 bench: install
 	$(BIN)/python -m pip install -q -e '.[bench]'
+	# wrk (Debian package) loads the API; without it bench/api_latency.py falls back to httpx.
+	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || true
 	$(BIN)/python bench/run_all.py
 
 clean:
