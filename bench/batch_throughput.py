@@ -120,10 +120,14 @@ def stages_measured(path: Path, out: Path, chunk_rows: int) -> dict[str, object]
 
 
 def settle_measured(
-    path: Path, out: Path, workers: int, chunk_rows: int, threads: int = 1
+    path: Path, out: Path, workers: int, chunk_rows: int, threads: int = 1, polars_threads: int = 0
 ) -> dict[str, float]:
     """Run the batch in a fresh process; return its result, wall time, CPU seconds of the
-    process tree and peak memory (MiB)."""
+    process tree and peak memory (MiB). ``polars_threads``: POLARS_MAX_THREADS of that process
+    (0: Polars' default, one per core)."""
+    env = dict(os.environ)
+    if polars_threads:
+        env["POLARS_MAX_THREADS"] = str(polars_threads)
     cpu_before = children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -135,6 +139,7 @@ def settle_measured(
         ],
         stdout=subprocess.PIPE,
         text=True,
+        env=env,
     )
     parent = psutil.Process(proc.pid)
     samples: list[int] = []
@@ -237,6 +242,13 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, nargs="+", default=[1, 2], help="settling threads (1 worker)"
     )
+    parser.add_argument(
+        "--polars-threads",
+        type=int,
+        nargs="+",
+        default=[0, 1],
+        help="POLARS_MAX_THREADS for the 1-worker run with the most threads (0: Polars' default)",
+    )
     parser.add_argument("--chunk-rows", type=int, default=250_000)
     parser.add_argument(
         "--repeat", type=int, default=2, help="runs per configuration; the fastest is shown"
@@ -266,30 +278,40 @@ def main() -> None:
         "load average when the run started; the 2-core machine is shared with other jobs, so "
         "wall times vary by up to 3× between runs; CPU seconds vary much less.",
         "",
-        "| claims | workers | threads | persons | chunks | wall s (with start-up) | CPU s | settle_file s | claims/s (settle_file) | peak memory | peak in 1st / 2nd half of the run | load before |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| claims | workers | threads | Polars threads | persons | chunks | wall s (with start-up) | CPU s | settle_file s | claims/s (settle_file) | peak memory | peak in 1st / 2nd half of the run | load before |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     best = 0.0
-    cpu_of: dict[tuple[int, int], float] = {}  # of the largest size, by (workers, threads)
+    # of the largest size, by (workers, threads, Polars threads)
+    cpu_of: dict[tuple[int, int, int], float] = {}
     largest = 0.0
     for size in args.sizes:
         path = args.data / f"claims-{size}.parquet"
         make_claims(path, size)
-        configs = [(1, t) for t in args.threads] if 1 in args.workers else []
-        configs += [(w, 1) for w in args.workers if w > 1]
-        for workers, threads in configs:
+        configs = [(1, t, 0) for t in args.threads] if 1 in args.workers else []
+        configs += [
+            (1, max(args.threads), p) for p in args.polars_threads if p and 1 in args.workers
+        ]
+        configs += [(w, 1, 0) for w in args.workers if w > 1]
+        for workers, threads, polars_threads in configs:
             runs = []
             for _ in range(args.repeat):
                 load = os.getloadavg()[0]
                 r = settle_measured(
-                    path, args.data / f"settled-{size}.parquet", workers, args.chunk_rows, threads
+                    path,
+                    args.data / f"settled-{size}.parquet",
+                    workers,
+                    args.chunk_rows,
+                    threads,
+                    polars_threads,
                 )
                 runs.append({**r, "load": load})
             r = max(runs, key=lambda run: run["claims"] / run["seconds"])
             rate = r["claims"] / r["seconds"]
             best = max(best, rate)
             line = (
-                f"| {int(r['claims']):,} | {workers} | {threads} | {int(r['persons']):,} | "
+                f"| {int(r['claims']):,} | {workers} | {threads} | {polars_threads or 'default'} | "
+                f"{int(r['persons']):,} | "
                 f"{int(r['chunks'])} | "
                 f"{r['wall']:.1f} | {r['cpu']:.1f} | {r['seconds']:.1f} | {rate:,.0f} | "
                 f"{r['peak_mib']:,.0f} MiB | {r['halves_mib'][0]:,.0f} / {r['halves_mib'][1]:,.0f} MiB | "
@@ -297,7 +319,7 @@ def main() -> None:
             )
             print(line, flush=True)
             lines.append(line)
-            cpu_of[(workers, threads)] = r["cpu"]
+            cpu_of[(workers, threads, polars_threads)] = r["cpu"]
             largest = r["claims"]
     load_end = os.getloadavg()[0]
 
@@ -346,21 +368,26 @@ def main() -> None:
         f"Load average (1 min) {load_start:.1f} at the start, {load_end:.1f} after the runs"
         + (": other jobs shared the 2 cores, so the wall times are upper bounds." if busy else "."),
     ]
-    if (1, 1) in cpu_of and len(cpu_of) > 1:
+    if (1, 1, 0) in cpu_of and len(cpu_of) > 1:
         others = ", ".join(
-            f"{w} process(es) × {t} settling thread(s) {cpu:.1f} CPU s"
-            for (w, t), cpu in cpu_of.items()
-            if (w, t) != (1, 1)
+            f"{w} process(es) × {t} settling thread(s)"
+            + (f" with {p} Polars thread(s)" if p else "")
+            + f" {cpu:.1f} CPU s"
+            for (w, t, p), cpu in cpu_of.items()
+            if (w, t, p) != (1, 1, 0)
         )
         lines += [
             "",
             f"At {largest:,.0f} claims one process with one settling thread used "
-            f"{cpu_of[(1, 1)]:.1f} CPU s; {others}. Worker processes each start Python, Polars "
+            f"{cpu_of[(1, 1, 0)]:.1f} CPU s; {others}. Worker processes each start Python, Polars "
             "and the policy library, and every chunk goes to them and back (Arrow IPC files in "
             "/dev/shm), so on "
             "2 cores they add work rather than save time; they are for machines with more "
             "cores. Settling threads share the process and copy nothing (the default, 2); they "
-            "gain when a core is idle.",
+            "gain when a core is idle. Polars' own thread pool (POLARS_MAX_THREADS, read when "
+            "Polars is imported, so it is the environment's to set) splits each operation "
+            "across the cores; beside two settling threads, a reader and a writer it mostly "
+            "adds hand-offs.",
         ]
     lines += [
         "",
