@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from yibao.engine.supervision import run_rules
+from yibao.engine.supervision import run_rule, run_rules
 from yibao.monitoring.clean_sample import clean_sample
 from yibao.monitoring.quality import measure
 from yibao.synth.anomalies import PATTERNS, inject
@@ -48,3 +48,16 @@ def test_rate_must_be_a_share(year):
     claims, details, persons = year
     with pytest.raises(ValueError, match="rate"):
         inject(claims, details, persons, rate=1.5)
+
+
+def test_every_injected_over_examination_is_found(year, rules):
+    """Both kinds are injected (a repeated chest CT, an exam-heavy stay) and each is hit."""
+    claims, details, persons = year
+    new_claims, new_details, truth = inject(
+        claims, details, persons, rate=0.005, seed=5, patterns=("over_examination",)
+    )
+    injected = set(truth["setl_id"].to_list())
+    hits = run_rule("over_examination", new_claims, new_details, persons, rules)
+    assert injected and set(hits["setl_id"].to_list()) == injected
+    kinds = {"再次检查" in c for c in hits["vola_cont"].to_list()}
+    assert kinds == {True, False}

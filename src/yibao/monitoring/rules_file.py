@@ -14,6 +14,7 @@ from yibao.engine.supervision.catalogue import CatalogueItem, ItemCatalogue
 from yibao.engine.supervision.duplicate_charge import DuplicateChargeParams
 from yibao.engine.supervision.low_standard_admission import LowStandardAdmissionParams
 from yibao.engine.supervision.outpatient_during_stay import OutpatientDuringStayParams
+from yibao.engine.supervision.over_examination import OverExaminationParams
 from yibao.engine.supervision.over_supply import OverSupplyParams
 from yibao.engine.supervision.split_admission import SplitAdmissionParams
 from yibao.money import ratio_to_bp, yuan_to_fen
@@ -28,6 +29,7 @@ ITEM_KEYS = {
     "age_max",
     "daily_limit",
     "includes",
+    "exam_group",
 }
 
 
@@ -68,13 +70,23 @@ class _Params:
             raise RulesFileError(f"{self.file}: rules.{self.rule}.params.{name}: expected a list")
         return tuple(str(v) for v in value)
 
-    def ratio(self, name: str) -> int:
+    def _bp(self, name: str) -> int:
         try:
-            bp = ratio_to_bp(self.get(name), f"rules.{self.rule}.params.{name}")
+            return ratio_to_bp(self.get(name), f"rules.{self.rule}.params.{name}")
         except ValueError as exc:
             raise RulesFileError(f"{self.file}: {exc}") from exc
+
+    def ratio(self, name: str) -> int:
+        bp = self._bp(name)
         if not 0 <= bp <= 10_000:
             raise RulesFileError(f"{self.file}: rules.{self.rule}.params.{name}: must be 0..1")
+        return bp
+
+    def multiple(self, name: str) -> int:
+        """A multiple of something (2 = twice) as basis points; at least 1."""
+        bp = self._bp(name)
+        if bp < 10_000:
+            raise RulesFileError(f"{self.file}: rules.{self.rule}.params.{name}: must be >= 1")
         return bp
 
     def money(self, name: str) -> int:
@@ -114,6 +126,7 @@ def _item(file: Path, i: int, raw: Any) -> CatalogueItem:
         age_max=raw.get("age_max"),
         daily_limit=raw.get("daily_limit"),
         includes=tuple(str(c) for c in raw.get("includes") or ()),
+        exam_group=None if raw.get("exam_group") is None else str(raw["exam_group"]),
     )
 
 
@@ -158,6 +171,7 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
         params["over_supply"],
         params["low_standard_admission"],
     )
+    oe = params["over_examination"]
     return RuleSet(
         meta=meta,
         bed_hogging=BedHoggingParams(
@@ -194,6 +208,15 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
             exam_item_types=ls.codes("exam_item_types"),
             min_exam_share_bp=ls.ratio("min_exam_share"),
             outpatient_treatable_diagnoses=ls.codes("outpatient_treatable_diagnoses"),
+        ),
+        over_examination=OverExaminationParams(
+            repeat_window_days=oe.int("repeat_window_days"),
+            inpatient_med_types=oe.codes("inpatient_med_types"),
+            exam_item_types=oe.codes("exam_item_types"),
+            diagnosis_prefix=oe.int("diagnosis_prefix"),
+            min_peer_claims=oe.int("min_peer_claims"),
+            share_over_median_bp=oe.multiple("share_over_median"),
+            min_exam_share_bp=oe.ratio("min_exam_share"),
         ),
         catalogue=catalogue,
     )

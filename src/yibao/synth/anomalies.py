@@ -29,9 +29,16 @@ PATTERNS = (
     "restricted_sex",
     "restricted_age",
     "low_standard_admission",
+    "over_examination",
 )
 TRUTH_SCHEMA = {"pattern": pl.String, "setl_id": pl.String, "psn_no": pl.String}
 IDLE_TYPES = ("床位", "护理", "诊察")
+# monitoring_rules.yaml over_examination: peer groups below min_peer_claims are not judged, so an
+# exam-heavy stay is injected only where its group is that large; its exams are then above the
+# rule's min_exam_share (0.5) and twice the clean groups' medians (about 0.2).
+PEER_GROUP_MIN = 20
+EXAM_HEAVY_SHARE_BP = 6_500
+EXAM_HEAVY_ITEMS = ("IMG002", "IMG005", "LAB100")  # ultrasounds and blood counts, not CT/MRI
 
 
 class _State:
@@ -50,6 +57,7 @@ class _State:
         self.used_persons: set[str] = set()
         self.counter = 0
         self.truth: list[dict[str, str]] = []
+        self._peers: dict[tuple[str, str], int] | None = None
 
     def new_id(self) -> str:
         self.counter += 1
@@ -78,6 +86,18 @@ class _State:
         self.truth.append(
             {"pattern": pattern, "setl_id": sid, "psn_no": self.claims[sid]["psn_no"]}
         )
+
+    def peer_count(self, sid: str) -> int:
+        """Inpatient claims of the same hospital level and ICD-10 category as this one (the
+        counts of the clean tables: injections move them by a few claims at most)."""
+        if self._peers is None:
+            self._peers = {}
+            for c in self.claims.values():
+                if c["med_type"] == "21":
+                    key = (c["hosp_lv"], c["dise_codg"][:3])
+                    self._peers[key] = self._peers.get(key, 0) + 1
+        c = self.claims[sid]
+        return self._peers.get((c["hosp_lv"], c["dise_codg"][:3]), 0)
 
     def person_days(self, psn_no: str) -> list[tuple[dt.date, dt.date]]:
         return [
@@ -230,6 +250,33 @@ def _low_standard_admission(s: _State, psn_no: str, rng: np.random.Generator) ->
     return str(new["setl_id"])
 
 
+def _exam_share_bp(lines: list[dict[str, Any]]) -> int:
+    total = sum(int(ln["amount"]) for ln in lines)
+    exams = sum(int(ln["amount"]) for ln in lines if ln["item_type"] == "检查")
+    return exams * 10_000 // total if total else 0
+
+
+def _over_examination(s: _State, sid: str, rng: np.random.Generator) -> None:
+    """The admission chest CT done again 1–7 days later in the same stay (a repeated
+    large-equipment exam); or, half the time where the peer group is judged, ultrasounds and
+    blood counts day after day until exams are two thirds of the claim (far above peers)."""
+    c = s.claims[sid]
+    lines = s.lines[sid]
+    if s.peer_count(sid) < PEER_GROUP_MIN or rng.random() < 0.5:
+        ct = next(ln for ln in lines if ln["item_code"] == "IMG001")
+        day = ct["date"] + dt.timedelta(days=int(rng.integers(1, min(_stay(c), 8))))
+        lines.append(_line("IMG001", day, 1))
+    else:
+        billed = {(ln["item_code"], ln["date"]) for ln in lines}
+        days = [c["begndate"] + dt.timedelta(days=d) for d in range(_stay(c))]
+        for day, code in ((d, k) for d in days for k in EXAM_HEAVY_ITEMS):
+            if _exam_share_bp(lines) >= EXAM_HEAVY_SHARE_BP:
+                break
+            if (code, day) not in billed:  # one a day: not 重复收费
+                lines.append(_line(code, day, 1))
+    s.retotal(sid)
+
+
 # ---------------------------------------------------------------- candidates and driver
 def _candidates(s: _State, pattern: str) -> list[str]:
     """Claims (or, for low_standard_admission, persons) that can carry the pattern."""
@@ -253,6 +300,13 @@ def _candidates(s: _State, pattern: str) -> list[str]:
         return visits
     if pattern == "low_standard_admission":
         return sorted(s.by_person)
+    if pattern == "over_examination":
+        return [
+            k
+            for k in inpatient
+            if _stay(s.claims[k]) >= 4
+            and any(ln["item_code"] == "IMG001" for ln in s.lines.get(k, []))
+        ]
     raise ValueError(f"pattern: unknown {pattern!r}; known: {', '.join(PATTERNS)}")
 
 
@@ -279,6 +333,7 @@ _INJECT: dict[str, Callable[[_State, str, np.random.Generator], str | None]] = {
     "restricted_sex": lambda s, k, r: (_restricted_sex(s, k, r), k)[1],
     "restricted_age": lambda s, k, r: (_restricted_age(s, k, r), k)[1],
     "low_standard_admission": _low_standard_admission,
+    "over_examination": lambda s, k, r: (_over_examination(s, k, r), k)[1],
 }
 
 

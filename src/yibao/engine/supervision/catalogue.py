@@ -1,5 +1,6 @@
-"""What the rules need to know about a billed item: sex or age restriction, daily limit and
-the sub-items a package item already contains. The catalogue is data (the rules file)."""
+"""What the rules need to know about a billed item: sex or age restriction, daily limit, the
+sub-items a package item already contains and, for large-equipment exams, which exam (modality
+and site) it is. The catalogue is data (the rules file)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ class CatalogueItem:
     age_max: int | None = None
     daily_limit: int | None = None  # most units a person may be billed a day
     includes: tuple[str, ...] = ()  # sub-items contained in this package item
+    # Large-equipment exam as modality-site (CT-胸部, MRI-腰椎): items of one group are the
+    # same exam (平扫 and 增强 of one site), for 过度检查's repeated exams. None: not one.
+    exam_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,17 @@ class ItemCatalogue:
         return pl.DataFrame(
             {"item_code": [p[0] for p in pairs], "sub_code": [p[1] for p in pairs]},
             schema={"item_code": pl.String, "sub_code": pl.String},
+        )
+
+    def exam_groups(self) -> pl.DataFrame:
+        """One row per large-equipment exam item: item_code, exam_group."""
+        grouped = [i for i in self.items if i.exam_group]
+        return pl.DataFrame(
+            {
+                "item_code": [i.item_code for i in grouped],
+                "exam_group": [i.exam_group for i in grouped],
+            },
+            schema={"item_code": pl.String, "exam_group": pl.String},
         )
 
     def by_code(self) -> dict[str, CatalogueItem]:

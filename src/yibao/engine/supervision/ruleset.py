@@ -18,6 +18,10 @@ from yibao.engine.supervision.outpatient_during_stay import (
     OutpatientDuringStayParams,
     outpatient_during_stay,
 )
+from yibao.engine.supervision.over_examination import (
+    OverExaminationParams,
+    over_examination,
+)
 from yibao.engine.supervision.over_supply import OverSupplyParams, over_supply
 from yibao.engine.supervision.restricted_item import restricted_age, restricted_sex
 from yibao.engine.supervision.split_admission import SplitAdmissionParams, split_admission
@@ -31,6 +35,7 @@ RULE_KEYS = (
     "restricted_sex",
     "restricted_age",
     "low_standard_admission",
+    "over_examination",
 )
 
 
@@ -43,6 +48,7 @@ class RuleSet:
     duplicate_charge: DuplicateChargeParams
     over_supply: OverSupplyParams
     low_standard_admission: LowStandardAdmissionParams
+    over_examination: OverExaminationParams
     catalogue: ItemCatalogue
 
 
@@ -71,6 +77,8 @@ def run_rule(
         return restricted_age(claims, details, persons, rules.catalogue, meta)
     if key == "low_standard_admission":
         return low_standard_admission(claims, details, rules.low_standard_admission, meta)
+    if key == "over_examination":
+        return over_examination(claims, details, rules.catalogue, rules.over_examination, meta)
     raise ValueError(f"rule: unknown {key!r}; known: {', '.join(RULE_KEYS)}")
 
 
