@@ -59,3 +59,30 @@ def test_sums_per_rule_set_equal_the_claims_grouped_by_their_columns(small_year,
         .agg(pl.len().cast(pl.Int64).alias("claims"), *[pl.col(c).sum() for c in SUMMED])
     )
     assert sums.sort(GROUP).equals(direct.sort(GROUP))
+
+
+def test_two_policy_years_in_one_call_settle_as_each_year_alone(library):
+    import datetime as dt
+
+    from tests.settlement.conftest import claim
+
+    rows = [
+        claim(
+            "421200",
+            total=total,
+            when=dt.datetime(year, month, 1, 9),
+            setl_id=f"{psn}-{year}-{month}",
+            psn_no=psn,
+        )
+        for psn in ("P1", "P2")
+        for year in (2022, 2023)
+        for month, total in ((3, 30_000), (9, 80_000))
+    ]
+    frame = pl.DataFrame(rows).with_columns(pl.col("tier").cast(pl.Int8))
+    both, _ = settle_year(frame, library)
+    alone = pl.concat(
+        settle_year(frame.filter(pl.col("setl_time").dt.year() == y), library)[0]
+        for y in (2022, 2023)
+    )
+    assert both.sort("setl_id").equals(alone.sort("setl_id"))
+    assert both["hifp_pay"].sum() > 0

@@ -13,6 +13,7 @@ few thousand keys are resolved in Python; slots are dense ids of (person-year, n
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -146,9 +147,12 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
     # One materialised frame: the claim as settled, with year and policy scope. The checks only
     # read it, all in one parallel pass below (the required columns are never filled, so their
     # nulls are still there to be found).
+    begin = pl.col("begndate")
+    if frame.get_column("begndate").null_count():  # (filling computes a date for every claim)
+        begin = begin.fill_null(pl.col("setl_time").dt.date())
     frame = frame.with_columns(
         pl.col("setl_time").cast(pl.Datetime("us")),
-        pl.col("begndate").fill_null(pl.col("setl_time").dt.date()),
+        begin,
         pl.col("categories").fill_null(""),
         pl.col("tier").fill_null(1).cast(pl.Int64),
         *[pl.col(a).fill_null(0).cast(pl.Int64) for a in AMOUNTS],
@@ -224,22 +228,35 @@ def _coverage(
     per_rule = [
         spans[(code, year)] for code, year in distinct.select("insuplc_admdvs", "year").iter_rows()
     ]
-    index = pl.Series(rule_index)
-    joined = frame.with_columns(
-        pl.Series("_from", [f for f, _ in per_rule], pl.Date).gather(index),
-        pl.Series("_to", [t for _, t in per_rule], pl.Date).gather(index),
-    )
-    day = pl.col("setl_time").dt.date()
+    # Settle times against the span's first and day-after-last midnights: no date per claim.
+    bounds = {
+        "_from": [f for f, _ in per_rule],
+        "_to": [t for _, t in per_rule],
+        "_from_time": [dt.datetime.combine(f, dt.time()) for f, _ in per_rule],
+        "_after_time": [
+            dt.datetime.combine(t + dt.timedelta(days=1), dt.time()) for _, t in per_rule
+        ],
+    }
+    if len(set(per_rule)) <= 1:  # one policy year (nearly always): the bounds are constants
+        span = {name: pl.lit(values[0] if values else None) for name, values in bounds.items()}
+        joined = frame
+    else:
+        index = pl.Series(rule_index)
+        joined = frame.with_columns(
+            pl.Series(name, values).gather(index) for name, values in bounds.items()
+        )
+        span = {name: pl.col(name) for name in bounds}
+    time = pl.col("setl_time")
     _check(
         joined,
         [
             (
-                (day < pl.col("_from")) | (day > pl.col("_to")),
+                (time < span["_from_time"]) | (time >= span["_after_time"]),
                 "setl_time: outside the policy year's coverage",
             ),
             (
-                (pl.col("coverage_end") < pl.col("_from")).fill_null(False)
-                | (pl.col("coverage_begin") > pl.col("_to")).fill_null(False),
+                (pl.col("coverage_end") < span["_from"]).fill_null(False)
+                | (pl.col("coverage_begin") > span["_to"]).fill_null(False),
                 "coverage_end: person has no coverage in the policy year",
             ),
         ],
@@ -248,7 +265,7 @@ def _coverage(
         (pl.col("coverage_begin").is_null() | (pl.col("begndate") >= pl.col("coverage_begin")))
         & (pl.col("coverage_end").is_null() | (pl.col("begndate") <= pl.col("coverage_end")))
     ).fill_null(True)
-    return joined.with_columns(covered.alias("covered")).drop("_from", "_to")
+    return frame.with_columns(covered.alias("covered"))
 
 
 # Rule sets by policy, across calls: a batch settles its year chunk by chunk, and every chunk
