@@ -23,6 +23,17 @@ def _register_optional() -> None:
 
 
 # Each entry is a module in yibao/cli/ with a ``register(app: typer.Typer) -> None`` function.
-COMMAND_MODULES: list[str] = ["settle_cmd", "quote_cmd", "enroll_cmd", "serve_cmd", "user_cmd", "simulate_cmd", "batch_cmd", "monitor_cmd", "compare_cmd", "demo_cmd"]
+COMMAND_MODULES: list[str] = [
+    "settle_cmd",
+    "quote_cmd",
+    "enroll_cmd",
+    "serve_cmd",
+    "user_cmd",
+    "simulate_cmd",
+    "batch_cmd",
+    "monitor_cmd",
+    "compare_cmd",
+    "demo_cmd",
+]
 
 _register_optional()
