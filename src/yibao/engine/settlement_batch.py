@@ -150,6 +150,12 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
     begin = pl.col("begndate")
     if frame.get_column("begndate").null_count():  # (filling computes a date for every claim)
         begin = begin.fill_null(pl.col("setl_time").dt.date())
+    # A chunk's claims are usually all of one year: then the year is a constant, not a calendar
+    # computation per claim (a null settle time is refused below either way).
+    first, last = frame.get_column("setl_time").min(), frame.get_column("setl_time").max()
+    year = pl.col("setl_time").dt.year().cast(pl.Int64)
+    if isinstance(first, dt.datetime) and isinstance(last, dt.datetime) and first.year == last.year:
+        year = pl.lit(first.year, pl.Int64)
     frame = frame.with_columns(
         pl.col("setl_time").cast(pl.Datetime("us")),
         begin,
@@ -158,7 +164,7 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
         *[pl.col(a).fill_null(0).cast(pl.Int64) for a in AMOUNTS],
     ).with_columns(
         pl.col("enddate").fill_null(pl.col("begndate")),
-        pl.col("setl_time").dt.year().cast(pl.Int64).alias("year"),
+        year.alias("year"),
         (pl.col("medfee_sumamt") - parts).alias("inscp_scp_amt"),
     )
     unordered, distinct_ids = _check(
