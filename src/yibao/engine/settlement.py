@@ -453,17 +453,18 @@ def settle_year_sums(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """``settle_year`` and, per distinct ``by`` (rule-key columns: insuplc_admdvs, year,
     med_type, hosp_lv, tier, categories), the number of claims and the sums of the ``summed``
-    output columns. The sums are taken per rule set (a small integer per claim) and only then
-    per ``by``: far cheaper than grouping the claims by several string columns."""
+    output columns. The sums are taken per rule set (a small integer per claim, summed with
+    numpy) and only then per ``by``: far cheaper than grouping the claims by several string
+    columns."""
     out, accumulators_out, prep = _settle(claims, library, None, accumulators)
-    per_rule = (
-        out.select(summed)
-        .with_columns(pl.Series("_rule", prep.rule_index))
-        .group_by("_rule")
-        .agg(pl.len().cast(pl.Int64).alias("claims"), *[pl.col(c).sum() for c in summed])
-    )
+    n_rules = prep.keys.height
+    per_rule = {"claims": np.bincount(prep.rule_index, minlength=n_rules).astype(np.int64)}
+    for name in summed:  # integer sums by rule set: exact, and no hashing of the claims
+        per_rule[name] = np.zeros(n_rules, np.int64)
+        np.add.at(per_rule[name], prep.rule_index, out.get_column(name).to_numpy())
     sums = (
-        per_rule.join(prep.keys.with_row_index("_rule").cast({"_rule": pl.Int64}), on="_rule")
+        prep.keys.with_columns(pl.Series(name, values) for name, values in per_rule.items())
+        .filter(pl.col("claims") > 0)
         .group_by(by)
         .agg(pl.col("claims").sum(), *[pl.col(c).sum() for c in summed])
     )
