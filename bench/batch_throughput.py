@@ -390,6 +390,13 @@ def main() -> None:
         if one
         else ""
     )
+    threads_note = (
+        f"; two ran at {rate_of[(1, 2, 0)] / rate_of[(1, 1, 0)]:.0%} of one's rate in this run "
+        "(one thread already keeps both cores fairly busy beside the reader, the writer and "
+        "Polars' pool; two gain most when the machine is shared, as in earlier runs)"
+        if (1, 2, 0) in rate_of and (1, 1, 0) in rate_of
+        else ""
+    )
     if (1, 1, 0) in cpu_of and len(cpu_of) > 1:
         others = ", ".join(
             f"{w} process(es) × {t} settling thread(s)"
@@ -405,8 +412,9 @@ def main() -> None:
             "and the policy library, and every chunk goes to them and back (Arrow IPC files in "
             "/dev/shm), so on "
             "2 cores they add work rather than save time; they are for machines with more "
-            "cores. Settling threads share the process and copy nothing (the default, 2); they "
-            "gain when a core is idle. Polars' own thread pool (POLARS_MAX_THREADS, read when "
+            "cores. Settling threads share the process and copy nothing (the default, 2)"
+            + threads_note
+            + ". Polars' own thread pool (POLARS_MAX_THREADS, read when "
             "Polars is imported, so it is the environment's to set) splits each operation "
             "across the cores." + polars_note,
         ]
