@@ -368,7 +368,7 @@ def settle_file(
     """Settle every claim in ``claims_path`` into ``out_path`` (one row per claim, fen).
 
     ``workers``: processes settling chunks; ``threads``: with one process, threads settling
-    chunks side by side (two, the default: on 2 cores from 20 % faster to 7 % slower than one
+    chunks side by side (two, the default: on 2 cores from 27 % faster to 7 % slower than one
     between runs of bench/batch_throughput.py, for about 10 % more CPU; faster when other jobs
     share the cores). Either way the output is the same, in chunk order."""
     start = time.perf_counter()
