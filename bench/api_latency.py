@@ -342,8 +342,8 @@ def main() -> None:
         "CPU per settlement is the server's processes, PostgreSQL's processes (all of them, its "
         "background writers included) and the load generator, over the measured run. One "
         "worker uses at most one core (the GIL), leaving the other to PostgreSQL and wrk; two "
-        "workers split the load, so each one's batches are smaller and every claim costs "
-        "more CPU.",
+        "workers use both cores, each with half the load, so their batches are smaller and "
+        "every claim costs more CPU, but on free cores they settle more.",
         "",
         f"The engine alone (`settle_claim`, one claim with its explanation, in-process, best of "
         f"5 timeit runs) takes {engine_ms:.3f} ms per claim on this machine (the batch of one, "
