@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from report import write_section
 
+from yibao.batch.chunks import DEFAULT_CHUNK_ROWS
 from yibao.policy import default_library
 from yibao.synth import simulate_chunks
 from yibao.synth.parquet import SORTED_BY_PERSON, claims_arrow
@@ -260,7 +261,7 @@ def main() -> None:
         default=[0, 1],
         help="POLARS_MAX_THREADS for the 1-worker run with the most threads (0: Polars' default)",
     )
-    parser.add_argument("--chunk-rows", type=int, default=250_000)
+    parser.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS)
     parser.add_argument(
         "--repeat", type=int, default=2, help="runs per configuration; the fastest is shown"
     )

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from yibao import yamlfile
 
 DATA = Path(__file__).resolve().parent / "data" / "categories.yaml"
 
@@ -37,7 +37,7 @@ class Category:
 
 @functools.lru_cache(maxsize=1)
 def all_categories() -> dict[str, Category]:
-    rows = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    rows = yamlfile.load(DATA.read_text(encoding="utf-8"))
     return {
         r["name"]: Category(
             r["name"], r["group"], tuple(r.get("aliases") or ()), tuple(r.get("includes") or ())

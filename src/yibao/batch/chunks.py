@@ -19,7 +19,9 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-DEFAULT_CHUNK_ROWS = 250_000  # settle_year is fastest per claim at a few 100k claims (measured)
+# Measured: as fast per claim as 250,000 at 10M claims, and the reader / settler / writer
+# pipeline fills sooner, so a 1M-claim year ends sooner (0.81 -> 0.66 s in one process).
+DEFAULT_CHUNK_ROWS = 125_000
 
 
 class BatchError(ValueError):

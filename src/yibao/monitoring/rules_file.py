@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from yibao import yamlfile
 from yibao.engine.supervision import RULE_KEYS, RuleMeta, RuleSet
 from yibao.engine.supervision.bed_hogging import BedHoggingParams
 from yibao.engine.supervision.catalogue import CatalogueItem, ItemCatalogue
@@ -133,7 +134,7 @@ def _item(file: Path, i: int, raw: Any) -> CatalogueItem:
 def load_rules(path: Path | str | None = None) -> RuleSet:
     file = Path(path) if path else DEFAULT_RULES
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yamlfile.load(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RulesFileError(f"--rules: cannot read {file}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
@@ -225,7 +226,7 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
 def rule_parameters(path: Path | str | None = None) -> list[dict[str, Any]]:
     """Every rule parameter with its source, for docs and ``monitor rules --explain``."""
     file = Path(path) if path else DEFAULT_RULES
-    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    data = yamlfile.load(file.read_text(encoding="utf-8"))
     out = []
     for key, rule in data["rules"].items():
         for name, node in (rule.get("params") or {}).items():

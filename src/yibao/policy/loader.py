@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from yibao import yamlfile
 from yibao.policy.errors import PolicyError
 from yibao.policy.model import Policy
 from yibao.policy.regions import NATIONAL, Region, RegionRegistry
@@ -107,7 +108,7 @@ def flatten_parameters(
 
 def parse_policy_file(path: Path) -> PolicyFile:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from yibao import yamlfile
 from yibao.policy.errors import PolicyError
 
 NATIONAL = "000000"
@@ -28,7 +29,7 @@ class RegionRegistry:
     @classmethod
     def load(cls, path: Path) -> RegionRegistry:
         try:
-            rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+            rows = yamlfile.load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
         regions: dict[str, Region] = {}

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from yibao import yamlfile
 from yibao.policy.errors import PolicyError
 from yibao.policy.loader import flatten_parameters
 from yibao.policy.model import Param, Policy
@@ -48,7 +49,7 @@ def _set(tree: dict[str, Any], path: str, leaf: dict[str, Any]) -> None:
 def load_reform(path: Path | str) -> Reform:
     file = Path(path)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yamlfile.load(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PolicyError(f"--reform: cannot read {file}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from yibao import yamlfile
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "calibration.yaml"
 
@@ -86,7 +86,7 @@ class Calibration:
 
 @functools.lru_cache(maxsize=1)
 def load_calibration(path: Path = DATA) -> Calibration:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yamlfile.load(path.read_text(encoding="utf-8"))
     for name, node in data["assumptions"].items():
         nodes = [node] if "value" in node else list(node.values())
         for sub in nodes:
