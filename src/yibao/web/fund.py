@@ -4,8 +4,6 @@ expenditure by month, expenditure by layer and by med_type — and the fund risk
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -18,10 +16,10 @@ from yibao.web.charts import PALETTE, Series, grouped_bars, horizontal_bars
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, db, library, web_user
 from yibao.web.store_frames import (
-    choose_scope,
     contributions_frame,
     payments_by_month,
     persons_frame,
+    scope_context,
     settlements_frame,
 )
 from yibao.web.templating import PREFIX, page
@@ -42,13 +40,7 @@ def fund_page(
 ) -> Response:
     lib = library(request)
     with transaction(db(request)) as s:
-        scope, regions, years = choose_scope(s, lib, region, year)
-        context: dict[str, Any] = {
-            "scope": scope,
-            "regions": regions,
-            "years": years,
-            "opening": opening,
-        }
+        scope, context = scope_context(s, lib, region, year, opening=opening)
         if scope is None:
             return page(request, user, "fund.html", title="基金运行", active="fund", **context)
         people = persons_frame(s, lib, scope)

@@ -8,7 +8,6 @@ for the whole calendar year (参保, whatever its waiting period)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,7 +21,7 @@ from yibao.store import transaction
 from yibao.store.models import Enrollment, Person
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, db, library, web_user
-from yibao.web.store_frames import choose_scope, persons_frame
+from yibao.web.store_frames import persons_frame, scope_context
 from yibao.web.templating import PREFIX, page
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -43,13 +42,7 @@ def ledger_page(
 ) -> Response:
     lib = library(request)
     with transaction(db(request)) as s:
-        scope, regions, years = choose_scope(s, lib, region, year)
-        context: dict[str, Any] = {
-            "scope": scope,
-            "regions": regions,
-            "years": years,
-            "township": township,
-        }
+        scope, context = scope_context(s, lib, region, year, township=township)
         if scope is None:
             return page(
                 request, user, "ledger.html", title="应保尽保台账", active="ledger", **context

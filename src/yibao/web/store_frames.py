@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from sqlalchemy import select
@@ -243,6 +244,15 @@ def payments_by_month(session: Session, year: int, psn_nos: set[str]) -> dict[in
             month = day.month if day.year == year else 0
             out[month] = out.get(month, 0) + personal + subsidy
     return out
+
+
+def scope_context(
+    session: Session, library: PolicyLibrary, region: str, year: int | None, **filters: Any
+) -> tuple[Scope | None, dict[str, Any]]:
+    """``choose_scope`` and the context every scoped page starts from: the scope, the region
+    and year choices for its selector, and the page's own filters."""
+    scope, regions, years = choose_scope(session, library, region, year)
+    return scope, {"scope": scope, "regions": regions, "years": years, **filters}
 
 
 def choose_scope(

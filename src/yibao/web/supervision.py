@@ -6,8 +6,6 @@ claims alone run here; the page names the others. Batch runs over Parquet cover 
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -18,7 +16,7 @@ from yibao.monitoring.rules_file import load_rules
 from yibao.store import transaction
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, db, library, web_user
-from yibao.web.store_frames import choose_scope, persons_frame, settlements_frame
+from yibao.web.store_frames import persons_frame, scope_context, settlements_frame
 from yibao.web.templating import PREFIX, page
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -39,15 +37,9 @@ def supervision_page(
     rules = load_rules()
     skipped = [rules.meta[k].rule_name for k in rules.meta if k not in CLAIM_ONLY_RULES]
     with transaction(db(request)) as s:
-        scope, regions, years = choose_scope(s, lib, region, year)
-        context: dict[str, Any] = {
-            "scope": scope,
-            "regions": regions,
-            "years": years,
-            "institution": institution,
-            "rule": rule,
-            "skipped": skipped,
-        }
+        scope, context = scope_context(
+            s, lib, region, year, institution=institution, rule=rule, skipped=skipped
+        )
         if scope is None:
             return page(
                 request, user, "supervision.html", title="智能监管", active="supervision", **context

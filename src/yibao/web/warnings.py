@@ -21,7 +21,7 @@ from yibao.store import transaction
 from yibao.store.audit import mask_name
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, db, library, web_user
-from yibao.web.store_frames import choose_scope, persons_frame, settlements_frame
+from yibao.web.store_frames import persons_frame, scope_context, settlements_frame
 from yibao.web.templating import PREFIX, page
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -47,8 +47,7 @@ def _warnings(
 ) -> dict[str, Any]:
     lib = library(request)
     with transaction(db(request)) as s:
-        scope, regions, years = choose_scope(s, lib, region, year)
-        out: dict[str, Any] = {"scope": scope, "regions": regions, "years": years}
+        scope, out = scope_context(s, lib, region, year)
         if scope is None:
             return {**out, "rows": [], "townships": [], "categories": [], "lines": None}
         people = persons_frame(s, lib, scope)
