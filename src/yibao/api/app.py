@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,6 +26,8 @@ from yibao.store import make_engine, session_factory, upgrade
 from yibao.store.errors import Conflict, Invalid, NotFound
 
 log = logging.getLogger("yibao.api")
+
+GIL_SWITCH_INTERVAL_S = 0.001
 
 TAGS = [
     {"name": "persons", "description": "参保人员、家庭、身份类别（含有效期）"},
@@ -60,6 +63,10 @@ def create_app(
         # collection under load walks only what requests allocate (tens of ms less at p99).
         gc.collect()
         gc.freeze()
+        # The settlement writer thread and the event loop share the GIL: a shorter switch
+        # interval than the default 5 ms lets the loop read and answer requests while a batch
+        # is being settled (measured: more settlements per second and a lower p99).
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         yield
         app.state.settle_queue.close()
         engine.dispose()
