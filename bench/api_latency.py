@@ -140,7 +140,9 @@ async def load(base: str, token: str, people, seconds: float, concurrency: int, 
 LUA = Path(__file__).resolve().parent / "settle_load.lua"
 
 
-def load_wrk(base: str, token: str, people, seconds: float, concurrency: int, cpu=None):
+def load_wrk(
+    base: str, token: str, people, seconds: float, concurrency: int, cpu=None, before=None
+):
     """The same load from wrk (a C load generator, one thread): it costs the shared cores far
     less CPU per request than the Python client, so the server gets them. Returns the summary
     wrk prints (latency percentiles from its histogram) and the CPU spent."""
@@ -159,6 +161,8 @@ def load_wrk(base: str, token: str, people, seconds: float, concurrency: int, cp
 
     try:
         run(3, f"warm{uuid.uuid4().hex[:6]}")
+        if before is not None:
+            before()
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu0 = cpu() if cpu else 0.0
         summary = run(seconds, uuid.uuid4().hex[:8])
@@ -196,6 +200,15 @@ def run_backend(kind: str, workers: int, args) -> dict[str, object]:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = f"{PG}?options=-csearch_path%3D{schema}"
+
+    def checkpoint() -> None:
+        # A checkpoint that starts mid-run (every 5 minutes, or when max_wal_size worth of
+        # WAL has been written, which a run of this benchmark does) makes every page's next
+        # change write a full-page image to the WAL for a while: runs then differ by whether
+        # one fell inside them. Each measured run starts right after one.
+        with admin.connect() as conn:
+            conn.execute(text("CHECKPOINT"))
+
     try:
         token, people = prepare(url, args.persons)
         server = ServerProcess(url, workers=workers).start(timeout=120)
@@ -205,7 +218,7 @@ def run_backend(kind: str, workers: int, args) -> dict[str, object]:
             if args.client == "wrk":
                 summary, (server_s, client_s) = load_wrk(
                     server.base_url, token, people, args.seconds, args.concurrency,
-                    lambda: server_cpu(pid),
+                    lambda: server_cpu(pid), checkpoint if kind == "postgresql" else None,
                 )  # fmt: skip
                 n, elapsed = summary["requests"], summary["duration_us"] / 1e6
                 errors = sum(
@@ -251,6 +264,17 @@ def run_backend(kind: str, workers: int, args) -> dict[str, object]:
     }
 
 
+def median_row(runs: list[dict[str, object]]) -> dict[str, object]:
+    """A configuration's runs summed up: the median of each measure (the runs' own rows are
+    shown too, so the spread is visible)."""
+    out: dict[str, object] = {**runs[0], "run": "**median**"}
+    for key in ("n", "errors", "rate", "p50", "p99", "server_cpu_ms", "db_cpu_ms", "client_cpu_ms"):
+        out[key] = statistics.median(float(r[key]) for r in runs)  # type: ignore[arg-type]
+    out["n"] = int(out["n"])  # type: ignore[call-overload]
+    out["errors"] = int(out["errors"])  # type: ignore[call-overload]
+    return out
+
+
 def postgres_cpu() -> float:
     """CPU seconds used so far by the PostgreSQL server's processes (its backends included)."""
     return cpu_seconds(
@@ -282,6 +306,7 @@ def main() -> None:
         default="wrk" if shutil.which("wrk") else "httpx",
         help="load generator: wrk (C, Debian package wrk) or the Python httpx client",
     )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per configuration")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
@@ -291,7 +316,15 @@ def main() -> None:
         for kind in args.backends.split(",")
         for workers in ([1] if kind == "sqlite" else [int(w) for w in args.workers.split(",")])
     ]
-    rows = [run_backend(kind, workers, args) for kind, workers in runs]
+    # Runs of a configuration are interleaved with the others', so that a noisy minute on the
+    # shared machine does not land on one configuration only.
+    rows = [
+        {**run_backend(kind, workers, args), "run": i + 1}
+        for i in range(args.repeat)
+        for kind, workers in runs
+    ]
+    rows.sort(key=lambda r: (r["backend"] != "sqlite", r["workers"], r["run"]))
+    medians = [median_row([r for r in rows if (r["backend"], r["workers"]) == c]) for c in runs]
     load_after = os.getloadavg()[0]
     client = (
         "wrk (C, one thread, `bench/settle_load.lua`)"
@@ -308,19 +341,19 @@ def main() -> None:
         "rows + accumulators, commit). The server's group commit settles the claims that queue "
         "while a transaction is written together in the next one (docs/api.md).",
         "",
-        "| backend | server workers | settlements | errors | settlements/s | p50 ms | p99 ms "
+        "| backend | server workers | run | settlements | errors | settlements/s | p50 ms | p99 ms "
         "| server CPU ms/settlement | PostgreSQL CPU ms/settlement "
         "| load generator CPU ms/request |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in rows:
+    for r in [*rows, *medians]:
         lines.append(
-            f"| {r['backend']} | {r['workers']} | {r['n']} | {r['errors']} | "
+            f"| {r['backend']} | {r['workers']} | {r['run']} | {r['n']} | {r['errors']} | "
             f"{r['rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['server_cpu_ms']:.2f} | "
             f"{r['db_cpu_ms']:.2f} | {r['client_cpu_ms']:.2f} |"
         )
     best = max(
-        (r for r in rows if r["backend"] == "postgresql" and r["p99"] < 50),
+        (r for r in medians if r["backend"] == "postgresql" and r["p99"] < 50),
         key=lambda r: r["rate"],
         default=None,
     )
@@ -329,8 +362,8 @@ def main() -> None:
         f"**Goal (issue #5: ≥ 500 settlements/s with p99 < 50 ms on PostgreSQL on this 2-core "
         f"machine): {'met' if met else 'not met'}**"
         + (
-            f" — {best['rate']:.0f} settlements/s, p99 {best['p99']:.1f} ms with "
-            f"{best['workers']} worker(s)."
+            f" — median of {args.repeat} runs: {best['rate']:.0f} settlements/s, p99 "
+            f"{best['p99']:.1f} ms with {best['workers']} worker(s)."
             if best is not None
             else "."
         )
@@ -338,6 +371,12 @@ def main() -> None:
     lines += [
         "",
         verdict,
+        "",
+        f"Each configuration ran {args.repeat} times, interleaved with the others; the median "
+        "line is the median of each column. On PostgreSQL each measured run starts right after "
+        "a CHECKPOINT: a run writes several hundred MB of WAL, so otherwise a checkpoint (every "
+        "5 minutes or per max_wal_size) starts inside some runs and not others, and with it a "
+        "burst of full-page images in the WAL; the server's settings are Debian's defaults.",
         "",
         "CPU per settlement is the server's processes, PostgreSQL's processes (all of them, its "
         "background writers included) and the load generator, over the measured run. One "
