@@ -52,6 +52,7 @@ class SettlementQueue:
         self._max_batch = max_batch
         self._waiting: list[_Waiting] = []
         self._draining = False
+        # The running drain task: held so that it cannot be garbage-collected mid-batch.
         self._drainer: asyncio.Task[None] | None = None
         self._writer: ThreadPoolExecutor | None = None
 

@@ -9,7 +9,6 @@ database write lock (BEGIN IMMEDIATE, see db.py) and FOR UPDATE is not emitted.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from yibao.store.models import Accumulator
+from yibao.store.models import Accumulator, utc_now
 
 FIELDS = (
     "pool_paid",
@@ -42,31 +41,12 @@ def empty_row_values(psn_no: str, year: int) -> dict[str, Any]:
         "assistance_eligible": 0,
         "assistance_paid": 0,
         "settlements": 0,
-        "updated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        "updated_at": utc_now(),
     }
 
 
 def read(session: Session, psn_no: str, year: int) -> Accumulator | None:
     return session.get(Accumulator, (psn_no, year))
-
-
-def lock(session: Session, psn_no: str, year: int) -> Accumulator:
-    """The person-year's accumulator row, created if missing and locked until commit."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(Accumulator)
-        .values(**empty_row_values(psn_no, year))
-        .on_conflict_do_nothing(index_elements=["psn_no", "year"])
-    )
-    row = session.scalar(
-        select(Accumulator)
-        .where(Accumulator.psn_no == psn_no, Accumulator.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert row is not None  # inserted above or by a concurrent transaction that committed
-    return row
 
 
 def as_dict(source: Any) -> dict[str, Any]:
@@ -90,19 +70,10 @@ def to_engine(row: Accumulator | None, cls: type[Any]) -> Any:
     return cls(**{k: v for k, v in values.items() if k in names})
 
 
-def store(row: Accumulator, acc: Any, settlements_delta: int) -> None:
-    """Write the engine's new totals into the locked row (new dict objects, so the ORM sees
-    the JSON columns change)."""
-    for name, value in as_dict(acc).items():
-        setattr(row, name, value)
-    row.settlements = row.settlements + settlements_delta
-    row.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-# ---------------------------------------------------------------- the real-time write path
-# The same lock and the same row as ``lock``/``store``, in Core statements on the connection
-# (built once, so each batch only binds values): settle_batch reads the rows of its
-# person-years as plain values and writes them back with one executemany UPDATE, no ORM.
+# ---------------------------------------------------------------- locking and writing back
+# Core statements on the connection (built once, so each call only binds values): settlement
+# and reversal read the rows of their person-years as plain values and write them back with
+# UPDATE, no ORM objects.
 TABLE = Accumulator.__table__
 UPDATE = (
     update(TABLE)
@@ -173,7 +144,7 @@ def update_params(
         "key_psn_no": psn_no,
         "key_year": year,
         "delta": settlements_delta,
-        "updated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        "updated_at": utc_now(),
     }
 
 

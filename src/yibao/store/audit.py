@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yibao.idcard import mask
-from yibao.store.models import AuditEntry
+from yibao.store.models import AuditEntry, utc_now
 
 PERSONAL_FIELDS = frozenset({"certno", "psn_name", "name"})
 
@@ -66,7 +66,7 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
-        at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        at=utc_now(),
         actor=actor.name,
         role=actor.role,
         action=action,

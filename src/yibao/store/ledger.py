@@ -9,7 +9,6 @@ Preview, query and reversal live here.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +19,7 @@ from yibao.policy import PolicyLibrary
 from yibao.store import accumulators, audit
 from yibao.store.audit import Actor
 from yibao.store.errors import NotFound
-from yibao.store.models import Settlement
+from yibao.store.models import Settlement, utc_now
 from yibao.store.models import Settlement as SettlementRow
 from yibao.store.settle_batch import (
     SETLINFO_FEN,
@@ -109,26 +108,25 @@ def reverse(session: Session, setl_id: str, actor: Actor) -> Outcome:
     stored = get_settlement(session, setl_id)
     if stored.status == "reversed":
         return Outcome(settlement_document(stored), replayed=True)
-    acc_row = accumulators.lock(session, stored.psn_no, stored.year)
+    key = (stored.psn_no, stored.year)
+    conn = session.connection()
+    before = accumulators.lock_many(conn, {key})[key]
     session.refresh(stored)  # a concurrent reversal may have committed while we waited
     if stored.status == "reversed":
         return Outcome(settlement_document(stored), replayed=True)
-    before = accumulators.as_dict(acc_row)
-    consumed = engine.Accumulators(**stored.consumed)
     original = engine.Settlement(
         setlinfo={"setl_id": setl_id},
         setldetail=[],
         explanation=[],
-        consumed=consumed,
+        consumed=engine.Accumulators(**stored.consumed),
         policy={},
     )
-    new_acc = engine.reverse_settlement(
-        original, accumulators.to_engine(acc_row, engine.Accumulators)
-    )
-    accumulators.store(acc_row, new_acc, -1)
+    after = accumulators.as_dict(engine.reverse_settlement(original, engine.Accumulators(**before)))
+    conn.execute(accumulators.UPDATE, accumulators.update_params(*key, after, -1))
+    accumulators.expire_loaded(session, *key)
     stored.status = "reversed"
     stored.reversed_by = actor.name
-    stored.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    stored.reversed_at = utc_now()
     audit.record(
         session,
         actor,
@@ -136,7 +134,7 @@ def reverse(session: Session, setl_id: str, actor: Actor) -> Outcome:
         "settlement",
         setl_id,
         before={"status": "settled", "accumulators": before},
-        after={"status": "reversed", "accumulators": accumulators.as_dict(acc_row)},
+        after={"status": "reversed", "accumulators": after},
     )
     session.flush()
     return Outcome(settlement_document(stored), replayed=False)

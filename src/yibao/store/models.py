@@ -46,7 +46,8 @@ Base.metadata.naming_convention = NAMING  # type: ignore[assignment]
 Fen = BigInteger
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
+    """The store's timestamps: UTC, stored without a zone (both backends alike)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -56,7 +57,7 @@ class Household(Base):
     hh_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     admdvs: Mapped[str] = mapped_column(String(12))  # 行政区划代码 of residence
     addr: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
 
 class Person(Base):
@@ -69,7 +70,7 @@ class Person(Base):
     brdy: Mapped[dt.date] = mapped_column(Date)
     insuplc_admdvs: Mapped[str] = mapped_column(String(12))
     hh_id: Mapped[str | None] = mapped_column(ForeignKey("households.hh_id"), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
     categories: Mapped[list[PersonCategory]] = relationship(
         back_populates="person", order_by="PersonCategory.begin_date"
@@ -107,7 +108,7 @@ class Enrollment(Base):
     situation: Mapped[str] = mapped_column(String(20), default="resident")
     coverage_rule: Mapped[str] = mapped_column(Text, default="")  # eligibility engine's reason
     status: Mapped[str] = mapped_column(String(16), default="enrolled")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
 
 class ContributionPayment(Base):
@@ -122,7 +123,7 @@ class ContributionPayment(Base):
     assistance_subsidy: Mapped[int] = mapped_column(Fen, default=0)
     paid_on: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(20), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
 
 class Claim(Base):
@@ -135,7 +136,7 @@ class Claim(Base):
     year: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))
     row: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
 
 # The setlinfo amounts (fen) are the engine's: one list, not a copy.
@@ -176,7 +177,7 @@ class Settlement(Base):
     consumed: Mapped[dict[str, Any]] = mapped_column(JSON)  # what reversal gives back
     status: Mapped[str] = mapped_column(String(16), default="settled")  # settled | reversed
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
     reversed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reversed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
@@ -216,7 +217,7 @@ class Accumulator(Base):
     assistance_eligible: Mapped[int] = mapped_column(Fen, default=0)
     assistance_paid: Mapped[int] = mapped_column(Fen, default=0)
     settlements: Mapped[int] = mapped_column(Integer, default=0)  # count, a cheap consistency check
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
 
 class Warning(Base):
@@ -232,7 +233,7 @@ class Warning(Base):
     threshold: Mapped[int] = mapped_column(Fen, default=0)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | approved | closed
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
     handled_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
@@ -246,7 +247,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(8))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
 
 class AuditEntry(Base):
@@ -256,7 +257,7 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
     actor: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(8))
     action: Mapped[str] = mapped_column(String(40))

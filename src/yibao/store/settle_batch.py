@@ -40,7 +40,15 @@ from yibao.policy import PolicyLibrary
 from yibao.store import accumulators, audit, pg_bulk
 from yibao.store.audit import Actor
 from yibao.store.errors import Conflict, Invalid, NotFound
-from yibao.store.models import AuditEntry, Claim, Enrollment, Person, PersonCategory, SetlDetail
+from yibao.store.models import (
+    AuditEntry,
+    Claim,
+    Enrollment,
+    Person,
+    PersonCategory,
+    SetlDetail,
+    utc_now,
+)
 from yibao.store.models import Settlement as SettlementRow
 
 log = logging.getLogger("yibao.store.settle")
@@ -240,7 +248,7 @@ class _Writes:
                     conn, accumulators.TABLE, ("psn_no", "year"), "settlements",
                     [
                         {"psn_no": psn_no, "year": year, **totals[(psn_no, year)],
-                         "updated_at": now(), "settlements": count}
+                         "updated_at": utc_now(), "settlements": count}
                         for (psn_no, year), count in sorted(self.settled.items())
                     ],
                 )  # fmt: skip
@@ -258,10 +266,6 @@ class _Writes:
             )
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def settle_batch(
     conn: Connection, library: PolicyLibrary, requests: Sequence[SettleRequest]
 ) -> list[Result]:
@@ -273,7 +277,7 @@ def settle_batch(
     keys = {(r["psn_no"], policy_year(r)) for r in rows if r["psn_no"] in persons}
     totals = accumulators.lock_many(conn, keys)
     stored = stored_settlements(conn, [r["setl_id"] for r in rows])
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utc_now()
     writes = _Writes()
     in_batch: dict[str, tuple[str, Outcome]] = {}
     results: list[Result] = []
