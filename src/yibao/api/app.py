@@ -77,12 +77,17 @@ def create_app(
         version="1",
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc without a CDN: yibao.api.docs
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.library = library or default_library()
     app.state.settle_queue = SettlementQueue(engine, lambda: app.state.library)
     _error_handlers(app)
+    from yibao.api.docs import add_docs
+
+    add_docs(app)
 
     from yibao.api.routers import (
         accumulators,
@@ -133,8 +138,34 @@ def db(request: Request) -> Iterator[Session]:
 
 
 def _error_handlers(app: FastAPI) -> None:
+    """Error replies name the field at fault and never carry an ID number in clear."""
+    from fastapi.exception_handlers import http_exception_handler
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import Response
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     def reply(status: int, message: str) -> JSONResponse:
-        return JSONResponse({"detail": message}, status_code=status)
+        return JSONResponse({"detail": logs.mask_text(message)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler also returns each error's input and ctx: the whole body sent,
+        # ID number included. Here only where (loc), what (msg) and the error type.
+        detail = [
+            {
+                "loc": [logs.mask_text(p) if isinstance(p, str) else p for p in err["loc"]],
+                "msg": logs.mask_text(str(err.get("msg", ""))),
+                "type": err.get("type", ""),
+            }
+            for err in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.detail, str):
+            exc.detail = logs.mask_text(exc.detail)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
