@@ -34,6 +34,7 @@ COMMAND_MODULES: list[str] = [
     "monitor_cmd",
     "compare_cmd",
     "demo_cmd",
+    "db_cmd",
 ]
 
 _register_optional()
