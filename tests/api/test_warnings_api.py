@@ -17,6 +17,12 @@ def test_out_of_pocket_over_twice_the_standard_is_warned_once_and_approved(clien
         },
         headers=auth["clerk"],
     ).json()
+    enrolled = client.post(
+        "/api/enrollments",
+        json={"psn_no": p["psn_no"], "year": 2023, "enrolled_on": "2022-11-01"},
+        headers=auth["clerk"],
+    )
+    assert enrolled.status_code == 201, enrolled.text
     # Wholly self-paid items of 20000 yuan are beyond every fund: out-of-pocket ≥ 20000 yuan,
     # above 2 × the 7200-yuan standard (咸宁 2023 monitoring.standard).
     body = claim(p, f"{p['psn_no']}-w", total=40000.0, ownpay=20000.0)

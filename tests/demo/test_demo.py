@@ -26,7 +26,7 @@ def demo(tmp_path_factory, library):
 
 def test_every_step_runs_in_order(demo):
     _, _, _, steps = demo
-    assert steps == ["simulate", "settle", "analyse", "load"]
+    assert steps == ["simulate", "register", "settle", "analyse", "load"]
 
 
 def test_store_holds_the_year(demo):

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from tests.store.test_ledger import CLERK, claim_row, make_person
+from tests.store.test_ledger import CLERK, claim_row, engine_setlinfo, make_person
 from yibao.engine.settlement import Accumulators, settle_claim
 from yibao.store import accumulators, ledger, settle_batch, transaction
 from yibao.store.errors import Conflict, Invalid, NotFound
@@ -43,7 +43,7 @@ def test_a_batch_pays_what_the_engine_pays_claim_after_claim(engine, factory, li
         acc = Accumulators.empty()
         for row in rows:
             result, acc = settle_claim({**row, "categories": categories, "tier": 1}, policy, acc)
-            assert got[row["setl_id"]] == result.to_json()["setlinfo"]
+            assert engine_setlinfo(got[row["setl_id"]]) == result.to_json()["setlinfo"]
         with factory() as s:
             stored = accumulators.read(s, rows[0]["psn_no"], 2023)
         assert Accumulators(**accumulators.as_dict(stored)) == acc

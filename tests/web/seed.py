@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from yibao.claims import ClaimIn
 from yibao.idcard import make_id
 from yibao.policy import PolicyLibrary
+from yibao.services import payments
 from yibao.store import ledger, persons, transaction, users
 from yibao.store.audit import Actor
 from yibao.store.models import Household
@@ -135,8 +136,19 @@ def seed(factory, library: PolicyLibrary, persons_count: int = 80) -> Seeded:
                     coverage_rule=e["event"],
                 ),
             )
-            persons.record_payment(
-                s, e["psn_no"], YEAR, e["personal_paid"], e["subsidy"], e["paid_date"], "税务"
+            payments.record_payment(
+                s,
+                library,
+                payments.PaymentRequest(
+                    psn_no=e["psn_no"],
+                    year=YEAR,
+                    payment_id=payments.default_payment_id(e["psn_no"], YEAR),
+                    paid_on=e["paid_date"],
+                    personal_paid=e["personal_paid"],
+                    assistance_subsidy=e["subsidy"],
+                    channel="税务",
+                ),
+                SEEDER,
             )
 
     claims = county.claims.filter(county.claims["psn_no"].is_in(enrolled["psn_no"].implode()))

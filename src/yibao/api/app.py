@@ -23,7 +23,7 @@ from yibao.api import logs
 from yibao.api.group_commit import SettlementQueue
 from yibao.policy import PolicyError, PolicyLibrary, default_library
 from yibao.store import make_engine, session_factory, upgrade
-from yibao.store.errors import Conflict, Invalid, NotFound
+from yibao.store.errors import Conflict, Inconsistent, Invalid, NotFound
 
 log = logging.getLogger("yibao.api")
 
@@ -174,6 +174,11 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
         return reply(409, str(exc))
+
+    @app.exception_handler(Inconsistent)
+    async def _inconsistent(_: Request, exc: Inconsistent) -> JSONResponse:
+        log.error("store inconsistency: %s", exc)
+        return reply(500, str(exc))
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:

@@ -5,6 +5,7 @@ is a 422 naming the field, never a database error."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
@@ -12,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from yibao.claims import AMOUNT_FIELDS, ClaimIn
 from yibao.money import yuan_to_fen
+from yibao.services.enrollment import EnrollmentRequest
+from yibao.services.payments import PaymentRequest
 
 # Identifiers: letters, digits and - _ . only (they appear in URLs and logs).
 CODE_RE = r"^[0-9A-Za-z_.\-]{1,40}$"
@@ -27,6 +30,11 @@ Year = Annotated[int, Field(ge=2000, le=2100)]
 Text = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]*$", max_length=100)]
 Role = Literal["经办", "审核", "只读", "管理"]
 Situation = Literal["resident", "migrant_worker", "continuation", "newborn", "transfer_in"]
+
+# Yuan at the edge, exact: a decimal with at most two places (strings or JSON numbers; a
+# JSON number is read from its text, never kept as a float), 0 ≤ amount ≤ 1,000,000.
+Yuan = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=9, decimal_places=2)]
+PaymentId = Annotated[str, StringConstraints(pattern=SETL_ID_RE)]
 
 # A single claim above 1亿元 is a keying error, and keeps every sum far inside int64 fen.
 MAX_CLAIM_FEN = 100_000_000 * 100
@@ -75,6 +83,10 @@ class PersonOut(BaseModel):
     categories: list[CategoryOut]
 
 
+def _fen(value: Decimal | None, name: str) -> int | None:
+    return None if value is None else yuan_to_fen(value, name)
+
+
 class EnrollmentIn(Strict):
     psn_no: Code
     year: Year
@@ -86,6 +98,26 @@ class EnrollmentIn(Strict):
     continuation_event: Annotated[str, StringConstraints(max_length=40)] | None = None
     coverage_begin: dt.date | None = None  # explicit dates override the eligibility engine
     coverage_end: dt.date | None = None
+    payment_id: PaymentId | None = None  # 税务票据号; absent: one 缴费 per person-year
+    personal_paid: Yuan | None = None  # absent: the quote's; when sent it must be the quote's
+    channel: Text = ""
+
+    def to_request(self) -> EnrollmentRequest:
+        return EnrollmentRequest(
+            psn_no=self.psn_no,
+            year=self.year,
+            enrolled_on=self.enrolled_on,
+            tier=self.tier,
+            insuplc_admdvs=self.insuplc_admdvs,
+            situation=self.situation,
+            previous_coverage_end=self.previous_coverage_end,
+            continuation_event=self.continuation_event,
+            coverage_begin=self.coverage_begin,
+            coverage_end=self.coverage_end,
+            payment_id=self.payment_id,
+            personal_paid=_fen(self.personal_paid, "personal_paid"),
+            channel=self.channel,
+        )
 
 
 class EnrollmentOut(BaseModel):
@@ -99,15 +131,36 @@ class EnrollmentOut(BaseModel):
     situation: str
     coverage_rule: str
     status: str
+    payment: dict[str, Any] | None = None
 
 
 class PaymentIn(Strict):
+    """A payment record (yuan, parsed exactly: at most two decimals, never a float)."""
+
     psn_no: Code
     year: Year
-    personal_paid: Annotated[float, Field(ge=0, le=1_000_000)]
-    assistance_subsidy: Annotated[float, Field(ge=0, le=1_000_000)] = 0
+    payment_id: PaymentId  # 税务票据号 or another payment id: the idempotency key
+    kind: Literal["缴费", "补缴", "退费", "冲正"] = "缴费"
+    personal_paid: Yuan | None = None
+    assistance_subsidy: Yuan | None = None
     paid_on: dt.date
+    reason: Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]*$", max_length=200)] = ""
+    refers_to: PaymentId | None = None
     channel: Text = ""
+
+    def to_request(self) -> PaymentRequest:
+        return PaymentRequest(
+            psn_no=self.psn_no,
+            year=self.year,
+            payment_id=self.payment_id,
+            paid_on=self.paid_on,
+            kind=self.kind,
+            personal_paid=_fen(self.personal_paid, "personal_paid"),
+            assistance_subsidy=_fen(self.assistance_subsidy, "assistance_subsidy"),
+            reason=self.reason,
+            refers_to=self.refers_to,
+            channel=self.channel,
+        )
 
 
 class QuoteIn(Strict):
@@ -121,11 +174,18 @@ class QuoteIn(Strict):
 
 
 class SettleIn(ClaimIn):
-    """A claim to settle: ClaimIn without ytd (the store keeps the running totals)."""
+    """A claim to settle: ClaimIn without ytd (the store keeps the running totals).
+
+    The register decides (engine.register): 参保地, tier, coverage dates and categories are the
+    person's as registered. ``tier``, ``coverage_begin``/``coverage_end`` and ``categories``
+    may be left out; when sent they must agree with the register, else the claim is refused.
+    """
 
     setl_id: SetlId  # type: ignore[assignment]  # required here: the idempotency key
+    mdtrt_id: SetlId | None = None  # 就诊ID; absent: the settlement's own setl_id
     psn_no: Code  # type: ignore[assignment]
     insuplc_admdvs: Admdvs  # type: ignore[assignment]
+    tier: int | None = None  # type: ignore[assignment]  # absent: the enrollment's
     fixmedins_code: Annotated[str, StringConstraints(max_length=40)] = ""
     dise_codg: Annotated[str, StringConstraints(max_length=40)] = ""
     categories: list[str] = Field(default_factory=list, max_length=20)
@@ -145,6 +205,12 @@ class SettleIn(ClaimIn):
         if not 2000 <= v.year <= 2100:
             raise ValueError("setl_time: year must be within 2000..2100")
         return v
+
+    def to_row(self, setl_id: str | None = None) -> dict[str, Any]:
+        row = super().to_row(setl_id)
+        if self.mdtrt_id:
+            row["mdtrt_id"] = self.mdtrt_id
+        return row
 
 
 class PreviewIn(SettleIn):

@@ -51,6 +51,7 @@ def demo(
     upgrade(engine)
     labels = {
         "simulate": "模拟参保人与就诊",
+        "register": "按参保登记核对结算（参保地、档次、待遇期、身份）",
         "settle": "一站式结算",
         "analyse": "基金报表与预警",
         "load": "写入数据库",

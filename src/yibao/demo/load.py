@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from yibao.engine.settlement import Accumulators, accumulators_from_frame
 from yibao.money import fen_to_json
+from yibao.services.payments import default_payment_id
 from yibao.store.models import (
     SETLINFO_FEN,
     Accumulator,
@@ -154,6 +155,25 @@ def check_consumed_matches(
             raise LoadError(f"person-year {key}: settlements do not add up to its accumulators")
 
 
+def totals_before(
+    settled: list[dict[str, Any]], times: dict[str, dt.datetime]
+) -> dict[str, Accumulators]:
+    """Each settlement's person-year totals before it: the sum of what the settlements before
+    it consumed, in the engine's order (person, settle time, setl_id). With the stored claim
+    this is all a settlement needs to be recomputed whole (ledger.settlement_document)."""
+    order = sorted(
+        settled, key=lambda r: (r["psn_no"], r["year"], times[r["setl_id"]], r["setl_id"])
+    )
+    out: dict[str, Accumulators] = {}
+    running: dict[tuple[str, int], Accumulators] = {}
+    for r in order:
+        key = (r["psn_no"], int(r["year"]))
+        acc = running.get(key, Accumulators.empty())
+        out[r["setl_id"]] = acc
+        running[key] = acc.plus(Accumulators(**_consumed(r)))
+    return out
+
+
 def _setlinfo_document(
     row: dict[str, Any], region: str, year: int, files: list[str]
 ) -> dict[str, Any]:
@@ -229,12 +249,20 @@ def load_year(
           "coverage_rule": r["event"], "status": "enrolled"}
          for r in resident.unique(["psn_no", "year"], keep="first").iter_rows(named=True)),
     )  # fmt: skip
+    paying = year.contributions.select("psn_no", "subsidy_category", "subsidy_fund")
     counts["contribution_payments"] = _insert(
         engine,
         ContributionPayment,
-        ({"psn_no": r["psn_no"], "year": r["year"], "personal_paid": r["personal_paid"],
-          "assistance_subsidy": r["subsidy"], "paid_on": r["paid_date"], "channel": "税务征收"}
-         for r in resident.iter_rows(named=True)),
+        ({"payment_id": default_payment_id(r["psn_no"], r["year"]), "psn_no": r["psn_no"],
+          "year": r["year"], "kind": "缴费", "personal_paid": r["personal_paid"],
+          "assistance_subsidy": r["subsidy"],
+          "subsidy_fund": (r["subsidy_fund"] or "") if r["subsidy"] else "",
+          "applied_category": r["subsidy_category"] or None,
+          "quoted_personal": r["personal_paid"], "quoted_subsidy": r["subsidy"], "reason": "",
+          "refers_to": None, "paid_on": r["paid_date"], "channel": "税务征收",
+          "created_by": LOADER}
+         for r in resident.unique(["psn_no", "year"], keep="first")
+         .join(paying, on="psn_no", how="left").iter_rows(named=True)),
     )  # fmt: skip
     claims = year.claims
     counts["claims"] = _insert(
@@ -245,16 +273,18 @@ def load_year(
     )  # fmt: skip
     times = dict(claims.select("setl_id", "setl_time").iter_rows())
     settled = settlements.to_dicts()
+    before = totals_before(settled, times)
     counts["settlements"] = _insert(
         engine,
         Settlement,
-        ({"setl_id": r["setl_id"], "psn_no": r["psn_no"], "year": r["year"],
-          "insuplc_admdvs": year.region, "setl_time": times[r["setl_id"]],
+        ({"setl_id": r["setl_id"], "mdtrt_id": r["setl_id"], "psn_no": r["psn_no"],
+          "year": r["year"], "insuplc_admdvs": year.region, "setl_time": times[r["setl_id"]],
           **{k: int(r[k] or 0) for k in SETLINFO_FEN},
           "pool_prop_selfpay": str(int(r["pool_prop_selfpay"] or 0) / 10_000),
           "document": _setlinfo_document(r, year.region, year.year, policy_files),
-          "acc_before": {}, "acc_after": {}, "consumed": _consumed(r),
-          "status": "settled", "created_by": LOADER} for r in settled),
+          "acc_before": before[r["setl_id"]].as_dict(), "acc_after": {},
+          "consumed": _consumed(r), "status": "settled", "created_by": LOADER}
+         for r in settled),
     )  # fmt: skip
     counts["setldetail"] = _insert(
         engine,

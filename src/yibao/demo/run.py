@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from yibao.engine.settlement import settle_year
 from yibao.engine.warning import early_warnings
 from yibao.money import divide_half_up
 from yibao.policy.loader import PolicyLibrary
+from yibao.services.register import register_records, registered_claims
 from yibao.synth.calibration import load_calibration
 from yibao.synth.county import SyntheticYear, simulate_county
 
@@ -69,7 +71,13 @@ def run_demo(
     policy = library.resolve(region, year)
     synthetic = simulate_county(region, year, persons, seed, library=library)
     lap("simulate")
-    settlements, accumulators = settle_year(synthetic.claims, library)
+    # The register decides: the claims as the enrollments and categories to be stored
+    # complete them (a claim they contradict stops the load before anything is written).
+    register = register_records(synthetic.persons, synthetic.enrollments, dt.date(year, 1, 1))
+    claims = registered_claims(synthetic.claims, register)
+    synthetic = dataclasses.replace(synthetic, claims=claims)
+    lap("register")
+    settlements, accumulators = settle_year(claims, library)
     lap("settle")
     spent = int(settlements["hifp_pay"].sum())
     opening = opening_balance_for(spent, year)

@@ -13,3 +13,8 @@ class Conflict(ValueError):
 
 class Invalid(ValueError):
     """422: a value the schema accepts but the domain does not."""
+
+
+class Inconsistent(RuntimeError):
+    """500: the store contradicts itself (a settlement whose recomputation differs from what
+    was paid); never the caller's fault."""

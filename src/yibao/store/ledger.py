@@ -9,17 +9,20 @@ Preview, query and reversal live here.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from yibao.claims import CLAIM_SCHEMA
 from yibao.engine import settlement as engine
+from yibao.engine.register import Entitlement, entitlement_of
 from yibao.policy import PolicyLibrary
-from yibao.store import accumulators, audit
+from yibao.store import accumulators, audit, persons
 from yibao.store.audit import Actor
-from yibao.store.errors import NotFound
-from yibao.store.models import Settlement, utc_now
+from yibao.store.errors import Inconsistent, NotFound
+from yibao.store.models import Claim, Settlement, utc_now
 from yibao.store.models import Settlement as SettlementRow
 from yibao.store.settle_batch import (
     SETLINFO_FEN,
@@ -28,18 +31,23 @@ from yibao.store.settle_batch import (
     completed,
     digest,
     document_of,
+    enrollment_record,
     jsonable_row,
     person_facts,
     policy_year,
     settle_batch,
+    stored_document,
 )
 
 __all__ = ["SETLINFO_FEN", "Outcome", "digest", "jsonable_row", "policy_year"]
 
 
-def complete_claim(session: Session, row: dict[str, Any]) -> dict[str, Any]:
-    """The claim as the engine sees it (settle_batch.completed on the stored person)."""
-    return completed(row, person_facts(session.connection(), [row]).get(row["psn_no"]))
+def complete_claim(
+    session: Session, library: PolicyLibrary, row: dict[str, Any]
+) -> tuple[dict[str, Any], Entitlement]:
+    """The claim as the engine sees it, from the register (settle_batch.completed)."""
+    person = person_facts(session.connection(), [row]).get(row["psn_no"])
+    return completed(row, person, library)
 
 
 def _stored(session: Session, setl_id: str) -> SettlementRow | None:
@@ -51,13 +59,14 @@ def _stored(session: Session, setl_id: str) -> SettlementRow | None:
 
 
 def preview(session: Session, library: PolicyLibrary, row: dict[str, Any]) -> dict[str, Any]:
-    """预结算: what settle would pay now, written nowhere."""
-    claim = complete_claim(session, row)
-    policy = library.resolve(claim["insuplc_admdvs"], policy_year(claim))
-    acc_row = accumulators.read(session, claim["psn_no"], policy_year(claim))
+    """预结算: what settle would pay now, from the register's facts, written nowhere."""
+    claim, entitled = complete_claim(session, library, row)
+    year = policy_year(claim)
+    policy = library.resolve(claim["insuplc_admdvs"], year)
+    acc_row = accumulators.read(session, claim["psn_no"], year)
     acc = accumulators.to_engine(acc_row, engine.Accumulators)
     result, _ = engine.settle_claim(claim, policy, acc)
-    document: dict[str, Any] = result.to_json()
+    document = stored_document(result.to_json(), row, claim, entitled)
     return {**document, "setl_id": claim["setl_id"], "status": "preview"}
 
 
@@ -74,6 +83,49 @@ def settle(session: Session, library: PolicyLibrary, row: dict[str, Any], actor:
 def settlement_document(stored: SettlementRow) -> dict[str, Any]:
     """The engine's document as first returned, with the store's status fields."""
     return document_of(stored)
+
+
+def whole_document(
+    session: Session, library: PolicyLibrary, stored: SettlementRow
+) -> dict[str, Any]:
+    """The settlement's whole document (setlinfo, setldetail, explanation, entitlement).
+
+    A real-time settlement stored it when it was made. One loaded in bulk stored its amounts,
+    its claim and the person-year's totals before it: it is recomputed here by the engine from
+    exactly those, and the recomputation must pay what was paid, to the fen (else
+    Inconsistent: the store no longer holds what it paid)."""
+    if not stored.document.get("loaded_in_bulk"):
+        return document_of(stored)
+    claim_row = session.get(Claim, stored.setl_id)
+    enrollment = persons.enrollment_for(session, stored.psn_no, stored.year)
+    if claim_row is None or enrollment is None:
+        raise Inconsistent(f"setl_id: {stored.setl_id} has no stored claim or enrollment")
+    claim = claim_from_json(claim_row.row)
+    policy = library.resolve(stored.insuplc_admdvs, stored.year)
+    result, _ = engine.settle_claim(claim, policy, engine.Accumulators(**stored.acc_before))
+    paid = {name: int(getattr(stored, name)) for name in SETLINFO_FEN}
+    again = {name: int(result.setlinfo.get(name, 0) or 0) for name in SETLINFO_FEN}
+    if again != paid:
+        changed = [name for name in SETLINFO_FEN if again[name] != paid[name]]
+        raise Inconsistent(
+            f"setl_id: {stored.setl_id}: recomputed {changed[0]} {again[changed[0]]} fen, "
+            f"stored {paid[changed[0]]} fen"
+        )
+    entitled = entitlement_of(claim, enrollment_record(enrollment))
+    row = {"setl_id": stored.setl_id, "mdtrt_id": stored.mdtrt_id}
+    document = stored_document(result.to_json(), row, claim, entitled)
+    return {**document_of(stored), **document, "recomputed": True}
+
+
+def claim_from_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored claim (JSON: dates as ISO text) as the engine's CLAIM_SCHEMA row."""
+    claim = {name: row.get(name) for name in CLAIM_SCHEMA.names}
+    if isinstance(claim["setl_time"], str):
+        claim["setl_time"] = dt.datetime.fromisoformat(claim["setl_time"])
+    for name in ("begndate", "enddate", "coverage_begin", "coverage_end"):
+        if isinstance(claim[name], str):
+            claim[name] = dt.date.fromisoformat(claim[name])
+    return claim
 
 
 def get_settlement(session: Session, setl_id: str) -> SettlementRow:

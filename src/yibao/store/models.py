@@ -112,17 +112,31 @@ class Enrollment(Base):
 
 
 class ContributionPayment(Base):
-    """个人缴费 and the 资助参保 subsidy of one person-year (fen)."""
+    """A 参保缴费 record of one person-year (fen): 个人缴费 and the 资助参保 subsidy.
+
+    Every record is its own row, never updated: ``kind`` 缴费 (the quote's amounts), 补缴,
+    退费 or 冲正 (the last three with their ``reason``; 冲正 ``refers_to`` the record it undoes).
+    Amounts are signed: 退费 and 冲正 are negative, so a person-year's net paid is the sum.
+    ``payment_id`` (税务票据号 or another payment id) is the idempotency key."""
 
     __tablename__ = "contribution_payments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    payment_id: Mapped[str] = mapped_column(String(64), unique=True)
     psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), index=True)
     year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8), default="缴费")
     personal_paid: Mapped[int] = mapped_column(Fen)
     assistance_subsidy: Mapped[int] = mapped_column(Fen, default=0)
+    subsidy_fund: Mapped[str] = mapped_column(String(40), default="")  # who pays the 资助
+    applied_category: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    quoted_personal: Mapped[int | None] = mapped_column(Fen, nullable=True)  # the quote's due
+    quoted_subsidy: Mapped[int | None] = mapped_column(Fen, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    refers_to: Mapped[str | None] = mapped_column(String(64), nullable=True)
     paid_on: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(20), default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
 
@@ -151,6 +165,7 @@ class Settlement(Base):
     __table_args__ = (Index("ix_settlements_psn_no_year", "psn_no", "year"),)
 
     setl_id: Mapped[str] = mapped_column(ForeignKey("claims.setl_id"), primary_key=True)
+    mdtrt_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # 就诊ID
     psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"))
     year: Mapped[int] = mapped_column(Integer)
     insuplc_admdvs: Mapped[str] = mapped_column(String(12))

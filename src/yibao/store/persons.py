@@ -1,8 +1,10 @@
-"""Persons, households, categories with validity dates, enrollments and contribution payments."""
+"""Persons, households, categories with validity dates and enrollments (payments: services)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +14,10 @@ from sqlalchemy.orm import Session, selectinload
 from yibao.categories import canonical
 from yibao.idcard import parse_id
 from yibao.store.errors import Conflict, Invalid, NotFound
-from yibao.store.models import ContributionPayment, Enrollment, Household, Person, PersonCategory
+from yibao.store.models import Enrollment, Household, Person, PersonCategory
+
+# 17 digits and a check character anywhere in a string (GB 11643), as api.logs masks them.
+ID_LIKE = re.compile(r"\d{17}[\dXx]")
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,9 @@ def person_document(person: Person) -> dict[str, Any]:
 
 def create_person(session: Session, spec: PersonSpec) -> Person:
     idn = parse_id(spec.certno, "certno")
-    psn_no = spec.psn_no or f"P{idn.number}"
+    if spec.psn_no and ID_LIKE.search(spec.psn_no):
+        raise Invalid("psn_no: 个人编号不能含身份证号（个人信息保护：编号出现在网址和日志中）")
+    psn_no = spec.psn_no or new_psn_no(session, spec.insuplc_admdvs)
     if session.get(Person, psn_no) is not None:
         raise Conflict(f"psn_no: person {psn_no} already exists")
     if session.scalar(select(Person.psn_no).where(Person.certno == idn.number)) is not None:
@@ -74,6 +81,16 @@ def create_person(session: Session, spec: PersonSpec) -> Person:
     person.categories = [_category_row(psn_no, span) for span in spec.categories]
     session.flush()
     return person
+
+
+def new_psn_no(session: Session, admdvs: str) -> str:
+    """A new 个人编号: the 参保地 code and ten random digits, never derived from the ID number
+    (it appears in URLs, the audit log and access logs)."""
+    for _ in range(20):
+        candidate = f"{admdvs}{secrets.randbelow(10**10):010d}"
+        if session.get(Person, candidate) is None:
+            return candidate
+    raise Conflict("psn_no: could not draw a free 个人编号")
 
 
 def _category_row(psn_no: str, span: CategorySpan) -> PersonCategory:
@@ -202,28 +219,3 @@ def enrollments_of(session: Session, psn_no: str) -> list[Enrollment]:
             select(Enrollment).where(Enrollment.psn_no == psn_no).order_by(Enrollment.year)
         )
     )
-
-
-def record_payment(
-    session: Session,
-    psn_no: str,
-    year: int,
-    personal_paid: int,
-    assistance_subsidy: int,
-    paid_on: dt.date,
-    channel: str = "",
-) -> ContributionPayment:
-    get_person(session, psn_no)
-    if personal_paid < 0 or assistance_subsidy < 0:
-        raise Invalid("personal_paid: amounts must not be negative")
-    row = ContributionPayment(
-        psn_no=psn_no,
-        year=year,
-        personal_paid=personal_paid,
-        assistance_subsidy=assistance_subsidy,
-        paid_on=paid_on,
-        channel=channel,
-    )
-    session.add(row)
-    session.flush()
-    return row

@@ -36,6 +36,14 @@ from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from yibao.engine import settlement as engine
+from yibao.engine.register import (
+    CategoryRecord,
+    EnrollmentRecord,
+    Entitlement,
+    RegisterRecord,
+    complete_claim,
+    coverage_year,
+)
 from yibao.policy import PolicyLibrary
 from yibao.store import accumulators, audit, pg_bulk
 from yibao.store.audit import Actor
@@ -81,9 +89,8 @@ Result = Outcome | Exception
 
 
 def policy_year(row: dict[str, Any]) -> int:
-    # DESIGN: the policy applied is the one of insuplc_admdvs at setl_time.
-    setl_time: dt.datetime = row["setl_time"]
-    return setl_time.year
+    # The coverage year of the claim: the policy of the enrolled 参保地 at setl_time.
+    return coverage_year(row)
 
 
 def jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -100,28 +107,19 @@ def digest(row: dict[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------ the person, as of the claim
-@dataclass
-class PersonFacts:
-    """What settlement needs of a stored person: ID number, enrollments by year (tier and
-    coverage) and categories with their validity, in order of begin date."""
-
-    certno: str
-    enrollments: dict[int, tuple[str | None, dt.date | None, dt.date | None]] = field(
-        default_factory=dict
-    )
-    categories: list[tuple[str, dt.date, dt.date | None]] = field(default_factory=list)
-
-
-# The person with the claim years' enrollments and all categories, in one query: one row per
-# enrollment × category (a handful), categories in order of begin date.
+# The register (以登记为准): the person with the claim years' enrollments and all categories, in
+# one query: one row per enrollment × category (a handful), categories in order of begin date.
 _PERSONS = (
     select(
         Person.psn_no,
         Person.certno,
         Enrollment.year,
+        Enrollment.insuplc_admdvs,
         Enrollment.tier,
+        Enrollment.enrolled_on,
         Enrollment.coverage_begin,
         Enrollment.coverage_end,
+        Enrollment.coverage_rule,
         PersonCategory.id.label("category_id"),
         PersonCategory.category,
         PersonCategory.begin_date,
@@ -131,7 +129,8 @@ _PERSONS = (
     .outerjoin(
         Enrollment,
         (Enrollment.psn_no == Person.psn_no)
-        & Enrollment.year.in_(bindparam("years", expanding=True)),
+        & Enrollment.year.in_(bindparam("years", expanding=True))
+        & (Enrollment.status == "enrolled"),
     )
     .outerjoin(PersonCategory, PersonCategory.psn_no == Person.psn_no)
     .where(Person.psn_no.in_(bindparam("psn_nos", expanding=True)))
@@ -139,46 +138,68 @@ _PERSONS = (
 )
 
 
-def person_facts(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, PersonFacts]:
-    """The stored persons of ``rows`` (one query whatever their number)."""
+def person_facts(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, RegisterRecord]:
+    """What the register holds of the persons of ``rows`` (one query whatever their number)."""
     params = {
         "psn_nos": sorted({r["psn_no"] for r in rows}),
         "years": sorted({policy_year(r) for r in rows}),
     }
-    facts: dict[str, PersonFacts] = {}
+    facts: dict[str, RegisterRecord] = {}
     seen: set[int] = set()
     for r in conn.execute(_PERSONS, params):
-        person = facts.setdefault(r.psn_no, PersonFacts(r.certno))
+        person = facts.setdefault(r.psn_no, RegisterRecord(r.psn_no, r.certno))
         if r.year is not None:
-            person.enrollments[r.year] = (r.tier, r.coverage_begin, r.coverage_end)
+            person.enrollments[r.year] = enrollment_record(r)
         if r.category_id is not None and r.category_id not in seen:
             seen.add(r.category_id)
-            person.categories.append((r.category, r.begin_date, r.end_date))
+            person.categories.append(CategoryRecord(r.category, r.begin_date, r.end_date))
     return facts
 
 
-def completed(row: dict[str, Any], person: PersonFacts | None) -> dict[str, Any]:
-    """The claim as the engine sees it: the person must exist and match the ID number; tier and
-    coverage come from the person's enrollment of the year when there is one; categories from
-    the body, else the person's categories valid on the settlement day."""
+def enrollment_record(row: Any) -> EnrollmentRecord:
+    """An enrollment (a stored row or anything with its attributes) as the register rule's."""
+    return EnrollmentRecord(
+        year=row.year,
+        insuplc_admdvs=row.insuplc_admdvs,
+        tier=int(row.tier),
+        enrolled_on=row.enrolled_on,
+        coverage_begin=row.coverage_begin,
+        coverage_end=row.coverage_end,
+        coverage_rule=row.coverage_rule or "",
+    )
+
+
+def completed(
+    row: dict[str, Any], person: RegisterRecord | None, library: PolicyLibrary
+) -> tuple[dict[str, Any], Entitlement]:
+    """The claim as the engine sees it, from the register (engine.register.complete_claim):
+    the person must exist; 参保地, tier, coverage and categories are the register's."""
     if person is None:
         raise NotFound(f"psn_no: no person {row['psn_no']}")
     if person.certno != row["certno"]:
-        raise Invalid("certno: does not match the person's ID number")
-    out = dict(row)
-    enrollment = person.enrollments.get(policy_year(row))
-    if enrollment is not None:
-        tier, begin, end = enrollment
-        out["tier"] = tier
-        if begin is not None:
-            out["coverage_begin"] = begin
-        if end is not None:
-            out["coverage_end"] = end
-    if not out.get("categories"):
-        day = row["setl_time"].date()
-        valid = [c for c, b, e in person.categories if b <= day and (e is None or day <= e)]
-        out["categories"] = "|".join(dict.fromkeys(valid))  # persons.categories_on
-    return out
+        raise Invalid("certno: 与登记的身份证号不符")
+    engine_row = {k: v for k, v in row.items() if k not in REQUEST_ONLY}
+    regions = library.regions
+
+    def region_label(code: str) -> str:
+        return regions.get(code).name if code in regions else ""
+
+    return complete_claim(engine_row, person, region_label)
+
+
+# Request fields that are not claim columns: kept with the settlement, not given to the engine.
+REQUEST_ONLY = ("mdtrt_id",)
+
+
+def stored_document(
+    document: dict[str, Any], row: dict[str, Any], claim: dict[str, Any], entitled: Entitlement
+) -> dict[str, Any]:
+    """The engine's document with what the store adds: mdtrt_id and setl_time in setlinfo (the
+    platform returns both) and the entitlement (待遇享受 and why not)."""
+    setlinfo = dict(document["setlinfo"])
+    setlinfo["mdtrt_id"] = row.get("mdtrt_id") or row["setl_id"]
+    setlinfo["setl_time"] = claim["setl_time"].isoformat(sep=" ")
+    return {**document, "setlinfo": setlinfo, "entitlement": entitled.to_json()}
 
 
 # ------------------------------------------------------------------------------- replays
@@ -295,7 +316,7 @@ def settle_batch(
 def _settle_one(
     request: SettleRequest,
     library: PolicyLibrary,
-    persons: dict[str, PersonFacts],
+    persons: dict[str, RegisterRecord],
     totals: dict[tuple[str, int], dict[str, Any]],
     stored: dict[str, Any],
     in_batch: dict[str, tuple[str, Outcome]],
@@ -315,14 +336,14 @@ def _settle_one(
         if first_digest != claim_digest:
             raise Conflict(f"setl_id: {setl_id} was already settled with different claim content")
         return Outcome(first.document, replayed=True)
-    claim = completed(row, persons.get(row["psn_no"]))
+    claim, entitled = completed(row, persons.get(row["psn_no"]), library)
     year = policy_year(claim)
     key = (claim["psn_no"], year)
     policy = library.resolve(claim["insuplc_admdvs"], year)
     before = totals[key]
     result, new_acc = engine.settle_claim(claim, policy, engine.Accumulators(**before))
     after = accumulators.as_dict(new_acc)
-    document = result.to_json()
+    document = stored_document(result.to_json(), row, claim, entitled)
     claim_json = jsonable_row(claim)
     setlinfo = result.setlinfo
     amounts = {name: int(setlinfo.get(name, 0) or 0) for name in SETLINFO_FEN}
@@ -340,6 +361,7 @@ def _settle_one(
     writes.settlements.append(
         {
             "setl_id": setl_id,
+            "mdtrt_id": document["setlinfo"]["mdtrt_id"],
             "psn_no": key[0],
             "year": year,
             "insuplc_admdvs": claim["insuplc_admdvs"],

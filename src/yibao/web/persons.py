@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from yibao.api.routers.enrollments import enroll
 from yibao.api.routers.persons import create_person
 from yibao.api.routers.quote import quote as api_quote
 from yibao.api.schemas import CategoryIn, EnrollmentIn, PersonIn, QuoteIn
 from yibao.categories import all_categories
+from yibao.services import enrollment as enrollments
+from yibao.services import payments as payment_records
 from yibao.store import persons, transaction
-from yibao.store.models import ContributionPayment, Person
+from yibao.store.models import Person
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, allowed, db, library, web_user
 from yibao.web.templating import PREFIX, page
@@ -114,22 +115,19 @@ def _person_view(request: Request, psn_no: str) -> dict[str, Any]:
             else [doc]
         )
         enrollments = [persons.enrollment_document(e) for e in persons.enrollments_of(s, psn_no)]
-        payments = list(
-            s.scalars(
-                select(ContributionPayment)
-                .where(ContributionPayment.psn_no == psn_no)
-                .order_by(ContributionPayment.year, ContributionPayment.id)
-            )
-        )
         paid = [
             {
+                "payment_id": p.payment_id,
                 "year": p.year,
+                "kind": p.kind,
                 "personal_paid": p.personal_paid,
                 "assistance_subsidy": p.assistance_subsidy,
+                "subsidy_fund": p.subsidy_fund,
+                "reason": p.reason,
                 "paid_on": p.paid_on.isoformat(),
                 "channel": p.channel,
             }
-            for p in payments
+            for p in payment_records.payments_of(s, psn_no)
         ]
     return {"person": doc, "household": household, "enrollments": enrollments, "payments": paid}
 
@@ -181,6 +179,7 @@ def enroll_person(
     enrolled_on: dt.date = Form(...),
     tier: int = Form(1, ge=1, le=2),
     situation: str = Form("resident", max_length=20),
+    payment_id: str = Form("", max_length=64),
     user: WebUser = Depends(allowed("enroll")),
 ) -> Response:
     body = EnrollmentIn(
@@ -189,10 +188,11 @@ def enroll_person(
         enrolled_on=enrolled_on,
         tier=tier,
         situation=situation,
+        payment_id=payment_id.strip() or None,
+        channel="窗口",
     )
     with db(request)() as s, s.begin():
-        row = enroll(s, library(request), body, user.actor)
-        done = persons.enrollment_document(row)
+        done = enrollments.enroll(s, library(request), body.to_request(), user.actor).to_json()
     view = _person_view(request, psn_no)
     quote = _quote(request, user, psn_no, done["insuplc_admdvs"], year, tier)
     return page(
@@ -206,7 +206,10 @@ def enroll_person(
         quote=quote,
         today=dt.date.today().isoformat(),
         message=(
-            f"{year}年度参保登记成功：待遇享受期 {done['coverage_begin']} 至 {done['coverage_end']}"
+            f"{year}年度参保登记成功：待遇享受期 {done['coverage_begin']} 至 {done['coverage_end']}；"
+            f"已登记缴费（票据号 {done['payment']['payment_id']}，个人缴费 "
+            f"{done['payment']['personal_paid']:,.2f}元，资助参保 "
+            f"{done['payment']['assistance_subsidy']:,.2f}元）"
         ),
         enrolled=done,
         **view,

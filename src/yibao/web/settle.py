@@ -15,6 +15,7 @@ from markupsafe import Markup
 from yibao.api.routers.settlements import settle as api_settle
 from yibao.api.schemas import PreviewIn, SettleIn
 from yibao.claims import HOSP_LVS, MED_TYPES
+from yibao.engine.register import RegisterError
 from yibao.money import yuan_to_fen
 from yibao.store import ledger, persons, transaction
 from yibao.web.charts import stacked_bar
@@ -180,6 +181,9 @@ def preview(
     with db(request)() as s:
         try:
             document = ledger.preview(s, library(request), body.to_row())
+        except RegisterError as exc:
+            # 未参保, another 参保地 …: said on the page with the form kept, and no 结算.
+            return _settle_page(request, user, form, refusal=str(exc).split(": ", 1)[-1])
         finally:
             s.rollback()
     return _settle_page(
@@ -207,7 +211,7 @@ def settle(
 @router.get("/settlements/{setl_id}", response_class=HTMLResponse)
 def settlement_page(request: Request, setl_id: str, user: WebUser = Depends(web_user)) -> Response:
     with transaction(db(request)) as s:
-        document = ledger.settlement_document(ledger.get_settlement(s, setl_id))
+        document = ledger.whole_document(s, library(request), ledger.get_settlement(s, setl_id))
     return page(
         request,
         user,

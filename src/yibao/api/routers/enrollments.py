@@ -1,79 +1,40 @@
-"""参保登记 (enrollments) and 缴费 (contribution payments)."""
+"""参保登记 (enrollments) with their 缴费, and payment records (补缴 / 退费 / 冲正)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from yibao.api.app import db
 from yibao.api.auth import any_role, clerk, present
-from yibao.api.coverage import coverage_of
 from yibao.api.schemas import EnrollmentIn, EnrollmentOut, PaymentIn, PsnNoPath
-from yibao.money import yuan_to_fen
-from yibao.policy import PolicyLibrary
-from yibao.store import audit, persons
+from yibao.services import enrollment, payments
+from yibao.store import persons
 from yibao.store.audit import Actor
-from yibao.store.models import Enrollment
 
 router = APIRouter(prefix="/api", tags=["enrollments"])
-
-
-def enroll(
-    session: Session, library: PolicyLibrary, body: EnrollmentIn, actor: Actor
-) -> Enrollment:
-    """Enrol a person for a year; coverage dates from the eligibility engine unless given."""
-    person = persons.get_person(session, body.psn_no)
-    region = body.insuplc_admdvs or person.insuplc_admdvs
-    begin, end, rule = body.coverage_begin, body.coverage_end, "explicit"
-    if begin is None and end is None:
-        begin, end, rule = coverage_of(
-            library,
-            person,
-            region=region,
-            year=body.year,
-            payment_date=body.enrolled_on,
-            situation=body.situation,
-            previous_coverage_end=body.previous_coverage_end,
-            continuation_event=body.continuation_event,
-        )
-    row = persons.enroll(
-        session,
-        persons.EnrollmentSpec(
-            psn_no=body.psn_no,
-            year=body.year,
-            enrolled_on=body.enrolled_on,
-            tier=body.tier,
-            insuplc_admdvs=region,
-            coverage_begin=begin,
-            coverage_end=end,
-            situation=body.situation,
-            coverage_rule=rule,
-        ),
-    )
-    audit.record(
-        session,
-        actor,
-        "enroll",
-        "enrollment",
-        f"{body.psn_no}/{body.year}",
-        after=persons.enrollment_document(row),
-    )
-    return row
 
 
 @router.post("/enrollments", status_code=201, response_model=EnrollmentOut)
 def create_enrollment(
     body: EnrollmentIn,
     request: Request,
+    response: Response,
     session: Session = Depends(db),
     actor: Actor = Depends(clerk),
 ) -> dict[str, Any]:
-    """参保登记. Coverage begins and ends as the eligibility engine dates it (waiting periods)."""
+    """参保登记 and its 缴费 record. Coverage begins and ends as the eligibility engine dates it
+    (waiting periods); the payment is the contribution engine's quote (a ``personal_paid``
+    that differs is refused: register it as 补缴 / 退费 / 冲正 at /api/payments). The same
+    request again returns the first enrollment with 200 and ``Idempotent-Replay: true``."""
     with session.begin():
-        row = enroll(session, request.app.state.library, body, actor)
-        return persons.enrollment_document(row)
+        done = enrollment.enroll(session, request.app.state.library, body.to_request(), actor)
+        if done.replayed:
+            response.status_code = 200
+            response.headers["Idempotent-Replay"] = "true"
+        return done.to_json()
 
 
 @router.get("/persons/{psn_no}/enrollments", response_model=list[EnrollmentOut])
@@ -82,32 +43,46 @@ def list_enrollments(
 ) -> list[dict[str, Any]]:
     with session.begin():
         rows = persons.enrollments_of(session, psn_no)
-        return [present(persons.enrollment_document(r), actor) for r in rows]
+        by_year = {p.year: p for p in payments.payments_of(session, psn_no) if p.kind == "缴费"}
+        return [
+            present(
+                {
+                    **persons.enrollment_document(r),
+                    "payment": payments.payment_document(by_year[r.year])
+                    if r.year in by_year
+                    else None,
+                },
+                actor,
+            )
+            for r in rows
+        ]
 
 
 @router.post("/payments", status_code=201)
 def create_payment(
-    body: PaymentIn, session: Session = Depends(db), actor: Actor = Depends(clerk)
+    body: PaymentIn,
+    request: Request,
+    response: Response,
+    session: Session = Depends(db),
+    actor: Actor = Depends(clerk),
 ) -> dict[str, Any]:
-    """个人缴费 and 资助参保 subsidy received for a person-year (yuan)."""
+    """A 缴费 record for an enrolled person-year (yuan, exact): 缴费 must be the quote; 补缴 and
+    退费 state their amount and reason; 冲正 undoes the record ``refers_to`` with its reason.
+    ``payment_id`` is the idempotency key: the same request again returns the first record
+    (200, ``Idempotent-Replay: true``); the same id with other content is 409."""
     with session.begin():
-        row = persons.record_payment(
-            session,
-            body.psn_no,
-            body.year,
-            yuan_to_fen(body.personal_paid, "personal_paid"),
-            yuan_to_fen(body.assistance_subsidy, "assistance_subsidy"),
-            body.paid_on,
-            body.channel,
-        )
-        doc = {
-            "id": row.id,
-            "psn_no": row.psn_no,
-            "year": row.year,
-            "personal_paid": body.personal_paid,
-            "assistance_subsidy": body.assistance_subsidy,
-            "paid_on": row.paid_on.isoformat(),
-            "channel": row.channel,
-        }
-        audit.record(session, actor, "pay", "payment", str(row.id), after=doc)
-        return doc
+        done = payments.record_payment(session, request.app.state.library, body.to_request(), actor)
+        if done.replayed:
+            response.status_code = 200
+            response.headers["Idempotent-Replay"] = "true"
+        return payments.payment_document(done.row)
+
+
+@router.get("/persons/{psn_no}/payments")
+def list_payments(
+    psn_no: PsnNoPath, session: Session = Depends(db), actor: Actor = Depends(any_role)
+) -> list[dict[str, Any]]:
+    """Every payment record of the person, in order (signed: 退费 and 冲正 negative)."""
+    with session.begin():
+        persons.get_person(session, psn_no)
+        return [payments.payment_document(p) for p in payments.payments_of(session, psn_no)]

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from yibao.api.app import db
 from yibao.api.auth import any_role, clerk, present
-from yibao.api.routers.enrollments import enroll
 from yibao.api.schemas import CategoryIn, Code, EnrollmentIn, PersonIn, PersonOut, PsnNoPath
+from yibao.services import enrollment as enrollments
 from yibao.store import audit, persons
 from yibao.store.audit import Actor
 from yibao.store.errors import Invalid
@@ -146,10 +146,10 @@ def import_persons(
                 )
                 created += 1
                 if enrollment is not None:
-                    enroll(
+                    enrollments.enroll(
                         session,
                         request.app.state.library,
-                        EnrollmentIn(psn_no=person.psn_no, **enrollment),
+                        EnrollmentIn(psn_no=person.psn_no, **enrollment).to_request(),
                         actor,
                     )
                     enrolled += 1
@@ -173,9 +173,12 @@ def _read_table(filename: str, raw: bytes) -> list[dict[str, str]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid("file: not UTF-8 CSV or an Excel .xlsx file") from None
-    reader = csv.DictReader(io.StringIO(text))
-    _check_header(reader.fieldnames or [])
-    return [{k: (v or "") for k, v in row.items() if k} for row in reader]
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        _check_header(reader.fieldnames or [])
+        return [{k: (v or "") for k, v in row.items() if k} for row in reader]
+    except csv.Error as exc:
+        raise Invalid(f"file: not a readable CSV file ({exc})") from None
 
 
 def _read_excel(raw: bytes) -> list[dict[str, str]]:

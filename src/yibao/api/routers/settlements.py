@@ -80,11 +80,16 @@ def reverse(
 
 @router.get("/{setl_id}")
 def get_settlement(
-    setl_id: SetlIdPath, session: Session = Depends(db), actor: Actor = Depends(any_role)
+    setl_id: SetlIdPath,
+    request: Request,
+    session: Session = Depends(db),
+    actor: Actor = Depends(any_role),
 ) -> dict[str, Any]:
+    """The whole settlement: setlinfo (with mdtrt_id and setl_time), setldetail, the
+    clause-by-clause explanation and the entitlement, also for history loaded in bulk."""
     with session.begin():
         stored = ledger.get_settlement(session, setl_id)
-        return present(ledger.settlement_document(stored), actor)
+        return present(ledger.whole_document(session, request.app.state.library, stored), actor)
 
 
 @router.get("")
@@ -94,6 +99,7 @@ def find_settlements(
     status: str | None = Query(None, pattern="^(settled|reversed)$"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=10_000_000),
+    request: Request = None,  # type: ignore[assignment]
     session: Session = Depends(db),
     actor: Actor = Depends(any_role),
 ) -> list[dict[str, Any]]:
@@ -101,4 +107,5 @@ def find_settlements(
         rows = ledger.find_settlements(
             session, psn_no=psn_no, year=year, status=status, limit=limit, offset=offset
         )
-        return [present(ledger.settlement_document(r), actor) for r in rows]
+        library = request.app.state.library
+        return [present(ledger.whole_document(session, library, r), actor) for r in rows]

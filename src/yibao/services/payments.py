@@ -1,0 +1,312 @@
+"""参保缴费 as a record (issue 13): each payment is its own row, checked against the quote.
+
+- 缴费: the amounts the contribution engine quotes for the person-year (personal part and the
+  资助参保 subsidy with its paying fund); one per person-year.
+- 补缴 / 退费: an amount that differs from the quote, with its reason (补缴 adds, 退费 gives
+  back no more than was paid).
+- 冲正: undoes one earlier record entirely (``refers_to``), with its reason; a 冲正 cannot be
+  undone by another, and a record is undone at most once.
+
+``payment_id`` (税务票据号 or another payment id) is the idempotency key: the same request again
+returns the first record; the same id with other content is a Conflict. A payment for a person
+or year with no enrollment is refused. Amounts are integer fen, signed (退费 and 冲正 negative).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yibao.engine.contribution import Quote, quote
+from yibao.money import fen_to_json, format_yuan
+from yibao.policy import PolicyLibrary
+from yibao.store import audit, persons
+from yibao.store.audit import Actor
+from yibao.store.errors import Conflict, Invalid, NotFound
+from yibao.store.models import ContributionPayment, Enrollment
+
+Kind = Literal["缴费", "补缴", "退费", "冲正"]
+KINDS: tuple[Kind, ...] = ("缴费", "补缴", "退费", "冲正")
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """A payment as received (fen). Amounts left None take the quote (缴费) or the record
+    referred to (冲正); 补缴 and 退费 state theirs (positive numbers; 退费 is stored negative)."""
+
+    psn_no: str
+    year: int
+    payment_id: str
+    paid_on: dt.date
+    kind: Kind = "缴费"
+    personal_paid: int | None = None
+    assistance_subsidy: int | None = None
+    reason: str = ""
+    refers_to: str | None = None
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    row: ContributionPayment
+    replayed: bool
+
+
+def default_payment_id(psn_no: str, year: int) -> str:
+    """The key of a person-year's 缴费 when the caller has no 票据号: one 缴费 per person-year,
+    so the same request twice is the same payment."""
+    return f"{psn_no}-{year}-缴费"
+
+
+def quote_day(year: int, paid_on: dt.date) -> dt.date:
+    """The day whose categories decide the subsidy: the payment day, but not before 1 January
+    of the coverage year (payments of the collection period use the roster of the year)."""
+    return max(paid_on, dt.date(year, 1, 1))
+
+
+def quote_for(
+    session: Session, library: PolicyLibrary, enrollment: Enrollment, paid_on: dt.date
+) -> Quote:
+    """The contribution engine's quote for an enrolled person-year."""
+    person = persons.get_person(session, enrollment.psn_no)
+    categories = persons.categories_on(person, quote_day(enrollment.year, paid_on))
+    policy = library.resolve(enrollment.insuplc_admdvs, enrollment.year)
+    return quote(policy, categories, str(enrollment.tier))
+
+
+def payment_document(row: ContributionPayment) -> dict[str, Any]:
+    return {
+        "payment_id": row.payment_id,
+        "psn_no": row.psn_no,
+        "year": row.year,
+        "kind": row.kind,
+        "personal_paid": fen_to_json(row.personal_paid),
+        "assistance_subsidy": fen_to_json(row.assistance_subsidy),
+        "subsidy_fund": row.subsidy_fund,
+        "applied_category": row.applied_category,
+        "quoted_personal": None
+        if row.quoted_personal is None
+        else fen_to_json(row.quoted_personal),
+        "quoted_subsidy": None if row.quoted_subsidy is None else fen_to_json(row.quoted_subsidy),
+        "reason": row.reason,
+        "refers_to": row.refers_to,
+        "paid_on": row.paid_on.isoformat(),
+        "channel": row.channel,
+        "created_by": row.created_by,
+    }
+
+
+def payments_of(
+    session: Session, psn_no: str, year: int | None = None
+) -> list[ContributionPayment]:
+    stmt = select(ContributionPayment).where(ContributionPayment.psn_no == psn_no)
+    if year is not None:
+        stmt = stmt.where(ContributionPayment.year == year)
+    return list(session.scalars(stmt.order_by(ContributionPayment.year, ContributionPayment.id)))
+
+
+def net_paid(session: Session, psn_no: str, year: int) -> tuple[int, int]:
+    """(personal, subsidy) paid net of 退费 and 冲正, fen."""
+    personal, subsidy = session.execute(
+        select(
+            func.coalesce(func.sum(ContributionPayment.personal_paid), 0),
+            func.coalesce(func.sum(ContributionPayment.assistance_subsidy), 0),
+        ).where(ContributionPayment.psn_no == psn_no, ContributionPayment.year == year)
+    ).one()
+    return int(personal), int(subsidy)
+
+
+def record_payment(
+    session: Session, library: PolicyLibrary, request: PaymentRequest, actor: Actor
+) -> Recorded:
+    """Record one payment (see the module docstring); inside the caller's transaction."""
+    persons.get_person(session, request.psn_no)
+    if request.kind not in KINDS:
+        raise Invalid(f"kind: 应为 {'、'.join(KINDS)} 之一，收到 {request.kind!r}")
+    existing = session.scalar(
+        select(ContributionPayment).where(ContributionPayment.payment_id == request.payment_id)
+    )
+    enrollment = persons.enrollment_for(session, request.psn_no, request.year)
+    if enrollment is None:
+        raise Invalid(
+            f"year: 人员 {request.psn_no} 无 {request.year} 年度参保登记，不能登记缴费"
+            "（请先办理参保登记）"
+        )
+    if existing is not None:
+        if _same(existing, request):
+            return Recorded(existing, replayed=True)
+        raise Conflict(
+            f"payment_id: 票据号 {request.payment_id} 已登记为另一笔缴费"
+            f"（{existing.psn_no} {existing.year}年度 {existing.kind} "
+            f"{format_yuan(existing.personal_paid)}元）"
+        )
+    row = _new_row(session, library, enrollment, request, actor)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "pay",
+        "payment",
+        row.payment_id,
+        after=payment_document(row),
+    )
+    return Recorded(row, replayed=False)
+
+
+def _same(stored: ContributionPayment, request: PaymentRequest) -> bool:
+    """Is ``request`` a retry of the stored record? Same fields, and the same amounts where the
+    request states them (stored signed: 退费 and 冲正 negative)."""
+    sign = -1 if stored.kind in ("退费", "冲正") else 1
+    fields = (
+        stored.psn_no == request.psn_no,
+        stored.year == request.year,
+        stored.kind == request.kind,
+        stored.paid_on == request.paid_on,
+        stored.channel == request.channel,
+        stored.reason == request.reason.strip(),
+        stored.refers_to == request.refers_to,
+    )
+    amounts = (
+        stated is None or sign * stated == value
+        for stated, value in (
+            (request.personal_paid, stored.personal_paid),
+            (request.assistance_subsidy, stored.assistance_subsidy),
+        )
+    )
+    return all(fields) and all(amounts)
+
+
+def _new_row(
+    session: Session,
+    library: PolicyLibrary,
+    enrollment: Enrollment,
+    request: PaymentRequest,
+    actor: Actor,
+) -> ContributionPayment:
+    due = quote_for(session, library, enrollment, request.paid_on)
+    base = {
+        "payment_id": request.payment_id,
+        "psn_no": request.psn_no,
+        "year": request.year,
+        "kind": request.kind,
+        "paid_on": request.paid_on,
+        "channel": request.channel,
+        "reason": request.reason.strip(),
+        "refers_to": request.refers_to,
+        "quoted_personal": due.personal_due,
+        "quoted_subsidy": due.assistance_subsidy,
+        "created_by": actor.name,
+    }
+    for name in ("personal_paid", "assistance_subsidy"):
+        value = getattr(request, name)
+        if value is not None and value < 0:
+            raise Invalid(f"{name}: 金额不能为负（退费、冲正按正数填写，系统记为负数）")
+    if request.kind != "缴费" and not base["reason"]:
+        raise Invalid(f"reason: {request.kind}须填写原因")
+    if request.kind == "缴费":
+        amounts = _as_quoted(session, request, due)
+        fund, category = due.subsidy_fund or "", due.applied_category
+    elif request.kind == "冲正":
+        original = _reversible(session, request)
+        amounts = (-original.personal_paid, -original.assistance_subsidy)
+        fund, category = original.subsidy_fund, original.applied_category
+    else:
+        amounts = _adjustment(session, request)
+        fund, category = due.subsidy_fund or "", due.applied_category
+    personal, subsidy = amounts
+    return ContributionPayment(
+        **base,
+        personal_paid=personal,
+        assistance_subsidy=subsidy,
+        subsidy_fund=fund if subsidy else "",
+        applied_category=category,
+    )
+
+
+def _as_quoted(session: Session, request: PaymentRequest, due: Quote) -> tuple[int, int]:
+    if request.refers_to:
+        raise Invalid("refers_to: 只有冲正须指明原缴费记录")
+    personal = due.personal_due if request.personal_paid is None else request.personal_paid
+    subsidy = (
+        due.assistance_subsidy if request.assistance_subsidy is None else request.assistance_subsidy
+    )
+    if (personal, subsidy) != (due.personal_due, due.assistance_subsidy):
+        raise Invalid(
+            f"personal_paid: 与测算金额不符：应缴个人 {format_yuan(due.personal_due)}元、"
+            f"资助 {format_yuan(due.assistance_subsidy)}元，收到个人 {format_yuan(personal)}元、"
+            f"资助 {format_yuan(subsidy)}元；金额不同须按 补缴 / 退费 / 冲正 登记并填写原因"
+        )
+    earlier = session.scalar(
+        select(ContributionPayment).where(
+            ContributionPayment.psn_no == request.psn_no,
+            ContributionPayment.year == request.year,
+            ContributionPayment.kind == "缴费",
+            ContributionPayment.payment_id != request.payment_id,
+        )
+    )
+    if earlier is not None and not _undone(session, earlier.payment_id):
+        raise Conflict(
+            f"payment_id: {request.psn_no} {request.year}年度已缴费（票据号 {earlier.payment_id}），"
+            "差额请按 补缴 / 退费 登记，错误的记录请 冲正"
+        )
+    return personal, subsidy
+
+
+def _undone(session: Session, payment_id: str) -> bool:
+    return (
+        session.scalar(
+            select(ContributionPayment.id).where(
+                ContributionPayment.kind == "冲正", ContributionPayment.refers_to == payment_id
+            )
+        )
+        is not None
+    )
+
+
+def _reversible(session: Session, request: PaymentRequest) -> ContributionPayment:
+    if not request.refers_to:
+        raise Invalid("refers_to: 冲正须指明被冲正记录的票据号")
+    original = session.scalar(
+        select(ContributionPayment).where(ContributionPayment.payment_id == request.refers_to)
+    )
+    if original is None:
+        raise NotFound(f"refers_to: 无票据号为 {request.refers_to} 的缴费记录")
+    if (original.psn_no, original.year) != (request.psn_no, request.year):
+        raise Invalid(
+            f"refers_to: 票据号 {request.refers_to} 属于 {original.psn_no} {original.year}年度"
+        )
+    if original.kind == "冲正":
+        raise Invalid("refers_to: 冲正记录不能再冲正")
+    if _undone(session, original.payment_id):
+        raise Conflict(f"refers_to: 票据号 {request.refers_to} 已被冲正")
+    stated = (request.personal_paid, request.assistance_subsidy)
+    expected = (original.personal_paid, original.assistance_subsidy)
+    for got, want, name in zip(
+        stated, expected, ("personal_paid", "assistance_subsidy"), strict=True
+    ):
+        if got is not None and got != want:
+            raise Invalid(f"{name}: 冲正金额须等于原记录金额 {format_yuan(want)}元")
+    return original
+
+
+def _adjustment(session: Session, request: PaymentRequest) -> tuple[int, int]:
+    if request.refers_to:
+        raise Invalid("refers_to: 只有冲正须指明原缴费记录")
+    personal = request.personal_paid or 0
+    subsidy = request.assistance_subsidy or 0
+    if personal == 0 and subsidy == 0:
+        raise Invalid(f"personal_paid: {request.kind}金额须大于 0")
+    if request.kind == "补缴":
+        return personal, subsidy
+    paid_personal, paid_subsidy = net_paid(session, request.psn_no, request.year)
+    if personal > paid_personal or subsidy > paid_subsidy:
+        raise Invalid(
+            f"personal_paid: 退费不能超过已缴金额（个人 {format_yuan(paid_personal)}元、"
+            f"资助 {format_yuan(paid_subsidy)}元）"
+        )
+    return -personal, -subsidy
