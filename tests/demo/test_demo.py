@@ -96,6 +96,59 @@ def test_loaded_settlement_can_be_reversed_through_the_api(demo):
     )
 
 
+def test_every_loaded_settlement_opens_whole_and_pays_what_was_paid(demo, library):
+    """Issue 13 #3: a bulk-loaded settlement is recomputed from its stored claim and the
+    person-year's totals before it; the recomputation pays what was stored, to the fen
+    (whole_document raises Inconsistent otherwise), with setldetail and the explanation."""
+    from yibao.store import ledger
+
+    _, engine, result, _ = demo
+    with session_factory(engine)() as s:
+        stored = list(s.scalars(select(Settlement).order_by(Settlement.setl_id)))
+        assert len(stored) == result.settlements.height
+        for row in stored:
+            doc = ledger.whole_document(s, library, row)
+            assert doc["explanation"] and len(doc["setldetail"]) == 3
+            assert doc["setlinfo"]["mdtrt_id"] == row.setl_id and doc["setlinfo"]["setl_time"]
+            assert doc["setlinfo"]["hifp_pay"] == row.hifp_pay / 100
+            assert doc["entitlement"]["status"] in ("covered", "waiting", "ended")
+
+
+def test_a_loaded_settlement_whose_amounts_were_altered_does_not_open(demo, library):
+    from yibao.store import ledger
+    from yibao.store.errors import Inconsistent
+
+    _, engine, _, _ = demo
+    with session_factory(engine)() as s:
+        row = s.scalars(select(Settlement).where(Settlement.hifp_pay > 0).limit(1)).one()
+        row.hifp_pay += 1  # not committed: the session is rolled back
+        with pytest.raises(Inconsistent, match="hifp_pay"):
+            ledger.whole_document(s, library, row)
+        s.rollback()
+
+
+def test_a_loaded_settlement_opens_whole_over_the_api(demo):
+    from yibao.api.app import create_app
+    from yibao.store import users
+
+    url, engine, result, _ = demo
+    with transaction(session_factory(engine)) as s:
+        _, token = users.add_user(s, "demo-test-zhidu", "只读")
+    setl_id = result.settlements.row(0, named=True)["setl_id"]
+    with TestClient(create_app(url)) as client:
+        r = client.get(f"/api/settlements/{setl_id}", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["explanation"] and body["setldetail"][0]["setl_proc_info"]
+    assert body["setlinfo"]["setl_time"] and body["recomputed"] is True
+    # The console's 结算单 page opens it too (it failed on loaded history before: issue 13).
+    with TestClient(create_app(url)) as client:
+        login = client.post("/console/login", data={"token": token}, follow_redirects=False)
+        assert login.status_code == 303
+        page = client.get(f"/console/settlements/{setl_id}")
+    assert page.status_code == 200 and "逐条计算说明" in page.text and "待遇享受期" in page.text
+
+
 def test_demo_command_prints_the_summary_and_tokens(tmp_path):
     import json
 

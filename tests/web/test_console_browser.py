@@ -47,8 +47,13 @@ def test_enrol_a_dibao_person_and_read_the_quote_with_the_subsidy(login, seeded)
     form = page.get_by_test_id("enroll-form")
     form.locator("select[name=year]").select_option("2023")
     form.locator("input[name=enrolled_on]").fill("2022-11-15")
+    form.locator("input[name=payment_id]").fill("SW20221115000123")
     form.locator("button[type=submit]").click()
     expect(page.locator(".notice.ok")).to_contain_text("2023年度参保登记成功")
+    # The enrollment recorded its 缴费 (issue 13): the 票据号, the person's part and the subsidy.
+    payments = page.get_by_test_id("payments")
+    expect(payments).to_contain_text("SW20221115000123")
+    expect(payments).to_contain_text("缴费")
     expect(page.get_by_test_id("enrollments")).to_contain_text("2023-01-01")
     quote = page.get_by_test_id("quote")
     expect(quote).to_contain_text("低保对象")
@@ -60,7 +65,28 @@ def test_enrol_a_dibao_person_and_read_the_quote_with_the_subsidy(login, seeded)
     assert standard == 38000
     assert subsidy > 0
     assert due == standard - subsidy
+    row = payments.locator("tr", has_text="SW20221115000123")
+    cells = row.locator("td.num")
+    assert (_money(cells.nth(0).inner_text()), _money(cells.nth(1).inner_text())) == (due, subsidy)
     shoot(page, "02-enrol-quote")
+
+
+def test_a_person_not_enrolled_is_refused_at_preview_with_no_settle_button(login, seeded):
+    """Issue 13: the register decides. 郑光明 (on the 特困 roster, not enrolled for 2023) gets
+    no fund payment: the preview says 未参保, keeps the form and offers no 结算."""
+    page = login("经办")
+    page.click("nav.side a:has-text('结算')")
+    form = page.get_by_test_id("claim-form")
+    form.locator("input[name=psn_no]").fill("W5002430003")
+    form.locator("input[name=begndate]").fill("2023-06-01")
+    form.locator("input[name=enddate]").fill("2023-06-10")
+    form.locator("input[name=setl_time]").fill("2023-06-10T10:00")
+    form.locator("input[name=medfee_sumamt]").fill("20000.00")
+    page.get_by_test_id("preview").click()
+    expect(page.get_by_test_id("refusal")).to_contain_text("未参保")
+    expect(page.get_by_test_id("settle")).to_have_count(0)
+    expect(page.get_by_test_id("result")).to_have_count(0)
+    expect(page.locator("input[name=medfee_sumamt]")).to_have_value("20000.00")
 
 
 def test_settle_a_claim_and_read_each_layer_then_reverse_it(login, seeded):

@@ -59,7 +59,7 @@ class Recorded:
 def default_payment_id(psn_no: str, year: int) -> str:
     """The key of a person-year's 缴费 when the caller has no 票据号: one 缴费 per person-year,
     so the same request twice is the same payment."""
-    return f"{psn_no}-{year}-缴费"
+    return f"{psn_no}-{year}-JF"
 
 
 def quote_day(year: int, paid_on: dt.date) -> dt.date:

@@ -182,10 +182,14 @@ def preview(
         try:
             document = ledger.preview(s, library(request), body.to_row())
         except RegisterError as exc:
-            # 未参保, another 参保地 …: said on the page with the form kept, and no 结算.
-            return _settle_page(request, user, form, refusal=str(exc).split(": ", 1)[-1])
+            refusal = str(exc).split(": ", 1)[-1]
+        else:
+            refusal = None
         finally:
             s.rollback()
+    if refusal is not None:
+        # 未参保, another 参保地 …: said on the page with the form kept, and no 结算.
+        return _settle_page(request, user, form, refusal=refusal)
     return _settle_page(
         request, user, form, result=document, chart=layer_chart(document["setlinfo"])
     )
