@@ -147,7 +147,11 @@ def settle(
     source: str = typer.Argument(..., help="claim JSON file, or - for stdin"),
     json_out: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """一站式结算：基本医保 → 大病保险 → 医疗救助 → 个人负担，逐步列出政策依据。"""
+    """一站式结算测算：基本医保 → 大病保险 → 医疗救助 → 个人负担，逐步列出政策依据。
+
+    测算工具（无状态）：参保地、档次、身份类别、待遇享受期和年度累计（ytd）都以输入为准，
+    不读取参保登记，不入账。真实结算（API、控制台、批量导入）以参保登记为准：
+    未参保不予结算，参保地、档次、身份与登记不符的结算被拒绝。"""
     with user_errors():
         try:
             claim = read_claim(source)
