@@ -338,6 +338,7 @@ class Targets(Frozen):
     e_prescription_min_institutions: Param[int | None]
     e_prescription_min_pharmacies: Param[int | None]
     cross_province_settlement_counties: Param[bool | None]
+    about_tolerance: Param[Ratio]  # what "左右" allows either side of a target (engine/targets.py)
 
 
 class FundRisk(Frozen):
