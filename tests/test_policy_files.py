@@ -106,7 +106,8 @@ def test_xianning_2022(lib):
     assert {s.level: s.share_of_remainder for s in schemes["脱贫县"].cascade}["provincial"] == 6000
     assert {s.level: s.share_of_remainder for s in schemes["一般县"].cascade}["provincial"] == 5000
     pools = p.benefits.pools.value
-    assert pools["two_diseases"].deductible == {"三级": 0, "二级": 0, "一级": 0}
+    # 二: 两病 50 元起付标准 is cancelled with the 2023 measures of the same sentence.
+    assert pools["two_diseases"].deductible == {"三级": 5000, "二级": 5000, "一级": 5000}
     assert pools["maternity"].annual_cap["1"] == 90000
     assert "chronic_outpatient" in p.critical_illness.included_pools.value
     assert (

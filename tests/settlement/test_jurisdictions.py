@@ -146,7 +146,7 @@ def test_xianning_2022_outpatient_has_no_daily_cap():
 
 
 def test_xianning_two_diseases_medication_without_deductible():
-    row = claim("421200", total=80, med_type="9901", hosp_lv="08", when=dt.datetime(2022, 6, 1))
+    row = claim("421200", total=80, med_type="9901", hosp_lv="08", when=dt.datetime(2023, 6, 1))
     s, _ = settle(row)
     assert s.setlinfo["act_pay_dedc"] == 0
     assert s.setlinfo["hifp_pay"] == fen(40)  # 50 % from the first yuan

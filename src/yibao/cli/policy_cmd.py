@@ -51,8 +51,9 @@ def show(
     with user_errors():
         policy = default_library().resolve(code, year)
     rows = flatten_policy(policy)
+    by_region = policy.assumed_counts()
     if assumed_only:
-        rows = [r for r in rows if r["assumed"]]
+        rows = [r for r in rows if r["assumed"] or _has_assumed_rule(r)]
     if json_out:
         print_json(
             {
@@ -63,7 +64,8 @@ def show(
                 "files": list(policy.meta.files),
                 "coverage": {"from": policy.meta.coverage_from, "to": policy.meta.coverage_to},
                 "documents": policy.meta.documents,
-                "assumed_count": sum(1 for r in rows if r["assumed"]),
+                "assumed_count": sum(by_region.values()),
+                "assumed_by_region": by_region,
                 "parameters": rows,
             }
         )
@@ -71,6 +73,21 @@ def show(
     _print_table(
         f"{policy.meta.name} ({policy.meta.code}) {policy.meta.year} — {' → '.join(policy.meta.files)}",
         rows,
+    )
+    if assumed_only:
+        Console().print(assumed_summary(by_region))
+
+
+def assumed_summary(by_region: dict[str, int]) -> str:
+    """假定值 12 项（000000: 3, 420000: 2, 421200: 7）"""
+    parts = ", ".join(f"{code}: {n}" for code, n in by_region.items())
+    return f"假定值 {sum(by_region.values())} 项（{parts}）"
+
+
+def _has_assumed_rule(row: dict[str, Any]) -> bool:
+    value = row["value"]
+    return isinstance(value, list) and any(
+        isinstance(item, dict) and item.get("assumed") for item in value
     )
 
 

@@ -176,6 +176,48 @@ def _describe_validation(exc: ValidationError, flat: dict[str, RawParam]) -> str
     return "; ".join(lines)
 
 
+def _coverage_period(flat: dict[str, RawParam], year: int) -> tuple[dt.date, dt.date]:
+    """The coverage period (保障周期) of ``year``: derived from ``enrollment.coverage_start`` and
+    ``enrollment.coverage_end``, the one source of it (``meta.coverage_from/to`` follow)."""
+    days = []
+    for key in ("enrollment.coverage_start", "enrollment.coverage_end"):
+        raw = flat.get(key)
+        if raw is None:
+            raise PolicyError(f"<resolved policy>: {key}: missing")
+        try:
+            month, day = (int(p) for p in str(raw.value).split("-"))
+            days.append(dt.date(year, month, day))
+        except (TypeError, ValueError):
+            raise PolicyError(
+                f"{raw.file}: {key}: {raw.value!r} is not a month-day (MM-DD) of {year}"
+            ) from None
+    start, end = days
+    if end < start:
+        raw = flat["enrollment.coverage_end"]
+        raise PolicyError(
+            f"{raw.file}: enrollment.coverage_end: {raw.value} is before coverage_start "
+            f"{flat['enrollment.coverage_start'].value} (a coverage year lies within one calendar year)"
+        )
+    return start, end
+
+
+def _check_file_coverage(
+    pf: PolicyFile, cov_from: dt.date, cov_to: dt.date, flat: dict[str, RawParam]
+) -> None:
+    """A file's ``coverage:`` must say what ``enrollment.coverage_start/end`` say."""
+    assert pf.coverage is not None
+    name = Path(pf.path.parent.name) / pf.path.name
+    for key, stated, derived, param in (
+        ("coverage.from", pf.coverage[0], cov_from, "enrollment.coverage_start"),
+        ("coverage.to", pf.coverage[1], cov_to, "enrollment.coverage_end"),
+    ):
+        if stated != derived:
+            raise PolicyError(
+                f"{name}: {key}: {stated} disagrees with {param} {flat[param].value} "
+                f"({flat[param].file}), which gives {derived}"
+            )
+
+
 class PolicyLibrary:
     """All policy files under one folder, with the region registry beside them."""
 
@@ -248,7 +290,7 @@ class PolicyLibrary:
         flat: dict[str, RawParam] = {}
         files: list[str] = []
         documents: dict[str, dict[str, str]] = {}
-        coverage: tuple[dt.date, dt.date] | None = None
+        coverage_files: list[PolicyFile] = []
         for region in chain:
             if (region.code, year) not in self._files:
                 continue
@@ -265,10 +307,13 @@ class PolicyLibrary:
             for pf in used:
                 files.append(str(pf.path.relative_to(self.root)))
                 documents.update(pf.documents)
-                coverage = pf.coverage or coverage
+                if pf.coverage is not None and pf.year == year:
+                    coverage_files.append(pf)
         if not files or not files[0].startswith(NATIONAL):
             raise PolicyError(f"no national policy file (000000/{year}.yaml) for {year}")
-        cov_from, cov_to = coverage or (dt.date(year, 1, 1), dt.date(year, 12, 31))
+        cov_from, cov_to = _coverage_period(flat, year)
+        for pf in coverage_files:
+            _check_file_coverage(pf, cov_from, cov_to, flat)
         tree = _unflatten(flat)
         tree["meta"] = {
             "code": code,

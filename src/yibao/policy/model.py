@@ -70,6 +70,9 @@ class Financing(Frozen):
     total_standard_min: Param[Money | None]
     next_year_personal_contribution_min: Param[Money | None]
     shortfall_makeup_next_year: Param[bool]
+    # This year's collection also collects the previous year's shortfall up to this standard
+    # (内蒙古 2023 一: below 380 元 for 2023 → made up when collecting 2024). None: no such rule.
+    previous_year_shortfall_standard: Param[Money | None]
     resident_permit_same_subsidy: Param[bool]
     critical_illness_financing_per_capita: Param[Money]
 
@@ -164,6 +167,9 @@ class AssistanceSubsidy(Frozen):
     no_double_subsidy: Param[bool]  # 不重复资助
     no_top_up_after_change: Param[bool]  # 身份变化不再差额资助
     commercial_supplement: Param[dict[str, Money]]  # 渝快保 etc.
+    # Groups a notice names for subsidised enrollment without an amount of its own (咸宁 三:
+    # 残疾人 …, "按咸政办发〔2017〕35号执行"); listed so that they are not silently dropped.
+    other_groups: Param[list[str]]
 
 
 # ---------------------------------------------------------------- enrollment and waiting periods
@@ -255,9 +261,16 @@ class Benefits(Frozen):
     county_inpatient_ratio_target: Param[dict[str, Ratio]]
     chronic_outpatient_ratio_target: Param[Ratio | None]
     outpatient_cap_target: Param[Money | None]
+    # Pools of which one claim may be paid from one only (池州 二、7: 两病 and 门诊慢特病,
+    # 避免重复报销): each inner list is one such set.
+    exclusive_pools: Param[list[list[str]]]
 
     @model_validator(mode="after")
     def _pools_exist(self) -> Benefits:
+        for group in self.exclusive_pools.value:
+            for pool in group:
+                if pool not in self.pools:
+                    raise ValueError(f"exclusive_pools names unknown pool {pool!r}")
         for med_type, pool in self.med_type_pool.value.items():
             if pool not in self.pools:
                 raise ValueError(f"med_type {med_type} maps to unknown pool {pool!r}")
@@ -389,6 +402,23 @@ class Policy(Frozen):
             if name != "meta":
                 walk(getattr(self, name))
         return out
+
+    def assumed_counts(self) -> dict[str, int]:
+        """How many resolved values are assumptions, by the jurisdiction whose file sets them,
+        in chain order (000000 first). An assumed parameter counts once; in a parameter that is
+        itself cited, each assumed subsidy rule counts once."""
+        counts = {code: 0 for code in self.meta.chain}
+        for param in self.params():
+            code = param.file.split("/", 1)[0]
+            if param.assumed:
+                n = 1
+            elif isinstance(param.value, list):
+                n = sum(1 for item in param.value if getattr(item, "assumed", False))
+            else:
+                n = 0
+            if n:
+                counts[code] = counts.get(code, 0) + n
+        return {code: n for code, n in counts.items() if n}
 
     def covers(self, day: dt.date) -> bool:
         return self.meta.coverage_from <= day <= self.meta.coverage_to
