@@ -1,5 +1,6 @@
 """yibao monitor: early warnings (防止因病返贫), smart-monitoring rules (智能监控), fund risk,
-application-based assistance (依申请救助) and the rules' measured precision/recall."""
+application-based assistance (依申请救助), the rules' measured precision/recall and the
+notices' targets against the year (目标)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from yibao.cli.output import UserError, print_json, user_errors
 from yibao.engine.application_assistance import application_assistance
 from yibao.engine.fund_risk import assess, drg_fund_share_bp, expenditure_by
 from yibao.engine.supervision import RULE_KEYS, hits_to_json, run_rules
+from yibao.engine.targets import ENROLLMENT_GROUPS, EnrollmentCount, TargetsError, targets_report
 from yibao.engine.warning import early_warnings, warnings_to_json
 from yibao.money import fen_to_json, yuan_to_fen
 from yibao.policy import default_library
@@ -225,6 +227,102 @@ def quality_cmd(
         f"{q.rule_id} {q.rule_name}: precision {q.precision} recall {q.recall}" for q in result
     ]
     _say(doc, json_out, lines)
+
+
+@app.command("targets")
+def targets_cmd(
+    region: str = typer.Option(..., "--region"),
+    year: int = typer.Option(..., "--year"),
+    settled: Path = typer.Option(..., "--settled", help="settlements Parquet (settle_year, fen)"),
+    claims: Path | None = typer.Option(
+        None, "--claims", help="claims Parquet: hosp_lv and categories by setl_id, if not settled"
+    ),
+    enrollments: Path | None = typer.Option(
+        None, "--enrollments", help="参保人数: CSV, Excel or Parquet with group, eligible, insured"
+    ),
+    excel: Path | None = typer.Option(None, "--excel", help="write the targets to this .xlsx"),
+    json_out: bool = JSON,
+) -> None:
+    """目标: every target of the notices against the year's settled claims and 参保 figures."""
+    from yibao.monitoring.targets_export import write_targets_xlsx
+
+    with user_errors():
+        if excel is not None and excel.suffix.lower() != ".xlsx":
+            raise UserError(f"--excel: {excel} must end in .xlsx")
+        policy = default_library().resolve(region, year)
+        frame = _read(settled, "--settled")
+        if "year" in frame.columns:
+            frame = frame.filter(pl.col("year") == year)
+        if claims is not None:
+            frame = _with_claim_columns(frame, _read(claims, "--claims"))
+        counts = _enrollment_counts(enrollments) if enrollments is not None else None
+        try:
+            report = targets_report(policy, frame, counts)
+        except TargetsError as exc:  # the engine names the column; the user knows the option
+            raise UserError(str(exc).replace("settlements:", "--settled:", 1)) from exc
+        if excel is not None:
+            write_targets_xlsx(report, excel)
+    doc = report.to_json()
+    doc["excel"] = str(excel) if excel is not None else None
+    lines = [f"{policy.meta.name} {year} 目标（{report.claims} 笔结算）"]
+    for r in report.rows:
+        why = f"；{r.reason}" if r.reason else ""
+        lines.append(
+            f"  {r.name}: 目标 {r.target_text()}，实际 {r.actual_text()}，{r.status_label}{why}"
+            f"（{r.source} {r.clause}{'，假定值' if r.assumed else ''}）"
+        )
+    if excel is not None:
+        lines.append(f"written: {excel}")
+    _say(doc, json_out, lines)
+
+
+def _with_claim_columns(settled: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
+    """hosp_lv and categories from the claims, by setl_id, where the settlements lack them."""
+    wanted = [c for c in ("hosp_lv", "categories") if c not in settled.columns]
+    for col in ("setl_id", *wanted):
+        if col not in claims.columns:
+            raise UserError(f"--claims: missing column {col}")
+    if "setl_id" not in settled.columns:
+        raise UserError("--settled: missing column setl_id (to join --claims)")
+    if not wanted:
+        return settled
+    extra = claims.select("setl_id", *wanted).unique("setl_id", keep="first")
+    joined = settled.join(extra, on="setl_id", how="left")
+    for col in wanted:
+        missing = joined.filter(pl.col(col).is_null())
+        if col == "hosp_lv" and missing.height:
+            raise UserError(f"--claims: no hosp_lv for setl_id {missing['setl_id'][0]!r}")
+    return joined
+
+
+def _enrollment_counts(path: Path) -> dict[str, EnrollmentCount]:
+    from yibao.enrollment.files import read_table
+
+    table = read_table(path)
+    for col in ("group", "eligible", "insured"):
+        if col not in table.columns:
+            raise UserError(f"--enrollments: missing column {col} (group, eligible, insured)")
+    by_label = {label: key for key, label in ENROLLMENT_GROUPS.items()}
+    counts: dict[str, EnrollmentCount] = {}
+    for i, row in enumerate(table.select("group", "eligible", "insured").iter_rows(), start=2):
+        group = str(row[0] or "").strip()
+        key = by_label.get(group, group)
+        if key not in ENROLLMENT_GROUPS:
+            known = ", ".join(f"{k} ({v})" for k, v in ENROLLMENT_GROUPS.items())
+            raise UserError(f"--enrollments: row {i}: group {group!r} unknown; known: {known}")
+        if key in counts:
+            raise UserError(f"--enrollments: row {i}: group {group!r} given twice")
+        values = []
+        for name, cell in zip(("eligible", "insured"), row[1:], strict=True):
+            text = str(cell).strip() if cell is not None else ""
+            if not text.isdigit():
+                raise UserError(
+                    f"--enrollments: row {i}: {name} must be a whole number of persons, "
+                    f"got {cell!r}"
+                )
+            values.append(int(text))
+        counts[key] = EnrollmentCount(eligible=values[0], insured=values[1])
+    return counts
 
 
 def _date(text: str, option: str) -> dt.date:
