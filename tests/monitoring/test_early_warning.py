@@ -72,9 +72,12 @@ def test_pengshui_warning_at_two_times_standard(pengshui):
     assert row["basis"] == "监测标准倍数"
 
 
-def test_ordinary_residents_against_the_general_line(pengshui):
+def test_ordinary_residents_against_the_general_line(library):
+    # 池州 二、8 分类监测 (warning_scope watched_categories); 彭水 judges everyone against 2 × the
+    # standard (tests/monitoring/test_warning_every_resident.py).
+    chizhou = library.resolve("341700", 2023)
     s = settlements([("s1", "C", 1_999_999), ("s2", "D", 2_000_000)])
-    flagged = early_warnings(s, PERSONS, pengshui, as_of=D(2023, 12, 31))
+    flagged = early_warnings(s, PERSONS, chizhou, as_of=D(2023, 12, 31))
     assert flagged["psn_no"].to_list() == ["D"]
     assert flagged["basis"][0] == "一般居民"
 

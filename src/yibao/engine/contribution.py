@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from yibao.categories import canonical_all, matches
+from yibao.categories import CategoryError, applicable, canonical_all
 from yibao.engine.fiscal import FiscalShares, SchemeChoice, choose_scheme, split
 from yibao.money import apply_ratio, bp_to_percent, fen_to_json, format_yuan
 from yibao.policy.model import Param, Policy, SubsidyRule
@@ -151,19 +151,34 @@ def rule_amount(rule: SubsidyRule, tier: str, tier1_standard: int) -> int:
 def subsidy_candidates(
     policy: Policy, categories: Sequence[str], tier: str
 ) -> tuple[SubsidyCandidate, ...]:
-    """Every rule that matches one of the categories here, in rule order."""
+    """Every rule that matches one of the categories here, in rule order. An umbrella tag
+    (防止返贫监测对象) gets what its narrow kinds' rules agree on; where they give different
+    subsidies the quote is refused (QuoteError naming ``categories``)."""
     standard = standard_for(policy, tier)
     tier1 = standard_for(policy, "1")
-    out: list[SubsidyCandidate] = []
-    for order, rule in enumerate(policy.assistance_subsidy.rules.value):
-        if not rule_applies_here(rule, policy):
-            continue
-        person = next((c for c in categories if matches(rule.category, c)), None)
-        if person is None:
-            continue
-        amount = min(rule_amount(rule, tier, tier1), standard)
-        out.append(SubsidyCandidate(order, rule, person, amount))
-    return tuple(out)
+    here = [
+        (order, rule)
+        for order, rule in enumerate(policy.assistance_subsidy.rules.value)
+        if rule_applies_here(rule, policy)
+    ]
+    amounts = [min(rule_amount(rule, tier, tier1), standard) for _, rule in here]
+
+    def candidate(i: int, person: str) -> SubsidyCandidate:
+        order, rule = here[i]
+        return SubsidyCandidate(order, rule, person, amounts[i])
+
+    def given(indices: tuple[int, ...]) -> tuple[int, tuple[str, ...]]:
+        chosen = choose_subsidy(policy, [candidate(i, "") for i in indices])
+        return min(sum(c.amount for c in chosen), standard), tuple(c.rule.fund for c in chosen)
+
+    def shown(indices: tuple[int, ...]) -> str:
+        return f"{format_yuan(given(indices)[0])}元"
+
+    try:
+        applied = applicable([r.category for _, r in here], categories, given, shown)
+    except CategoryError as exc:
+        raise QuoteError(str(exc)) from None
+    return tuple(candidate(a.index, a.person_category) for a in applied)
 
 
 def choose_subsidy(

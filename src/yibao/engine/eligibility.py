@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from yibao.categories import canonical_all, matches
+from yibao.categories import CategoryError, applicable, canonical_all
 from yibao.engine.contribution import Citation
 from yibao.policy.model import Policy
 
@@ -171,8 +171,13 @@ class _Builder:
 
 
 def _no_waiting(policy: Policy, categories: Sequence[str]) -> bool:
+    """Is one of the categories listed without a waiting period? An umbrella tag (监测对象)
+    is when every one of its narrow kinds is listed; refused when only some are."""
     listed = policy.enrollment.no_waiting_categories.value
-    return any(matches(rule_cat, c) for rule_cat in listed for c in categories)
+    try:
+        return bool(applicable(listed, categories))
+    except CategoryError as exc:
+        raise EligibilityError(str(exc)) from None
 
 
 def coverage_for(event: EnrollmentEvent, policy: Policy) -> Coverage:

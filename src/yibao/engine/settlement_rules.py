@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from yibao.categories import matches
-from yibao.money import BP_PER_UNIT, apply_ratio
+from yibao.categories import CategoryError, applicable
+from yibao.money import BP_PER_UNIT, apply_ratio, bp_to_percent, format_yuan
 from yibao.policy.model import Param, Policy, Pool, PoolValues
 
 # "No cap": far above any real amount, yet small enough that cap + amount stays in int64.
@@ -78,24 +78,48 @@ def _tier(table: dict[str, Any], tier: str) -> str:
 
 
 def _special_group(policy: Policy, categories: tuple[str, ...]) -> str:
-    # 国办发〔2021〕42号 四（二）: 特困人员、低保对象、返贫致贫人口 get the 大病 tilt.
-    for group in policy.critical_illness.special_groups.value:
-        if any(matches(group, c) for c in categories):
-            return group
-    return ""
+    # 国办发〔2021〕42号 四（二）: 特困人员、低保对象、返贫致贫人口 get the 大病 tilt. An umbrella
+    # tag gets it when every narrow kind does (categories.applicable).
+    try:
+        applied = applicable(policy.critical_illness.special_groups.value, categories)
+    except CategoryError as exc:
+        raise SettlementError(str(exc)) from None
+    return applied[0].rule_category if applied else ""
 
 
 def _assistance_category(policy: Policy, categories: tuple[str, ...]) -> tuple[str, int, int]:
-    """The most favourable assistance category: highest ratio, then lowest deductible."""
+    """The most favourable assistance category: highest ratio, then lowest deductible (the
+    first listed on a tie). An umbrella tag gets the ratio and deductible its narrow kinds
+    agree on; refused (SettlementError naming ``categories``) where they differ."""
     ma = policy.medical_assistance
-    best: tuple[str, int, int] = ("", 0, 0)
-    for rule_cat, ratio in ma.ratio_by_category.value.items():
-        if not any(matches(rule_cat, c) for c in categories):
-            continue
-        deductible = ma.deductible_by_category.value.get(rule_cat, 0)
-        if best[0] == "" or (ratio, -deductible) > (best[1], -best[2]):
-            best = (rule_cat, ratio, deductible)
-    return best
+    rules = [
+        (rule_cat, ratio, ma.deductible_by_category.value.get(rule_cat, 0))
+        for rule_cat, ratio in ma.ratio_by_category.value.items()
+    ]
+
+    def best(indices: tuple[int, ...]) -> tuple[str, int, int]:
+        out: tuple[str, int, int] = ("", 0, 0)
+        for i in indices:
+            rule_cat, ratio, deductible = rules[i]
+            if out[0] == "" or (ratio, -deductible) > (out[1], -out[2]):
+                out = (rule_cat, ratio, deductible)
+        return out
+
+    def terms(indices: tuple[int, ...]) -> tuple[int, int] | None:
+        rule_cat, ratio, deductible = best(indices)
+        return (ratio, deductible) if rule_cat else None
+
+    def shown(indices: tuple[int, ...]) -> str:
+        t = terms(indices)
+        if t is None:
+            return "不享受医疗救助"
+        return f"救助比例{bp_to_percent(t[0])}、起付{format_yuan(t[1])}元"
+
+    try:
+        applied = applicable([r[0] for r in rules], categories, terms, shown)
+    except CategoryError as exc:
+        raise SettlementError(str(exc)) from None
+    return best(tuple(a.index for a in applied))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from yibao.categories import all_categories
+from yibao.categories import CategoryError, all_categories, applicable
 from yibao.money import BP_PER_UNIT, apply_ratio, fen_to_json
 from yibao.policy.model import Policy
 
@@ -42,6 +42,7 @@ class WarningLines:
     standard: int
     multiple_bp: int
     followup_months: int
+    every_resident: bool  # everyone against ``watched`` (monitoring.warning_scope)
     sources: tuple[str, ...]
 
 
@@ -53,6 +54,7 @@ def warning_lines(policy: Policy) -> WarningLines:
         standard=m.standard.value,
         multiple_bp=m.warning_multiple.value,
         followup_months=m.followup_months_after_risk_eliminated.value,
+        every_resident=m.warning_scope.value == "every_resident",
         sources=tuple(
             f"{p.path}: {p.cite()}"
             for p in (
@@ -61,6 +63,7 @@ def warning_lines(policy: Policy) -> WarningLines:
                 m.general_resident_threshold,
                 m.followup_months_after_risk_eliminated,
                 m.watched_categories,
+                m.warning_scope,
             )
         ),
     )
@@ -73,6 +76,17 @@ def watched_categories(policy: Policy) -> tuple[str, ...]:
     for name in list(names):
         names.extend(all_categories()[name].includes if name in all_categories() else ())
     return tuple(dict.fromkeys(names))
+
+
+def is_watched(policy: Policy, categories: str) -> bool:
+    """Is a person with these ("|"-joined) categories judged against standard × multiple?
+    Everyone is where ``monitoring.warning_scope`` is every_resident; elsewhere those in
+    ``watched_categories`` (an umbrella tag when all its narrow kinds are: categories.applicable;
+    CategoryError when only some are)."""
+    if policy.monitoring.warning_scope.value == "every_resident":
+        return True
+    tags = [c for c in categories.split("|") if c]
+    return bool(applicable(policy.monitoring.watched_categories.value, tags))
 
 
 def followup_until(eliminated: dt.date, months: int) -> dt.date:
@@ -127,11 +141,15 @@ def early_warnings(
             else pl.lit(None, pl.Date).alias("risk_eliminated_date")
         ),
     )
-    watched = (
-        pl.col("categories")
-        .str.split("|")
-        .list.eval(pl.element().is_in(watched_categories(policy)))
-        .list.any()
+    watched_by_categories: dict[str, bool] = {}
+    for psn_no, cats in people.select("psn_no", "categories").iter_rows():
+        if cats not in watched_by_categories:
+            try:
+                watched_by_categories[cats] = is_watched(policy, cats)
+            except CategoryError as exc:
+                raise CategoryError(f"{exc}（psn_no {psn_no}）") from None
+    watched = pl.col("categories").replace_strict(
+        watched_by_categories, default=is_watched(policy, ""), return_dtype=pl.Boolean
     )
     flagged = (
         yearly.join(people, on="psn_no", how="left")
@@ -197,6 +215,7 @@ def warnings_to_json(flagged: pl.DataFrame, policy: Policy) -> dict[str, Any]:
         "warning_multiple": lines.multiple_bp / BP_PER_UNIT,
         "watched_line": fen_to_json(lines.watched),
         "general_line": fen_to_json(lines.general),
+        "warning_scope": "every_resident" if lines.every_resident else "watched_categories",
         "flagged": flagged.height,
         "townships": [
             {"township": town, "count": len(rows), "persons": rows}

@@ -338,6 +338,11 @@ class Monitoring(Frozen):
     followup_months_after_risk_eliminated: Param[int]
     general_resident_threshold: Param[Money]
     watched_categories: Param[list[str]]  # judged against standard × multiple; others: general
+    # every_resident: everyone against standard × multiple (彭水 三（三）2, to find new persons to
+    # bring into monitoring); watched_categories: only those, the others against the general line
+    warning_scope: Param[Literal["every_resident", "watched_categories"]]
+    # the monitored groups whose category stays valid followup_months after its end date (风险消除)
+    followup_categories: Param[list[str]]
 
 
 class Targets(Frozen):
