@@ -37,3 +37,27 @@ def test_policy_diff_names_changed_leaves():
     paths = {c["path"] for c in json.loads(result.stdout)["changes"]}
     assert "benefits.pools.maternity.annual_cap.1" in paths
     assert "benefits.pools.outpatient_general.annual_cap.1" in paths
+
+
+def test_policy_show_assumed_counts_per_region_on_the_chain():
+    doc = json.loads(
+        runner.invoke(app, ["policy", "show", "421200", "2023", "--assumed", "--json"]).stdout
+    )
+    counts = doc["assumed_by_region"]
+    assert list(counts) == ["000000", "420000", "421200"]  # chain order
+    # 421200: the 2023 subsidy rules (one assumed parameter) and the 2022 values carried on.
+    assert counts["420000"] == 2 and counts["421200"] >= 1
+    assert doc["assumed_count"] == sum(counts.values())
+    text = runner.invoke(app, ["policy", "show", "421200", "2023", "--assumed"]).stdout
+    parts = ", ".join(f"{c}: {n}" for c, n in counts.items())
+    assert f"假定值 {doc['assumed_count']} 项（{parts}）" in text
+
+
+def test_policy_show_assumed_counts_an_assumed_rule_in_a_cited_list():
+    # 池州 一、4: the list is cited, its 退捕渔民 rule (no ratio given) is assumed.
+    doc = json.loads(
+        runner.invoke(app, ["policy", "show", "341700", "2023", "--assumed", "--json"]).stdout
+    )
+    paths = {p["path"] for p in doc["parameters"]}
+    assert "assistance_subsidy.rules" in paths
+    assert doc["assumed_by_region"]["341700"] >= 1

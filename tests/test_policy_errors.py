@@ -109,3 +109,37 @@ def test_new_year_by_file_alone(tree):
     p = PolicyLibrary(tree).resolve("000000", 2025)
     assert p.financing.fiscal_subsidy_per_capita.value == 70000
     assert p.financing.personal_contribution.value["1"] == 40000
+
+
+def test_file_coverage_disagreeing_with_enrollment_is_refused(tree):
+    text = (tree / "341700/2024.yaml").read_text(encoding="utf-8")
+    write(tree, "341700/2024.yaml", text.replace("to: 2024-12-31", "to: 2024-06-30"))
+    with pytest.raises(PolicyError) as err:
+        PolicyLibrary(tree).resolve("341700", 2024)
+    msg = str(err.value)
+    assert msg.startswith("341700/2024.yaml: coverage.to: 2024-06-30 disagrees with")
+    assert "enrollment.coverage_end" in msg
+
+
+def test_coverage_end_before_start_is_refused(tree):
+    text = (tree / "341700/2024.yaml").read_text(encoding="utf-8")
+    text = text.replace('coverage_start: {value: "01-01"', 'coverage_start: {value: "07-01"')
+    text = text.replace('coverage_end: {value: "12-31"', 'coverage_end: {value: "06-30"')
+    write(
+        tree, "341700/2024.yaml", text.replace("coverage: {from: 2024-01-01, to: 2024-12-31}\n", "")
+    )
+    with pytest.raises(
+        PolicyError, match=r"341700/2024.yaml: enrollment.coverage_end: 06-30 is before"
+    ):
+        PolicyLibrary(tree).resolve("341700", 2024)
+
+
+def test_impossible_coverage_day_names_file_and_key(tree):
+    text = (tree / "341700/2024.yaml").read_text(encoding="utf-8")
+    write(
+        tree,
+        "341700/2024.yaml",
+        text.replace('coverage_end: {value: "12-31"', 'coverage_end: {value: "02-30"'),
+    )
+    with pytest.raises(PolicyError, match=r"341700/2024.yaml: enrollment.coverage_end: '02-30'"):
+        PolicyLibrary(tree).resolve("341700", 2024)
