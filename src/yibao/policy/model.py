@@ -267,13 +267,13 @@ class Benefits(Frozen):
 
     @model_validator(mode="after")
     def _pools_exist(self) -> Benefits:
-        for group in self.exclusive_pools.value:
-            for pool in group:
-                if pool not in self.pools:
-                    raise ValueError(f"exclusive_pools names unknown pool {pool!r}")
-        for med_type, pool in self.med_type_pool.value.items():
-            if pool not in self.pools:
-                raise ValueError(f"med_type {med_type} maps to unknown pool {pool!r}")
+        for exclusive in self.exclusive_pools.value:
+            for pool_name in exclusive:
+                if pool_name not in self.pools:
+                    raise ValueError(f"exclusive_pools names unknown pool {pool_name!r}")
+        for med_type, mapped in self.med_type_pool.value.items():
+            if mapped not in self.pools:
+                raise ValueError(f"med_type {med_type} maps to unknown pool {mapped!r}")
         for code, level in self.hosp_level_map.value.items():
             if level not in LEVELS:
                 raise ValueError(f"hosp_lv {code} maps to {level!r}, not one of {LEVELS}")
