@@ -10,14 +10,12 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Session
 
 from yibao.api import logs
 from yibao.api.group_commit import SettlementQueue
@@ -123,18 +121,11 @@ def create_app(
 
 
 def _mount_web(app: FastAPI) -> None:
-    """The Chinese console, when present (yibao.web.web_router)."""
-    try:
-        from yibao.web import web_router  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        return
+    """The Chinese console (yibao.web.web_router). A broken import in the console is an error
+    at start, not a silent 404."""
+    from yibao.web import web_router
+
     app.include_router(web_router)
-
-
-def db(request: Request) -> Iterator[Session]:
-    """A session per request; write endpoints open their own transaction on it."""
-    with request.app.state.sessions() as session:
-        yield session
 
 
 def _error_handlers(app: FastAPI) -> None:

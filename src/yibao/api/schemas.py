@@ -15,6 +15,7 @@ from yibao.claims import AMOUNT_FIELDS, ClaimIn
 from yibao.money import yuan_to_fen
 from yibao.services.enrollment import EnrollmentRequest
 from yibao.services.payments import PaymentRequest
+from yibao.store.persons import CategorySpan, PersonSpec
 
 # Identifiers: letters, digits and - _ . only (they appear in URLs and logs).
 CODE_RE = r"^[0-9A-Za-z_.\-]{1,40}$"
@@ -64,6 +65,18 @@ class PersonIn(Strict):
         if any(ord(c) < 32 or ord(c) == 127 for c in v):
             raise ValueError("psn_name: control characters are not allowed")
         return v
+
+    def to_spec(self) -> PersonSpec:
+        return PersonSpec(
+            certno=self.certno,
+            psn_name=self.psn_name,
+            insuplc_admdvs=self.insuplc_admdvs,
+            psn_no=self.psn_no,
+            hh_id=self.hh_id,
+            categories=tuple(
+                CategorySpan(c.category, c.begin_date, c.end_date) for c in self.categories
+            ),
+        )
 
 
 class CategoryOut(BaseModel):

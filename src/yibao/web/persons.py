@@ -11,12 +11,11 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from yibao.api.routers.persons import create_person
-from yibao.api.routers.quote import quote as api_quote
 from yibao.api.schemas import CategoryIn, EnrollmentIn, PersonIn, QuoteIn
 from yibao.categories import all_categories
 from yibao.services import enrollment as enrollments
 from yibao.services import payments as payment_records
+from yibao.services import persons as people
 from yibao.store import persons, transaction
 from yibao.store.models import Person
 from yibao.web.routing import ConsoleRoute
@@ -100,8 +99,8 @@ def add_person(
         hh_id=hh_id or None,
         categories=cats,
     )
-    with db(request)() as s:
-        doc = create_person(body, session=s, actor=user.actor)
+    with db(request)() as s, s.begin():
+        doc = people.register_person(s, body.to_spec(), user.actor)
     return RedirectResponse(f"{PREFIX}/persons/{doc['psn_no']}?created=1", status_code=303)
 
 
@@ -133,9 +132,11 @@ def _person_view(request: Request, psn_no: str) -> dict[str, Any]:
 
 
 def _quote(request: Request, user: WebUser, psn_no: str, region: str, year: int, tier: int) -> Any:
-    body = QuoteIn(region=region, year=year, tier=tier, psn_no=psn_no)
-    with db(request)() as s:
-        return api_quote(body, request, session=s, actor=user.actor)
+    body = QuoteIn(region=region, year=year, tier=tier, psn_no=psn_no)  # validated as the API
+    with transaction(db(request)) as s:
+        return people.quote_for(
+            s, library(request), region=body.region, year=body.year, tier=body.tier, psn_no=psn_no
+        )
 
 
 def _years(request: Request, region: str) -> list[int]:

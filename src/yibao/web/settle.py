@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from yibao.api.routers.settlements import settle as api_settle
 from yibao.api.schemas import PreviewIn, SettleIn
 from yibao.claims import HOSP_LVS, MED_TYPES
 from yibao.engine.register import RegisterError
@@ -207,8 +206,8 @@ def settle(
 ) -> Response:
     form["setl_id"] = form["setl_id"].strip() or new_setl_id()
     body = SettleIn(**_claim(request, form), setl_id=form["setl_id"])
-    with db(request)() as s:
-        api_settle(body, request, Response(), session=s, actor=user.actor)
+    with transaction(db(request)) as s:
+        ledger.settle(s, library(request), body.to_row(), user.actor)
     return RedirectResponse(f"{PREFIX}/settlements/{form['setl_id']}", status_code=303)
 
 

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
-from yibao.api.app import db
 from yibao.api.auth import any_role
+from yibao.api.deps import db
 from yibao.api.schemas import PsnNoPath, YearPath
 from yibao.engine.settlement import Accumulators
 from yibao.store import accumulators, persons

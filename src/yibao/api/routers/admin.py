@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy.orm import Session
 
-from yibao.api.app import db
 from yibao.api.auth import admin, forget_tokens
+from yibao.api.deps import db
 from yibao.api.schemas import NewUserOut, UserIn, UserOut
 from yibao.policy.loader import PolicyLibrary, policy_dir
 from yibao.store import audit, users

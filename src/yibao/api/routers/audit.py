@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from yibao.api.app import db
 from yibao.api.auth import auditor
+from yibao.api.deps import db
 from yibao.store import audit
 from yibao.store.audit import Actor
 

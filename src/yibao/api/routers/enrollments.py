@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from yibao.api.app import db
 from yibao.api.auth import any_role, clerk, present
+from yibao.api.deps import db
 from yibao.api.schemas import EnrollmentIn, EnrollmentOut, PaymentIn, PsnNoPath
 from yibao.services import enrollment, payments
 from yibao.store import persons

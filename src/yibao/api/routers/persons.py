@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from yibao.api.app import db
 from yibao.api.auth import any_role, clerk, present
+from yibao.api.deps import db
 from yibao.api.schemas import CategoryIn, Code, EnrollmentIn, PersonIn, PersonOut, PsnNoPath
 from yibao.services import enrollment as enrollments
+from yibao.services import persons as people
 from yibao.store import audit, persons
 from yibao.store.audit import Actor
 from yibao.store.errors import Invalid
@@ -36,28 +37,12 @@ IMPORT_COLUMNS = (
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
-def _spec(body: PersonIn) -> persons.PersonSpec:
-    return persons.PersonSpec(
-        certno=body.certno,
-        psn_name=body.psn_name,
-        insuplc_admdvs=body.insuplc_admdvs,
-        psn_no=body.psn_no,
-        hh_id=body.hh_id,
-        categories=tuple(
-            persons.CategorySpan(c.category, c.begin_date, c.end_date) for c in body.categories
-        ),
-    )
-
-
 @router.post("", status_code=201, response_model=PersonOut)
 def create_person(
     body: PersonIn, session: Session = Depends(db), actor: Actor = Depends(clerk)
 ) -> dict[str, Any]:
     with session.begin():
-        person = persons.create_person(session, _spec(body))
-        doc = persons.person_document(person)
-        audit.record(session, actor, "create", "person", person.psn_no, after=doc)
-        return doc
+        return people.register_person(session, body.to_spec(), actor)
 
 
 @router.get("", response_model=list[PersonOut])
@@ -135,21 +120,13 @@ def import_persons(
     with session.begin():
         for number, body, enrollment in parsed:
             try:
-                person = persons.create_person(session, _spec(body))
-                audit.record(
-                    session,
-                    actor,
-                    "import",
-                    "person",
-                    person.psn_no,
-                    after=persons.person_document(person),
-                )
+                doc = people.register_person(session, body.to_spec(), actor, action="import")
                 created += 1
                 if enrollment is not None:
                     enrollments.enroll(
                         session,
                         request.app.state.library,
-                        EnrollmentIn(psn_no=person.psn_no, **enrollment).to_request(),
+                        EnrollmentIn(psn_no=doc["psn_no"], **enrollment).to_request(),
                         actor,
                     )
                     enrolled += 1

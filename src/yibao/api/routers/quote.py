@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
-from yibao.api.app import db
 from yibao.api.auth import any_role
+from yibao.api.deps import db
 from yibao.api.schemas import QuoteIn
-from yibao.engine.contribution import quote as contribution_quote
-from yibao.store import persons
+from yibao.services import persons as people
 from yibao.store.audit import Actor
 
 router = APIRouter(prefix="/api", tags=["quote"])
@@ -27,11 +25,13 @@ def quote(
 ) -> dict[str, Any]:
     """Personal contribution due for a region, year, tier and categories; with ``psn_no`` the
     person's categories valid on 1 January of the year are used."""
-    categories = list(body.categories)
-    if body.psn_no:
-        with session.begin():
-            person = persons.get_person(session, body.psn_no)
-            categories = categories or persons.categories_on(person, dt.date(body.year, 1, 1))
-    policy = request.app.state.library.resolve(body.region, body.year)
-    result: dict[str, Any] = contribution_quote(policy, categories, body.tier).to_json()
-    return result
+    with session.begin():
+        return people.quote_for(
+            session,
+            request.app.state.library,
+            region=body.region,
+            year=body.year,
+            tier=body.tier,
+            categories=body.categories,
+            psn_no=body.psn_no,
+        )

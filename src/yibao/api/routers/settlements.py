@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from yibao.api.app import db
 from yibao.api.auth import any_role, clerk, present, reviewer
+from yibao.api.deps import db
 from yibao.api.responses import FastJSONResponse
 from yibao.api.schemas import CODE_RE, PreviewIn, SetlIdPath, SettleIn
 from yibao.store import ledger
@@ -26,23 +26,6 @@ async def settle_endpoint(
     409. Claim, settlement, setldetail, accumulators and audit row commit together or not at
     all (with the other claims of the same group commit, each with its own result)."""
     outcome = await request.app.state.settle_queue.settle(body.to_row(), actor)
-    return _response(outcome)
-
-
-def settle(
-    body: SettleIn,
-    request: Request,
-    response: Response | None,
-    session: Session,
-    actor: Actor,
-) -> Response:
-    """结算 of one claim in a transaction on ``session`` (the web console's form), outside the
-    group commit: the console settles one claim at a time."""
-    with session.begin():
-        outcome = ledger.settle(session, request.app.state.library, body.to_row(), actor)
-    if outcome.replayed and response is not None:
-        response.status_code = 200
-        response.headers["Idempotent-Replay"] = "true"
     return _response(outcome)
 
 

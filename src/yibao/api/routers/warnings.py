@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from yibao.api.app import db
 from yibao.api.auth import any_role, present, reviewer
+from yibao.api.deps import db
 from yibao.api.schemas import Admdvs, Strict, Year
 from yibao.money import fen_to_json
 from yibao.store import warnings
