@@ -7,7 +7,11 @@ register holds, not on what the hospital writes:
   year (the policy year of its settle time). No enrollment for that year: 未参保, and no
   settlement through the fund at all (the hospital settles the visit as 自费).
 - Categories (身份类别) come from the register as valid on the settlement day (the 民政 /
-  乡村振兴 roster is their source, not the hospital).
+  乡村振兴 roster is their source, not the hospital). 风险消除 of a monitored group
+  (``monitoring.followup_categories``) is recorded as the end date of that category; the
+  category then stays valid ``monitoring.followup_months_after_risk_eliminated`` months more
+  (彭水 三（三）2: 标注风险消除后12个月内继续落实医保帮扶政策) — ``categories_valid_on``, the one
+  place the quote (store.persons.categories_on) and the settlement (here) read categories.
 - A claim that names another 参保地, another tier, other coverage dates or a category the
   register does not hold on that day is refused, with a message saying what the register holds
   (cross-region claims, 异地就医, get their own rules; until then they are refused).
@@ -20,11 +24,13 @@ Pure functions on plain records; the store reads the records (``store.settle_bat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from yibao.categories import canonical, matches
+from yibao.categories import applicable, canonical, matches
+from yibao.policy.model import Policy
 
 TIER_NAMES = {1: "一档", 2: "二档"}
 
@@ -62,6 +68,76 @@ class CategoryRecord:
         return self.begin_date <= day and (self.end_date is None or day <= self.end_date)
 
 
+def followup_until(eliminated: dt.date, months: int) -> dt.date:
+    """The last day the assistance policy still applies after risk was marked eliminated:
+    ``months`` calendar months on (a month-end day clips to the shorter month), minus a day."""
+    month_index = eliminated.month - 1 + months
+    year, month = eliminated.year + month_index // 12, month_index % 12 + 1
+    last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(eliminated.day, last_day)) - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """风险消除后延续帮扶: a category of ``categories`` (the monitored groups) whose validity ended
+    (the end date is the day the risk was marked eliminated) stays valid ``months`` more."""
+
+    months: int
+    categories: tuple[str, ...]
+
+    @classmethod
+    def of(cls, policy: Policy) -> FollowUp:
+        m = policy.monitoring
+        return cls(
+            m.followup_months_after_risk_eliminated.value, tuple(m.followup_categories.value)
+        )
+
+    def last_day(self, record: CategoryRecord) -> dt.date | None:
+        """The last day ``record`` counts as held (None: open)."""
+        end = record.end_date
+        if end is None or self.months <= 0 or not applicable(self.categories, [record.category]):
+            return end
+        return max(end, followup_until(end, self.months))
+
+
+def categories_valid_on(
+    records: Iterable[CategoryRecord], day: dt.date, followup: FollowUp | None = None
+) -> tuple[str, ...]:
+    """The categories held on ``day``: valid then, or within the follow-up after 风险消除."""
+    return tuple(
+        dict.fromkeys(
+            r.category
+            for r in records
+            if r.valid_on(day)
+            or (
+                followup is not None
+                and r.begin_date <= day
+                and day <= (followup.last_day(r) or day)
+            )
+        )
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def default_followup(code: str, day: dt.date) -> FollowUp | None:
+    """The follow-up rule of the region's policy in force on ``day`` (from the default policy
+    library; the policy of the latest year not after ``day``, else the region's first year —
+    a payment in the collection period falls in the year before coverage). None where the
+    region has no policy."""
+    from yibao.policy.errors import PolicyError
+    from yibao.policy.loader import default_library
+
+    library = default_library()
+    try:
+        years = library.years_of(library.policy_region(code).code)
+        if not years:
+            return None
+        year = max((y for y in years if y <= day.year), default=min(years))
+        return FollowUp.of(library.resolve(code, year))
+    except (PolicyError, KeyError):
+        return None
+
+
 @dataclass
 class RegisterRecord:
     """What the register holds of one person: ID number, enrollments by coverage year and
@@ -72,8 +148,8 @@ class RegisterRecord:
     enrollments: dict[int, EnrollmentRecord] = field(default_factory=dict)
     categories: list[CategoryRecord] = field(default_factory=list)
 
-    def categories_on(self, day: dt.date) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c.category for c in self.categories if c.valid_on(day)))
+    def categories_on(self, day: dt.date, followup: FollowUp | None = None) -> tuple[str, ...]:
+        return categories_valid_on(self.categories, day, followup)
 
 
 Status = Literal["covered", "waiting", "ended"]
@@ -160,6 +236,7 @@ def complete_claim(
     row: Mapping[str, Any],
     record: RegisterRecord,
     region_name: Callable[[str], str] = str,
+    followup: Callable[[str, dt.date], FollowUp | None] = default_followup,
 ) -> tuple[dict[str, Any], Entitlement]:
     """The claim as the engine must see it, from the register; and its entitlement.
 
@@ -208,7 +285,7 @@ def complete_claim(
             )
     setl_time: dt.datetime = row["setl_time"]
     day = setl_time.date()
-    held_categories = record.categories_on(day)
+    held_categories = record.categories_on(day, followup(enrollment.insuplc_admdvs, day))
     unknown = [c for c in _split(row.get("categories")) if not _held(c, held_categories)]
     if unknown:
         raise RegisterError(

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from yibao.categories import CategoryError, all_categories, applicable
+from yibao.engine.register import followup_until
 from yibao.money import BP_PER_UNIT, apply_ratio, fen_to_json
 from yibao.policy.model import Policy
 
@@ -87,15 +88,6 @@ def is_watched(policy: Policy, categories: str) -> bool:
         return True
     tags = [c for c in categories.split("|") if c]
     return bool(applicable(policy.monitoring.watched_categories.value, tags))
-
-
-def followup_until(eliminated: dt.date, months: int) -> dt.date:
-    """The last day the assistance policy still applies after risk was marked eliminated:
-    ``months`` calendar months on (a month-end day clips to the shorter month), minus a day."""
-    month_index = eliminated.month - 1 + months
-    year, month = eliminated.year + month_index // 12, month_index % 12 + 1
-    last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(eliminated.day, last_day)) - dt.timedelta(days=1)
 
 
 def keeps_assistance(eliminated: dt.date | None, day: dt.date, months: int) -> bool:

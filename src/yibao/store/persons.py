@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from yibao.categories import canonical
+from yibao.engine.register import CategoryRecord, categories_valid_on, default_followup
 from yibao.idcard import parse_id
 from yibao.store.errors import Conflict, Invalid, NotFound
 from yibao.store.models import Enrollment, Household, Person, PersonCategory
@@ -141,13 +142,12 @@ def add_category(session: Session, psn_no: str, span: CategorySpan) -> PersonCat
 
 
 def categories_on(person: Person, day: dt.date) -> list[str]:
-    """The categories valid on ``day`` (both ends inclusive)."""
-    valid = [
-        c.category
-        for c in person.categories
-        if c.begin_date <= day and (c.end_date is None or day <= c.end_date)
-    ]
-    return list(dict.fromkeys(valid))
+    """The categories valid on ``day`` (both ends inclusive), with a monitored group's category
+    kept for the follow-up months after its end date (风险消除): the register's rule
+    (engine.register.categories_valid_on), the same for the quote and the settlement."""
+    records = [CategoryRecord(c.category, c.begin_date, c.end_date) for c in person.categories]
+    followup = default_followup(person.insuplc_admdvs, day)
+    return list(categories_valid_on(records, day, followup))
 
 
 @dataclass(frozen=True)
