@@ -25,7 +25,7 @@ def test_login_shows_the_users_name_and_role_and_the_seven_pages(login):
     expect(page.get_by_test_id("user-name")).to_have_text("张经办")
     expect(page.get_by_test_id("user-role")).to_have_text("经办")
     nav = page.locator("nav.side a")
-    expect(nav).to_have_text(["参保登记", "结算", "预警", "基金", "监管", "政策", "台账"])
+    expect(nav).to_have_text(["参保登记", "结算", "预警", "基金", "目标", "监管", "政策", "台账"])
 
 
 def test_a_wrong_token_is_refused_at_login(browser, server):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
-from yibao.web import console, fund, ledger, persons, policy, settle, supervision, warnings
+from yibao.web import console, fund, ledger, persons, policy, settle, supervision, targets, warnings
 
 web_router = APIRouter()
-for _module in (console, persons, settle, warnings, fund, supervision, policy, ledger):
+for _module in (console, persons, settle, warnings, fund, supervision, policy, ledger, targets):
     web_router.include_router(_module.router)
 
 

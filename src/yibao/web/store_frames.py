@@ -116,7 +116,8 @@ def persons_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.
 
 def settlements_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
     """Settled (not reversed) claims of the scope: setl_id, psn_no, year, month, med_type,
-    fixmedins_code, dise_codg, begndate, enddate and the setlinfo amounts (fen)."""
+    hosp_lv, fixmedins_code, dise_codg, begndate, enddate, the setlinfo amounts (fen) and what
+    each added to the 大病 running total (critical_eligible_delta, from its ``consumed``)."""
     codes = _in_scope(
         library,
         scope,
@@ -141,11 +142,13 @@ def settlements_frame(session: Session, library: PolicyLibrary, scope: Scope) ->
                 "year": s.year,
                 "month": s.setl_time.month,
                 "med_type": str(claim.get("med_type", "")),
+                "hosp_lv": str(claim.get("hosp_lv") or ""),
                 "fixmedins_code": str(claim.get("fixmedins_code") or ""),
                 "dise_codg": str(claim.get("dise_codg") or ""),
                 "begndate": _date(claim.get("begndate")),
                 "enddate": _date(claim.get("enddate")),
                 **{k: int(getattr(s, k)) for k in SETL_AMOUNTS},
+                "critical_eligible_delta": int((s.consumed or {}).get("critical_eligible") or 0),
             }
         )
     schema = {
@@ -154,11 +157,13 @@ def settlements_frame(session: Session, library: PolicyLibrary, scope: Scope) ->
         "year": pl.Int32,
         "month": pl.Int32,
         "med_type": pl.String,
+        "hosp_lv": pl.String,
         "fixmedins_code": pl.String,
         "dise_codg": pl.String,
         "begndate": pl.Date,
         "enddate": pl.Date,
         **dict.fromkeys(SETL_AMOUNTS, pl.Int64),
+        "critical_eligible_delta": pl.Int64,
     }
     return pl.DataFrame(rows, schema=schema)
 

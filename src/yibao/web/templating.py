@@ -23,6 +23,7 @@ NAV = (
     ("settle", "结算", f"{PREFIX}/settle"),
     ("warnings", "预警", f"{PREFIX}/warnings"),
     ("fund", "基金", f"{PREFIX}/fund"),
+    ("targets", "目标", f"{PREFIX}/targets"),
     ("supervision", "监管", f"{PREFIX}/supervision"),
     ("policy", "政策", f"{PREFIX}/policy"),
     ("ledger", "台账", f"{PREFIX}/ledger"),
