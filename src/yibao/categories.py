@@ -34,6 +34,8 @@ class Category:
     group: str
     aliases: tuple[str, ...]
     includes: tuple[str, ...]
+    # region code → "source clause": where the category may apply for 依申请救助
+    application_assistance: tuple[tuple[str, str], ...] = ()
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,10 +43,30 @@ def all_categories() -> dict[str, Category]:
     rows = yamlfile.load(DATA.read_text(encoding="utf-8"))
     return {
         r["name"]: Category(
-            r["name"], r["group"], tuple(r.get("aliases") or ()), tuple(r.get("includes") or ())
+            r["name"],
+            r["group"],
+            tuple(r.get("aliases") or ()),
+            tuple(r.get("includes") or ()),
+            tuple(
+                (str(code), f"{cite['source']} {cite['clause']}")
+                for code, cite in (r.get("application_assistance") or {}).items()
+            ),
         )
         for r in rows
     }
+
+
+def application_categories(chain: Sequence[str]) -> dict[str, str]:
+    """The categories that may apply for 依申请救助 in a region (its policy chain of codes,
+    national first), each with where that is said (the nearest region's citation)."""
+    out: dict[str, str] = {}
+    for cat in all_categories().values():
+        cites = dict(cat.application_assistance)
+        for code in reversed(chain):
+            if code in cites:
+                out[cat.name] = cites[code]
+                break
+    return out
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,5 +1,9 @@
-"""依申请救助: for a recognised 因病致贫重病患者, recompute medical assistance over the months
-before the application.
+"""依申请救助: for a recognised 因病致贫重病患者 (and, in 彭水, an 易返贫致贫人口), recompute medical
+assistance over the months before the application.
+
+Who may apply is category data (``categories.application_categories`` of the policy's chain,
+data/categories.yaml, cited): 因病致贫重病患者 everywhere (国办发〔2021〕42号); 彭水 三（三）1 adds
+易返贫致贫人口 (发生高额医疗费用的易返贫致贫人口: the 防止返贫监测对象 and each of its three kinds).
 
 枣庄 2023 （六）: 针对因病致贫重病患者自申请之月起前12个月产生的个人负担费用，按规定落实医疗救助待遇.
 彭水 2023 三（三）1: 对其经基本医保、大病保险支付后，符合规定的个人自付费用酌情予以救助.
@@ -18,10 +22,11 @@ from typing import Any
 
 import polars as pl
 
+from yibao.categories import CategoryError, applicable, application_categories
 from yibao.money import apply_ratio, bp_to_percent, fen_to_json
 from yibao.policy.model import Policy
 
-RECOGNISED = "因病致贫重病患者"
+RECOGNISED = "因病致贫重病患者"  # recognised by 民政 in every region (国办发〔2021〕42号)
 COLUMNS = (
     "setl_id",
     "setl_time",
@@ -81,8 +86,16 @@ def application_assistance(
     policy: Policy,
 ) -> ApplicationAssistance:
     """Assistance due on an application; ``settlements`` are the person's settled claims."""
-    if RECOGNISED not in categories:
-        raise ValueError(f"categories: {psn_no} is not a recognised {RECOGNISED} (民政部门认定)")
+    who = application_categories(policy.meta.chain)
+    try:
+        allowed = applicable(list(who), categories)
+    except CategoryError as exc:
+        raise ValueError(str(exc)) from None
+    if not allowed:
+        raise ValueError(
+            f"categories: {psn_no} is not a recognised {'、'.join(who)} "
+            f"(民政、乡村振兴部门认定) in {policy.meta.code}"
+        )
     missing = [c for c in COLUMNS if c not in settlements.columns]
     if missing:
         raise ValueError(f"settlements: missing column(s) {', '.join(missing)}")
@@ -118,13 +131,16 @@ def application_assistance(
         limit_left=limit_left,
         assistance=paid_on_top,
         claims=tuple(rows["setl_id"].to_list()),
-        sources=tuple(
-            f"{p.path}: {p.cite()}"
-            for p in (
-                ma.application_lookback_months,
-                ma.application_ratio,
-                ma.application_deductible,
-                ma.annual_limit,
-            )
+        sources=(
+            f"categories.{allowed[0].rule_category}: {who[allowed[0].rule_category]}",
+            *(
+                f"{p.path}: {p.cite()}"
+                for p in (
+                    ma.application_lookback_months,
+                    ma.application_ratio,
+                    ma.application_deductible,
+                    ma.annual_limit,
+                )
+            ),
         ),
     )
