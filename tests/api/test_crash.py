@@ -65,6 +65,12 @@ def test_killing_the_server_mid_load_leaves_no_partial_settlement(app, client, a
             headers=auth["clerk"],
         )
         people.append(r.json())
+        enrolled = client.post(  # the register decides: only the enrolled are settled
+            "/api/enrollments",
+            json={"psn_no": r.json()["psn_no"], "year": 2023, "enrolled_on": "2022-11-01"},
+            headers=auth["clerk"],
+        )
+        assert enrolled.status_code == 201, enrolled.text
     bodies = [
         claim(p, f"{p['psn_no']}-k{i:03d}", total=3000.0 + i, ownpay=100.0, month=1 + i % 12)
         for i in range(CLAIMS_PER_PERSON)

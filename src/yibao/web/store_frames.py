@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from yibao.engine.contribution import Quote, quote
@@ -273,5 +273,14 @@ def choose_scope(
     years = library.years_of(region)
     if not years:
         return None, regions, []
-    year = year if year in years else years[-1]
+    year = year if year in years else _latest_settled(session, region, years) or years[-1]
     return Scope(region, year), regions, years
+
+
+def _latest_settled(session: Session, region: str, years: list[int]) -> int | None:
+    """The latest policy year with settlements of the region in the store (a page opens on
+    the year the bureau works in, not on a policy year that has no data yet)."""
+    latest = session.scalar(
+        select(func.max(SettlementRow.year)).where(SettlementRow.insuplc_admdvs == region)
+    )
+    return latest if latest in years else None
