@@ -21,8 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.report import write_section
 
 BIN = Path(sys.executable).parent
+# A Typer app that runs one command: what any Typer CLI pays to build and run a command
+# (Typer's adapters import pydantic, ~0.1-0.15 s), beside the floor.
+TYPER_APP = (
+    "import typer\napp = typer.Typer()\n@app.command()\ndef hello() -> None:\n    print('hi')\n"
+    "@app.command()\ndef other() -> None:\n    pass\napp(['hello'])"
+)
 COMMANDS = {
     "python -c 'import typer' (floor)": [sys.executable, "-c", "import typer"],
+    "a two-command Typer app running one": [sys.executable, "-c", TYPER_APP],
     "yibao --help": [str(BIN / "yibao"), "--help"],
     "yibao policy list": [str(BIN / "yibao"), "policy", "list"],
 }

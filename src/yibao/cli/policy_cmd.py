@@ -10,7 +10,6 @@ from rich.table import Table
 
 from yibao.cli.output import print_json, user_errors
 from yibao.policy import default_library
-from yibao.policy.render import diff_policies, flatten_policy
 
 app = typer.Typer(help="政策参数：列出、查看（含来源）、比较", no_args_is_help=True)
 
@@ -48,6 +47,8 @@ def show(
     assumed_only: bool = typer.Option(False, "--assumed", help="only the assumed values"),
 ) -> None:
     """Every resolved value with its source and clause; assumed values are marked."""
+    from yibao.policy.render import flatten_policy
+
     with user_errors():
         policy = default_library().resolve(code, year)
     rows = flatten_policy(policy)
@@ -121,6 +122,8 @@ def diff(
         lib = default_library()
         a = lib.resolve(code_a, year_a)
         b = lib.resolve(code_b, year_b)
+    from yibao.policy.render import diff_policies
+
     changes = diff_policies(a, b)
     if json_out:
         print_json(

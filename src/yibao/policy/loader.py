@@ -14,15 +14,18 @@ import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
 
 from yibao import yamlfile
 from yibao.policy.errors import PolicyError
-from yibao.policy.model import Policy
 from yibao.policy.regions import NATIONAL, Region, RegionRegistry
+
+if TYPE_CHECKING:  # the model (pydantic) is imported when a policy is resolved, not before:
+    from pydantic import ValidationError  # `yibao policy list` does not pay for it
+
+    from yibao.policy.model import Policy
 
 PACKAGE_POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 PARAM_KEYS = {"value", "source", "clause", "assumed", "note", "unit"}
@@ -325,6 +328,10 @@ class PolicyLibrary:
             "files": tuple(files),
             "documents": documents,
         }
+        from pydantic import ValidationError
+
+        from yibao.policy.model import Policy
+
         try:
             return Policy.model_validate(tree)
         except ValidationError as exc:
