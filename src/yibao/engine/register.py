@@ -27,10 +27,13 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from yibao.categories import applicable, canonical, matches
 from yibao.policy.model import Policy
+
+if TYPE_CHECKING:
+    from yibao.policy.loader import PolicyLibrary
 
 TIER_NAMES = {1: "一档", 2: "二档"}
 
@@ -118,16 +121,13 @@ def categories_valid_on(
     )
 
 
-@functools.lru_cache(maxsize=256)
-def default_followup(code: str, day: dt.date) -> FollowUp | None:
-    """The follow-up rule of the region's policy in force on ``day`` (from the default policy
-    library; the policy of the latest year not after ``day``, else the region's first year —
-    a payment in the collection period falls in the year before coverage). None where the
-    region has no policy."""
+def followup_in(library: PolicyLibrary, code: str, day: dt.date) -> FollowUp | None:
+    """The follow-up rule of the region's policy in force on ``day`` in ``library`` (the
+    policy of the latest year not after ``day``, else the region's first year — a payment in
+    the collection period falls in the year before coverage). None where the region has no
+    policy."""
     from yibao.policy.errors import PolicyError
-    from yibao.policy.loader import default_library
 
-    library = default_library()
     try:
         years = library.years_of(library.policy_region(code).code)
         if not years:
@@ -136,6 +136,14 @@ def default_followup(code: str, day: dt.date) -> FollowUp | None:
         return FollowUp.of(library.resolve(code, year))
     except (PolicyError, KeyError):
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def default_followup(code: str, day: dt.date) -> FollowUp | None:
+    """``followup_in`` the default policy library (for callers that hold no library)."""
+    from yibao.policy.loader import default_library
+
+    return followup_in(default_library(), code, day)
 
 
 @dataclass

@@ -40,9 +40,11 @@ from yibao.engine.register import (
     CategoryRecord,
     EnrollmentRecord,
     Entitlement,
+    FollowUp,
     RegisterRecord,
     complete_claim,
     coverage_year,
+    followup_in,
 )
 from yibao.policy import PolicyLibrary
 from yibao.store import accumulators, audit, pg_bulk
@@ -184,7 +186,10 @@ def completed(
     def region_label(code: str) -> str:
         return regions.get(code).name if code in regions else ""
 
-    return complete_claim(engine_row, person, region_label)
+    def followup(code: str, day: dt.date) -> FollowUp | None:
+        return followup_in(library, code, day)
+
+    return complete_claim(engine_row, person, region_label, followup)
 
 
 # Request fields that are not claim columns: kept with the settlement, not given to the engine.
