@@ -317,7 +317,16 @@ def _rules(frame: pl.DataFrame, distinct: pl.DataFrame, resolve: Resolver) -> li
         category = by_category.get((code, year, cats))
         if category is None:
             categories = tuple(c for c in str(cats).split("|") if c)
-            category = by_category[(code, year, cats)] = category_rules(policy, categories)
+            try:
+                category = category_rules(policy, categories)
+            except SettlementError as exc:  # an umbrella tag whose narrow kinds disagree
+                first = frame.filter(
+                    (pl.col("insuplc_admdvs") == code)
+                    & (pl.col("year") == year)
+                    & (pl.col("categories") == cats)
+                ).row(0, named=True)
+                raise SettlementError(f"{exc} (setl_id {first['setl_id']})") from exc
+            by_category[(code, year, cats)] = category
         known[(med_type, hosp_lv, tier, cats)] = combine_rules(policy, pool, category)
         rules.append(known[(med_type, hosp_lv, tier, cats)])
     return rules
