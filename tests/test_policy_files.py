@@ -159,7 +159,7 @@ def test_pengshui_2023(lib):
     assert p.targets.enrollment_rate.value == 9500
     assert p.targets.eight_categories_enrollment_rate.value == 10000
     assert len(p.enrollment.no_waiting_categories.value) == 9
-    assert p.assistance_subsidy.commercial_supplement.value["监测对象渝快保普惠款"] == 6900
+    assert p.assistance_subsidy.commercial_supplement.value["渝快保普惠款"]["监测对象"] == 6900
 
 
 def test_every_value_has_a_source_and_assumed_ones_a_note(lib):

@@ -9,6 +9,14 @@ Rules, as the notices state them:
 - A person in several categories gets the most favourable rule (就高不就低), once (不重复资助);
   ties go to the rule listed first.
 - 彭水: a subsidised person choosing 二档 gets 100% of the 一档 standard; the rest is theirs.
+- The total standard (筹资标准) is the fiscal subsidy plus the personal standard (内蒙古 一:
+  640 + 380 = 1020 元; the loader refuses a file whose stated total disagrees).
+- 持居住证 residents get the fiscal subsidy of locals (``resident_permit``; 池州 一、5, 内蒙古 三);
+  a policy saying otherwise has no standard for them and the quote is refused.
+- A commercial supplement (彭水 三（一）3 渝快保: 脱贫人口 50 / 50 元, 监测对象 150 元 升级款,
+  69 元 普惠款) is its own item, paid by its own fund, never mixed into 资助参保.
+- The previous year's shortfall (内蒙古 一: below 380 元 for 2023, made up in the 2024
+  collection) is quoted from what the person paid for the previous year.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from yibao.categories import CategoryError, applicable, canonical_all
+from yibao.categories import CategoryError, all_categories, applicable, canonical_all
 from yibao.engine.fiscal import FiscalShares, SchemeChoice, choose_scheme, split
 from yibao.money import apply_ratio, bp_to_percent, fen_to_json, format_yuan
 from yibao.policy.model import Param, Policy, SubsidyRule
@@ -67,6 +75,44 @@ class SubsidyCandidate:
 
 
 @dataclass(frozen=True)
+class Supplement:
+    """The subsidy towards a commercial supplementary insurance the person buys (彭水 渝快保):
+    not 资助参保 and not revenue of the basic fund; ``fund`` pays it."""
+
+    product: str
+    group: str | None  # the category group it is given for (None: not eligible)
+    subsidy: int  # fen
+    fund: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "product": self.product,
+            "group": self.group,
+            "subsidy": fen_to_json(self.subsidy),
+            "fund": self.fund,
+        }
+
+
+@dataclass(frozen=True)
+class PreviousYearShortfall:
+    """内蒙古 一: the previous year's standard, what the person paid for it (personal and
+    subsidy, fen) and the 补缴 collected now (0 when they paid the standard)."""
+
+    year: int
+    standard: int
+    paid: int | None
+    makeup: int | None  # None: not computed per person (policy) or nothing paid known
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "standard": fen_to_json(self.standard),
+            "paid": None if self.paid is None else fen_to_json(self.paid),
+            "makeup": None if self.makeup is None else fen_to_json(self.makeup),
+        }
+
+
+@dataclass(frozen=True)
 class Quote:
     region: str
     year: int
@@ -82,6 +128,14 @@ class Quote:
     scheme: SchemeChoice
     candidates: tuple[SubsidyCandidate, ...]
     sources: tuple[Citation, ...] = field(default_factory=tuple)
+    resident_permit: bool = False  # 持居住证参保 (fiscal subsidy as for locals)
+    supplement: Supplement | None = None  # 渝快保 etc., its own item
+    previous_year: PreviousYearShortfall | None = None  # 内蒙古 补缴 of the previous year
+
+    @property
+    def total_standard(self) -> int:
+        """筹资标准 per person (fen): the fiscal subsidy plus the personal standard of the tier."""
+        return self.fiscal_subsidy + self.standard
 
     @property
     def assumed(self) -> tuple[Citation, ...]:
@@ -111,6 +165,10 @@ class Quote:
                 }
                 for c in self.candidates
             ],
+            "total_standard": fen_to_json(self.total_standard),
+            "resident_permit": self.resident_permit,
+            "supplement": None if self.supplement is None else self.supplement.to_json(),
+            "previous_year": None if self.previous_year is None else self.previous_year.to_json(),
             "sources": [c.to_json() for c in self.sources],
             "assumed": [c.to_json() for c in self.assumed],
         }
@@ -204,9 +262,15 @@ def quote(
     tier: str | int = "1",
     scheme: str | None = None,
     student: str | None = None,
+    *,
+    resident_permit: bool = False,
+    supplement_product: str | None = None,
+    previous_year_paid: int | None = None,
 ) -> Quote:
     """The contribution quote for one person in ``policy``'s region (a county's policy when the
-    county matters: county-only rules and the county's sharing scheme)."""
+    county matters: county-only rules and the county's sharing scheme). ``resident_permit``: a
+    持居住证 resident; ``supplement_product``: the 渝快保 product bought (普惠款 / 升级款);
+    ``previous_year_paid``: fen paid for the previous year (personal and subsidy), for 补缴."""
     tier = str(tier).strip()
     names = canonical_all(list(categories) or [DEFAULT_CATEGORY])
     standard = standard_for(policy, tier)
@@ -245,6 +309,19 @@ def quote(
         sources.append(
             Citation.of("fiscal_sharing.schemes", policy.fiscal_sharing.schemes, choice.name)
         )
+    if fin.total_standard_min.value is not None:
+        total = fin.total_standard_min
+        sources.append(Citation.of("total_standard_min", total, format_yuan(total.value or 0)))
+    if resident_permit:
+        permit = fin.resident_permit_same_subsidy
+        if not permit.value:
+            raise QuoteError(
+                f"resident_permit: {policy.meta.code} {policy.meta.year} 未规定持居住证参保人员"
+                f"按当地居民标准补助（{permit.cite()}），无其财政补助标准"
+            )
+        sources.append(Citation.of("resident_permit_same_subsidy", permit))
+    supplement = _supplement(policy, names, supplement_product, sources)
+    previous = _previous_year(policy, previous_year_paid, sources)
     return Quote(
         region=policy.meta.code,
         year=policy.meta.year,
@@ -260,7 +337,70 @@ def quote(
         scheme=choice,
         candidates=candidates,
         sources=tuple(sources),
+        resident_permit=resident_permit,
+        supplement=supplement,
+        previous_year=previous,
     )
+
+
+def supplement_group(policy: Policy, categories: Sequence[str], product: str) -> str | None:
+    """The category group (脱贫人口, 监测对象) a person is given the supplement for: of the
+    groups their categories belong to, the one with the larger subsidy (first listed on a tie)."""
+    by_group = policy.assistance_subsidy.commercial_supplement.value[product]
+    known = all_categories()
+    mine = {known[c].group for c in categories if c in known}
+    eligible = [g for g in by_group if g in mine]
+    if not eligible:
+        return None
+    return max(eligible, key=lambda g: (by_group[g], -list(by_group).index(g)))
+
+
+def _supplement(
+    policy: Policy, categories: Sequence[str], product: str | None, sources: list[Citation]
+) -> Supplement | None:
+    if product is None:
+        return None
+    param = policy.assistance_subsidy.commercial_supplement
+    product = product.strip()
+    if product not in param.value:
+        have = "、".join(param.value) or "无"
+        raise QuoteError(
+            f"supplement_product: {product!r} 不是 {policy.meta.code} {policy.meta.year} "
+            f"有补贴的商业补充保险（有：{have}）"
+        )
+    group = supplement_group(policy, categories, product)
+    amount = param.value[product][group] if group is not None else 0
+    fund = policy.assistance_subsidy.commercial_supplement_fund
+    shown = f"{product}：{group or '不属补贴人群'} {format_yuan(amount)}元"
+    sources.append(Citation.of(f"commercial_supplement.{product}", param, shown))
+    if amount:
+        sources.append(Citation.of("commercial_supplement_fund", fund))
+    return Supplement(product, group, amount, fund.value if amount else "")
+
+
+def _previous_year(
+    policy: Policy, paid: int | None, sources: list[Citation]
+) -> PreviousYearShortfall | None:
+    fin = policy.financing
+    standard = fin.previous_year_shortfall_standard
+    if standard.value is None:
+        if paid is not None:
+            raise QuoteError(
+                f"previous_year_paid: {policy.meta.code} {policy.meta.year} 无补缴上一年度差额的规定"
+                f"（{standard.cite()}）"
+            )
+        return None
+    if paid is not None and paid < 0:
+        raise QuoteError("previous_year_paid: 上一年度已缴金额不能为负")
+    per_person = fin.previous_year_shortfall_per_person
+    makeup = None
+    if paid is not None and per_person.value:
+        makeup = max(standard.value - paid, 0)
+    sources.append(
+        Citation.of("previous_year_shortfall_standard", standard, format_yuan(standard.value))
+    )
+    sources.append(Citation.of("previous_year_shortfall_per_person", per_person))
+    return PreviousYearShortfall(policy.meta.year - 1, standard.value, paid, makeup)
 
 
 def _describe_rule(rule: SubsidyRule, tier: str, amount: int) -> str:

@@ -6,6 +6,9 @@ Which fund pays what (国办发〔2021〕42号; 医保发〔2023〕24号):
   person's behalf, 资助参保) and the fiscal subsidies; it pays the basic layer (hifp_pay) and
   finances 大病保险 at ``critical_illness_financing_per_capita`` per insured person.
 - 大病保险 pays hifmi_pay out of that financing; 医疗救助基金 pays maf_pay (a separate fund).
+- A subsidy towards a commercial supplementary insurance (彭水 三（一）3 渝快保) is an outlay of
+  the fund that pays it (``commercial_supplement_fund``, 统筹衔接资金), towards a premium paid to
+  the insurer: it is neither revenue nor expenditure of the 居民医保基金, and is shown apart.
 
 Pure: frames and the policy in, a statement out. The expenditure frame may be one row per claim
 or already summed (a ``claims`` column, as the batch runner keeps it per chunk).
@@ -13,7 +16,7 @@ or already summed (a ``claims`` column, as the batch runner keeps it per chunk).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -42,6 +45,8 @@ class FundStatement:
     expenditure_by_med_type: dict[str, dict[str, int]]  # med_type → claims + SUMMED columns
     critical_illness_financing: int  # fen moved from the basic fund to 大病保险
     opening_balance: int | None = None
+    # fen by paying fund, then product (统筹衔接资金 → 渝快保普惠款 …): outside the basic fund
+    supplement_subsidy: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def revenue(self) -> int:
@@ -103,6 +108,12 @@ class FundStatement:
                     for med, row in self.expenditure_by_med_type.items()
                 },
             },
+            "outside_fund": {
+                "commercial_supplement_subsidies": {
+                    fund: {product: fen_to_json(v) for product, v in by_product.items()}
+                    for fund, by_product in self.supplement_subsidy.items()
+                },
+            },
             "surplus": fen_to_json(self.surplus),
             "critical_illness_result": fen_to_json(self.critical_illness_result),
             "opening_balance": None
@@ -124,7 +135,8 @@ def fund_statement(
     opening_balance: int | None = None,
 ) -> FundStatement:
     """The year's statement from settlements (per claim or summed) and contributions (one row
-    per insured person: personal_paid, subsidy, subsidy_fund, fiscal_<level>)."""
+    per insured person: personal_paid, subsidy, subsidy_fund, fiscal_<level>; optionally
+    supplement_subsidy, supplement_fund, supplement_product for 渝快保 and the like)."""
     for name in ("med_type", *LAYERS):
         if name not in settlements.columns:
             raise FundError(f"settlements: missing column {name}")
@@ -151,6 +163,7 @@ def fund_statement(
         .sort("subsidy_fund")
     )
     insured = contributions.height
+    supplement = _supplement_outlays(contributions)
     return FundStatement(
         region=policy.meta.code,
         year=policy.meta.year,
@@ -163,4 +176,32 @@ def fund_statement(
         critical_illness_financing=insured
         * policy.financing.critical_illness_financing_per_capita.value,
         opening_balance=opening_balance,
+        supplement_subsidy=supplement,
     )
+
+
+SUPPLEMENT_COLUMNS = ("supplement_subsidy", "supplement_fund", "supplement_product")
+
+
+def _supplement_outlays(contributions: pl.DataFrame) -> dict[str, dict[str, int]]:
+    """Commercial supplement subsidies by paying fund and product (fen); none without the
+    columns. A subsidy with no paying fund is an error (every outlay has its payer)."""
+    present = [c for c in SUPPLEMENT_COLUMNS if c in contributions.columns]
+    if not present:
+        return {}
+    if len(present) != len(SUPPLEMENT_COLUMNS):
+        missing = next(c for c in SUPPLEMENT_COLUMNS if c not in present)
+        raise FundError(f"contributions: missing column {missing}")
+    paid = contributions.filter(pl.col("supplement_subsidy") > 0)
+    unpaid = paid.filter(pl.col("supplement_fund").fill_null("") == "")
+    if unpaid.height:
+        raise FundError("contributions: supplement_fund: a supplement subsidy without its fund")
+    sums = (
+        paid.group_by("supplement_fund", "supplement_product")
+        .agg(pl.col("supplement_subsidy").sum())
+        .sort("supplement_fund", "supplement_product")
+    )
+    out: dict[str, dict[str, int]] = {}
+    for fund, product, amount in sums.iter_rows():
+        out.setdefault(str(fund), {})[str(product)] = int(amount)
+    return out

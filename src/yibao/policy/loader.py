@@ -221,6 +221,27 @@ def _check_file_coverage(
             )
 
 
+def _check_total_standard(policy: Policy) -> None:
+    """A stated total standard (内蒙古 一: 筹资标准 1020 元 = 财政补助 640 + 个人缴费 380) must be
+    the fiscal subsidy plus the 一档 personal contribution; a file that says otherwise is refused."""
+    from yibao.money import format_yuan
+
+    fin = policy.financing
+    total = fin.total_standard_min
+    if total.value is None:
+        return
+    fiscal = fin.fiscal_subsidy_per_capita
+    personal = fin.personal_contribution
+    parts = fiscal.value + personal.value["1"]
+    if parts != total.value:
+        raise PolicyError(
+            f"{total.file}: financing.total_standard_min: {format_yuan(total.value)}元 is not "
+            f"fiscal_subsidy_per_capita {format_yuan(fiscal.value)}元 ({fiscal.file}) + "
+            f"personal_contribution 一档 {format_yuan(personal.value['1'])}元 ({personal.file}) "
+            f"= {format_yuan(parts)}元"
+        )
+
+
 class PolicyLibrary:
     """All policy files under one folder, with the region registry beside them."""
 
@@ -333,9 +354,11 @@ class PolicyLibrary:
         from yibao.policy.model import Policy
 
         try:
-            return Policy.model_validate(tree)
+            policy = Policy.model_validate(tree)
         except ValidationError as exc:
             raise PolicyError(_describe_validation(exc, flat)) from exc
+        _check_total_standard(policy)
+        return policy
 
     def check_all(self) -> list[tuple[str, int]]:
         """Resolve every file's region and year; raises on the first bad one."""

@@ -73,6 +73,9 @@ class Financing(Frozen):
     # This year's collection also collects the previous year's shortfall up to this standard
     # (内蒙古 2023 一: below 380 元 for 2023 → made up when collecting 2024). None: no such rule.
     previous_year_shortfall_standard: Param[Money | None]
+    # The shortfall made up is each person's (standard − what they paid for the previous year);
+    # False: the standard is shown but no per-person 补缴 is computed.
+    previous_year_shortfall_per_person: Param[bool]
     resident_permit_same_subsidy: Param[bool]
     critical_illness_financing_per_capita: Param[Money]
 
@@ -166,7 +169,10 @@ class AssistanceSubsidy(Frozen):
     highest_applies: Param[bool]  # 就高不就低
     no_double_subsidy: Param[bool]  # 不重复资助
     no_top_up_after_change: Param[bool]  # 身份变化不再差额资助
-    commercial_supplement: Param[dict[str, Money]]  # 渝快保 etc.
+    # Subsidy towards a commercial supplementary insurance (彭水 渝快保): product → category group
+    # (categories.yaml ``group``: 脱贫人口, 监测对象) → amount. Not 资助参保 of the basic fund.
+    commercial_supplement: Param[dict[str, dict[str, Money]]]
+    commercial_supplement_fund: Param[str]  # who pays it
     # Groups a notice names for subsidised enrollment without an amount of its own (咸宁 三:
     # 残疾人 …, "按咸政办发〔2017〕35号执行"); listed so that they are not silently dropped.
     other_groups: Param[list[str]]
@@ -186,6 +192,9 @@ class Enrollment(Frozen):
     newborn_grace_days: Param[int]
     transfer_in_benefit_start: Param[Literal["next_day", "next_month"]]
     no_waiting_categories: Param[list[str]]
+    # Groups that are to enrol within the collection period (彭水 三（一）2); late enrollments of
+    # them are reported by the 应保尽保 ledger, not refused.
+    concentrated_period_categories: Param[list[str]]
 
 
 # ---------------------------------------------------------------- benefits (待遇)

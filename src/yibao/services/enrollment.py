@@ -2,7 +2,12 @@
 newborns, transfers, continuation), the payment as the contribution engine quotes it.
 
 The same request twice returns the first enrollment and payment (idempotent); an enrollment of
-the same person-year with other content is a Conflict."""
+the same person-year with other content is a Conflict.
+
+彭水 三（一）2: the eight groups (特困人员 … 稳定脱贫人口) 应当在集中参保期内完成参保. That is a duty
+of the bureau and the townships (参保动员), not a bar: the same sentence gives them no waiting
+period. An enrollment of one of them paid after the collection period is accepted and carries a
+notice citing the clause (``Enrolled.notices``, in its audit record), for the 应保尽保 follow-up."""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yibao.engine.eligibility import EnrollmentEvent, coverage_for
+from yibao.categories import matches
+from yibao.engine.eligibility import EnrollmentEvent, collection_period, coverage_for
 from yibao.policy import PolicyLibrary
 from yibao.services import payments
 from yibao.store import audit, persons
@@ -40,6 +46,7 @@ class EnrollmentRequest:
     payment_id: str | None = None
     personal_paid: int | None = None
     channel: str = ""
+    supplement_product: str | None = None  # 渝快保 product bought with the 缴费 (彭水)
 
 
 @dataclass(frozen=True)
@@ -47,12 +54,33 @@ class Enrolled:
     enrollment: Enrollment
     payment: ContributionPayment
     replayed: bool
+    notices: tuple[str, ...] = ()  # e.g. a late enrollment of a group due in the period
 
     def to_json(self) -> dict[str, Any]:
         return {
             **persons.enrollment_document(self.enrollment),
             "payment": payments.payment_document(self.payment),
+            "notices": list(self.notices),
         }
+
+
+def late_enrollment_notices(
+    library: PolicyLibrary, person: Person, *, region: str, year: int, paid_on: dt.date
+) -> tuple[str, ...]:
+    """彭水 三（一）2: a person of a group that is to enrol within the collection period
+    (``enrollment.concentrated_period_categories``) who paid after it."""
+    policy = library.resolve(region, year)
+    due = policy.enrollment.concentrated_period_categories
+    mine = persons.categories_on(person, paid_on)
+    # a narrow kind of a listed group, or an umbrella tag (防止返贫监测对象) whose kinds are listed
+    groups = [c for c in mine if any(matches(r, c) or matches(c, r) for r in due.value)]
+    _, end = collection_period(policy)
+    if not groups or paid_on <= end:
+        return ()
+    return (
+        f"late_enrollment: {'、'.join(groups)}应当在集中参保期内完成参保（集中参保期至 "
+        f"{end.isoformat()}），本次缴费日期 {paid_on.isoformat()} 晚于集中参保期（{due.cite()}）",
+    )
 
 
 def coverage_of(
@@ -96,6 +124,7 @@ def enroll(
         paid_on=request.enrolled_on,
         personal_paid=request.personal_paid,
         channel=request.channel,
+        supplement_product=request.supplement_product,
     )
     existing = persons.enrollment_for(session, request.psn_no, request.year)
     if existing is not None:
@@ -107,7 +136,10 @@ def enroll(
                 f"{existing.enrolled_on.isoformat()}）"
             )
         recorded = payments.record_payment(session, library, payment, actor)
-        return Enrolled(existing, recorded.row, replayed=True)
+        notices = late_enrollment_notices(
+            library, person, region=region, year=request.year, paid_on=existing.enrolled_on
+        )
+        return Enrolled(existing, recorded.row, replayed=True, notices=notices)
     begin, end, rule = request.coverage_begin, request.coverage_end, "explicit"
     if begin is None and end is None:
         begin, end, rule = coverage_of(
@@ -134,13 +166,17 @@ def enroll(
             coverage_rule=rule,
         ),
     )
+    notices = late_enrollment_notices(
+        library, person, region=region, year=request.year, paid_on=request.enrolled_on
+    )
+    document = persons.enrollment_document(row)
     audit.record(
         session,
         actor,
         "enroll",
         "enrollment",
         f"{request.psn_no}/{request.year}",
-        after=persons.enrollment_document(row),
+        after={**document, "notices": list(notices)} if notices else document,
     )
     recorded = payments.record_payment(session, library, payment, actor)
-    return Enrolled(row, recorded.row, replayed=False)
+    return Enrolled(row, recorded.row, replayed=False, notices=notices)

@@ -7,6 +7,15 @@
 - 冲正: undoes one earlier record entirely (``refers_to``), with its reason; a 冲正 cannot be
   undone by another, and a record is undone at most once.
 
+Rules of the notices (each refusal names the field and cites the clause):
+- 内蒙古 一: a person-year that paid less than the standard the next year's policy names
+  (``previous_year_shortfall_standard``: 380 元 for 2023) is made up in the next collection by a
+  补缴 of exactly the shortfall, recorded for the year it makes up, the clause in its reason.
+- 彭水 三（一）1 不再差额资助 (``no_top_up_after_change``): once a person-year has paid, a 补缴
+  of subsidy (the difference a later category would give) is refused.
+- A 缴费 may buy a commercial supplement (彭水 渝快保, ``supplement_product``): its subsidy and
+  paying fund are recorded apart from the 资助参保.
+
 ``payment_id`` (税务票据号 or another payment id) is the idempotency key: the same request again
 returns the first record; the same id with other content is a Conflict. A payment for a person
 or year with no enrollment is refused. Amounts are integer fen, signed (退费 and 冲正 negative).
@@ -21,9 +30,9 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yibao.engine.contribution import Quote, quote
+from yibao.engine.contribution import Quote, QuoteError, quote
 from yibao.money import fen_to_json, format_yuan
-from yibao.policy import PolicyLibrary
+from yibao.policy import Policy, PolicyError, PolicyLibrary
 from yibao.store import audit, persons
 from yibao.store.audit import Actor
 from yibao.store.errors import Conflict, Invalid, NotFound
@@ -48,6 +57,7 @@ class PaymentRequest:
     reason: str = ""
     refers_to: str | None = None
     channel: str = ""
+    supplement_product: str | None = None  # 缴费 only: the 渝快保 product bought with it
 
 
 @dataclass(frozen=True)
@@ -69,13 +79,34 @@ def quote_day(year: int, paid_on: dt.date) -> dt.date:
 
 
 def quote_for(
-    session: Session, library: PolicyLibrary, enrollment: Enrollment, paid_on: dt.date
+    session: Session,
+    library: PolicyLibrary,
+    enrollment: Enrollment,
+    paid_on: dt.date,
+    supplement_product: str | None = None,
 ) -> Quote:
-    """The contribution engine's quote for an enrolled person-year."""
+    """The contribution engine's quote for an enrolled person-year (with the previous year's
+    shortfall where the policy collects it and the person was enrolled that year)."""
     person = persons.get_person(session, enrollment.psn_no)
     categories = persons.categories_on(person, quote_day(enrollment.year, paid_on))
     policy = library.resolve(enrollment.insuplc_admdvs, enrollment.year)
-    return quote(policy, categories, str(enrollment.tier))
+    previous = None
+    last_year = enrollment.year - 1
+    if (
+        policy.financing.previous_year_shortfall_standard.value is not None
+        and persons.enrollment_for(session, enrollment.psn_no, last_year) is not None
+    ):
+        previous = sum(net_paid(session, enrollment.psn_no, last_year))
+    try:
+        return quote(
+            policy,
+            categories,
+            str(enrollment.tier),
+            supplement_product=supplement_product,
+            previous_year_paid=previous,
+        )
+    except QuoteError as exc:
+        raise Invalid(str(exc)) from None
 
 
 def payment_document(row: ContributionPayment) -> dict[str, Any]:
@@ -92,6 +123,9 @@ def payment_document(row: ContributionPayment) -> dict[str, Any]:
         if row.quoted_personal is None
         else fen_to_json(row.quoted_personal),
         "quoted_subsidy": None if row.quoted_subsidy is None else fen_to_json(row.quoted_subsidy),
+        "supplement_product": row.supplement_product,
+        "supplement_subsidy": fen_to_json(row.supplement_subsidy),
+        "supplement_fund": row.supplement_fund,
         "reason": row.reason,
         "refers_to": row.refers_to,
         "paid_on": row.paid_on.isoformat(),
@@ -168,8 +202,10 @@ def _same(stored: ContributionPayment, request: PaymentRequest) -> bool:
         stored.kind == request.kind,
         stored.paid_on == request.paid_on,
         stored.channel == request.channel,
-        stored.reason == request.reason.strip(),
+        _same_reason(stored.reason, request.reason.strip()),
         stored.refers_to == request.refers_to,
+        request.supplement_product is None
+        or stored.supplement_product == request.supplement_product.strip(),
     )
     amounts = (
         stated is None or sign * stated == value
@@ -181,6 +217,14 @@ def _same(stored: ContributionPayment, request: PaymentRequest) -> bool:
     return all(fields) and all(amounts)
 
 
+CITED = "（依据 "
+
+
+def _same_reason(stored: str, stated: str) -> bool:
+    """The stored reason is the stated one, or it with the clause the system cited appended."""
+    return stored == stated or (stored.startswith(stated + CITED) and stored.endswith("）"))
+
+
 def _new_row(
     session: Session,
     library: PolicyLibrary,
@@ -188,7 +232,9 @@ def _new_row(
     request: PaymentRequest,
     actor: Actor,
 ) -> ContributionPayment:
-    due = quote_for(session, library, enrollment, request.paid_on)
+    if request.supplement_product is not None and request.kind != "缴费":
+        raise Invalid("supplement_product: 只有缴费可同时购买商业补充保险（渝快保）")
+    due = quote_for(session, library, enrollment, request.paid_on, request.supplement_product)
     base = {
         "payment_id": request.payment_id,
         "psn_no": request.psn_no,
@@ -208,24 +254,105 @@ def _new_row(
             raise Invalid(f"{name}: 金额不能为负（退费、冲正按正数填写，系统记为负数）")
     if request.kind != "缴费" and not base["reason"]:
         raise Invalid(f"reason: {request.kind}须填写原因")
+    supplement: dict[str, Any] = {
+        "supplement_product": "",
+        "supplement_subsidy": 0,
+        "supplement_fund": "",
+    }
     if request.kind == "缴费":
         amounts = _as_quoted(session, request, due)
         fund, category = due.subsidy_fund or "", due.applied_category
+        if due.supplement is not None:
+            supplement = {
+                "supplement_product": due.supplement.product,
+                "supplement_subsidy": due.supplement.subsidy,
+                "supplement_fund": due.supplement.fund,
+            }
     elif request.kind == "冲正":
         original = _reversible(session, request)
         amounts = (-original.personal_paid, -original.assistance_subsidy)
         fund, category = original.subsidy_fund, original.applied_category
+        supplement = {
+            "supplement_product": original.supplement_product,
+            "supplement_subsidy": -original.supplement_subsidy,
+            "supplement_fund": original.supplement_fund,
+        }
     else:
         amounts = _adjustment(session, request)
+        if request.kind == "补缴":
+            policy = library.resolve(enrollment.insuplc_admdvs, enrollment.year)
+            _no_top_up(session, policy, request, due)
+            base["reason"] += _shortfall_makeup(session, library, enrollment, request)
         fund, category = due.subsidy_fund or "", due.applied_category
     personal, subsidy = amounts
     return ContributionPayment(
         **base,
+        **supplement,
         personal_paid=personal,
         assistance_subsidy=subsidy,
         subsidy_fund=fund if subsidy else "",
         applied_category=category,
     )
+
+
+def _paid_record(session: Session, psn_no: str, year: int) -> ContributionPayment | None:
+    """The person-year's 缴费 that stands (not undone by a 冲正)."""
+    rows = session.scalars(
+        select(ContributionPayment).where(
+            ContributionPayment.psn_no == psn_no,
+            ContributionPayment.year == year,
+            ContributionPayment.kind == "缴费",
+        )
+    )
+    return next((r for r in rows if not _undone(session, r.payment_id)), None)
+
+
+def _no_top_up(session: Session, policy: Policy, request: PaymentRequest, due: Quote) -> None:
+    """彭水 三（一）1: 享受资助参保后人员身份发生变化的，不再进行差额资助."""
+    rule = policy.assistance_subsidy.no_top_up_after_change
+    if not rule.value or not request.assistance_subsidy:
+        return
+    paid = _paid_record(session, request.psn_no, request.year)
+    if paid is None:
+        return
+    raise Invalid(
+        f"assistance_subsidy: {request.psn_no} {request.year}年度已于 {paid.paid_on.isoformat()} "
+        f"缴费（资助 {format_yuan(paid.assistance_subsidy)}元，按当时身份 "
+        f"{paid.applied_category or '无资助身份'}），现按身份测算资助 "
+        f"{format_yuan(due.assistance_subsidy)}元；享受资助参保后人员身份发生变化的，"
+        f"不再进行差额资助（{rule.cite()}）"
+    )
+
+
+def _shortfall_makeup(
+    session: Session, library: PolicyLibrary, enrollment: Enrollment, request: PaymentRequest
+) -> str:
+    """内蒙古 一: where the next year's policy collects this year's shortfall and the person-year
+    is short, the 补缴 must be exactly the shortfall (personal, no subsidy); returns the citation
+    appended to the reason ("" when the rule does not apply)."""
+    try:
+        following = library.resolve(enrollment.insuplc_admdvs, request.year + 1)
+    except PolicyError:
+        return ""
+    fin = following.financing
+    standard = fin.previous_year_shortfall_standard
+    if standard.value is None:
+        return ""
+    paid = sum(net_paid(session, request.psn_no, request.year))
+    if paid >= standard.value:
+        return ""
+    shortfall = standard.value - paid
+    cite = standard.cite()
+    if fin.previous_year_shortfall_per_person.value and (
+        (request.personal_paid or 0) != shortfall or request.assistance_subsidy
+    ):
+        raise Invalid(
+            f"personal_paid: {request.psn_no} {request.year}年度已缴 {format_yuan(paid)}元，"
+            f"未达到 {format_yuan(standard.value)}元，补缴应为差额 {format_yuan(shortfall)}元"
+            f"（个人缴纳），收到个人 {format_yuan(request.personal_paid or 0)}元、"
+            f"资助 {format_yuan(request.assistance_subsidy or 0)}元（{cite}）"
+        )
+    return f"{CITED}{cite}）"
 
 
 def _as_quoted(session: Session, request: PaymentRequest, due: Quote) -> tuple[int, int]:

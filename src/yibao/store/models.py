@@ -117,7 +117,9 @@ class ContributionPayment(Base):
     Every record is its own row, never updated: ``kind`` 缴费 (the quote's amounts), 补缴,
     退费 or 冲正 (the last three with their ``reason``; 冲正 ``refers_to`` the record it undoes).
     Amounts are signed: 退费 and 冲正 are negative, so a person-year's net paid is the sum.
-    ``payment_id`` (税务票据号 or another payment id) is the idempotency key."""
+    ``payment_id`` (税务票据号 or another payment id) is the idempotency key. A commercial
+    supplement bought with it (彭水 渝快保) has its own subsidy and paying fund, apart from the
+    资助参保 (it is not revenue of the basic fund)."""
 
     __tablename__ = "contribution_payments"
 
@@ -132,6 +134,9 @@ class ContributionPayment(Base):
     applied_category: Mapped[str | None] = mapped_column(String(40), nullable=True)
     quoted_personal: Mapped[int | None] = mapped_column(Fen, nullable=True)  # the quote's due
     quoted_subsidy: Mapped[int | None] = mapped_column(Fen, nullable=True)
+    supplement_product: Mapped[str] = mapped_column(String(40), default="")  # 渝快保普惠款 …
+    supplement_subsidy: Mapped[int] = mapped_column(Fen, default=0)
+    supplement_fund: Mapped[str] = mapped_column(String(40), default="")  # who pays it
     reason: Mapped[str] = mapped_column(Text, default="")
     refers_to: Mapped[str | None] = mapped_column(String(64), nullable=True)
     paid_on: Mapped[dt.date] = mapped_column(Date)
