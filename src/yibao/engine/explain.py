@@ -83,10 +83,22 @@ def explain(
             p.enrollment.late_enrollment_waiting_months,
             0,
         )
+    if r.get("exclusive_excluded"):
+        watched = b.pools[rules.exclusive_watch].label.value
+        add(
+            "待遇衔接",
+            f"本年已享受{watched}待遇：{pool.label}不再重复报销、重复享受待遇，各项基金不予支付",
+            f"{rules.pool} 让位于 {rules.exclusive_watch}",
+            b.exclusive_pools,
+            0,
+        )
     basis = "每年累计" if rules.deductible_per_year else "每次"
     ded_note = f"{format_yuan(rules.deductible)}元（{basis}，{rules.level}）"
     if rules.deductible_per_year:
-        ded_note += f"，本年已累计 {format_yuan(before['deductible_used'])}元"
+        # (a prevailing exclusive pool keeps its policy scope there: the deductible met is the
+        # smaller of the two, as for every pool)
+        met = min(rules.deductible, before["deductible_used"])
+        ded_note += f"，本年已累计 {format_yuan(met)}元"
     add("基本医保起付线", "政策范围内费用先扣起付线", ded_note, pdef.deductible, r["act_pay_dedc"])
     add(
         "基本医保支付比例",

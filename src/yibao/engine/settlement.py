@@ -231,6 +231,10 @@ def settle_claim(
         "pool_paid": int(acc.pool_paid.get(rules.cap_group, 0)),
         "deductible_used": int(acc.deductible_used.get(rules.pool, 0)),
         **{name: int(getattr(acc, name)) for name in SCALARS},
+        # 池州 二、7: the use so far of the pool that excludes this one (exclusive_pools)
+        "watched_used": int(acc.deductible_used.get(rules.exclusive_watch, 0))
+        if rules.exclusive_watch
+        else 0,
     }
     r = settle_prepared(prep, before)
     settlement = _build(rules, prep.row, r, before, prep.days)

@@ -25,6 +25,7 @@ import polars as pl
 
 from yibao.engine.settlement_layers import (
     I64,
+    Exclusive,
     Groups,
     StepInput,
     StepResult,
@@ -84,6 +85,10 @@ class Prepared:
     cap: Slots
     pool: Slots
     rank: I64  # the claim's position within its person-year
+    # per claim: the pool slot whose use it watches (池州 二、7), -1 where it watches none
+    watch: I64
+    # per rule set: watches_pool, marks_pool_use (None: no rule set has an exclusive pool)
+    exclusive: dict[str, Array] | None
 
 
 @dataclass(frozen=True)
@@ -357,6 +362,28 @@ def _rule_table(rules: list[ClaimRules]) -> dict[str, Array]:
     return table
 
 
+def exclusive_table(rules: list[ClaimRules]) -> dict[str, Array] | None:
+    """池州 二、7 per rule set: does its pool watch another's use, does its use count."""
+    if not any(r.exclusive_watch or r.marks_pool_use for r in rules):
+        return None
+    return {
+        "watches_pool": np.asarray([bool(r.exclusive_watch) for r in rules], bool),
+        "marks_pool_use": np.asarray([r.marks_pool_use for r in rules], bool),
+    }
+
+
+def _exclusive(prep: Prepared, t: Totals, rule: I64, watch: I64) -> Exclusive | None:
+    """The claims' Exclusive inputs: their rule sets' flags and the watched pool's use."""
+    if prep.exclusive is None:
+        return None
+    watched = t.deductible_used[np.maximum(watch, 0)] if len(t.deductible_used) else watch
+    return Exclusive(
+        watches_pool=prep.exclusive["watches_pool"][rule],
+        marks_pool_use=prep.exclusive["marks_pool_use"][rule],
+        watched_used=np.where(watch >= 0, watched, 0),
+    )
+
+
 @dataclass(frozen=True)
 class RuleMatrix:
     """The rule fields of every rule set as the columns of one int64 matrix: a block of claims
@@ -391,17 +418,30 @@ def _gather_rules(m: RuleMatrix, rule: I64) -> dict[str, Array]:
     return out
 
 
-def _slots(py_slot: I64, n_py: int, name_of_rule: list[str], rule_index: I64) -> Slots:
-    """Dense ids of the (person-year, name) pairs the claims use, ordered by person-year."""
-    names = sorted(set(name_of_rule))
+def _slots(
+    py_slot: I64,
+    n_py: int,
+    name_of_rule: list[str],
+    rule_index: I64,
+    watched_of_rule: list[str] | None = None,
+) -> tuple[Slots, I64]:
+    """Dense ids of the (person-year, name) pairs the claims use, ordered by person-year, and
+    per claim the slot of the name it watches (``watched_of_rule``; -1 where "")."""
+    watched = watched_of_rule or [""] * len(name_of_rule)
+    names = sorted(set(name_of_rule) | (set(watched) - {""}))
     width = max(len(names), 1)
     rule_name = np.asarray([names.index(n) for n in name_of_rule], np.int64)
     key = py_slot * width + rule_name[rule_index] if len(rule_index) else py_slot
     used = np.zeros(n_py * width, bool)
     used[key] = True
+    rule_watch = np.asarray([names.index(n) if n else -1 for n in watched], np.int64)
+    watch = rule_watch[rule_index] if len(rule_index) else np.zeros(0, np.int64)
+    watch_key = py_slot * width + np.maximum(watch, 0)
+    used[watch_key[watch >= 0]] = True
     dense = np.cumsum(used, dtype=np.int64) - 1
     keys = np.flatnonzero(used).astype(np.int64)
-    return Slots(names=names, py=keys // width, name_id=keys % width, of_claim=dense[key])
+    slots = Slots(names=names, py=keys // width, name_id=keys % width, of_claim=dense[key])
+    return slots, np.where(watch >= 0, dense[watch_key], -1).astype(np.int64)
 
 
 def prepare(claims: pl.DataFrame, resolve: Resolver) -> Prepared:
@@ -431,6 +471,10 @@ def prepare(claims: pl.DataFrame, resolve: Resolver) -> Prepared:
     }
     n_py = person_year.height
     table = _rule_table(rules)
+    cap, _ = _slots(py_slot, n_py, [r.cap_group for r in rules], rule_index)
+    pool, watch = _slots(
+        py_slot, n_py, [r.pool for r in rules], rule_index, [r.exclusive_watch for r in rules]
+    )
     return Prepared(
         frame=frame,
         rules=rules,
@@ -441,9 +485,11 @@ def prepare(claims: pl.DataFrame, resolve: Resolver) -> Prepared:
         rule_matrix=_rule_matrix(table),
         person_year=person_year,
         py_slot=py_slot,
-        cap=_slots(py_slot, n_py, [r.cap_group for r in rules], rule_index),
-        pool=_slots(py_slot, n_py, [r.pool for r in rules], rule_index),
+        cap=cap,
+        pool=pool,
         rank=rank,
+        watch=watch,
+        exclusive=exclusive_table(rules),
     )
 
 
@@ -516,15 +562,16 @@ def _run_steps(prep: Prepared, t: Totals, claims: I64, out: dict[str, I64]) -> N
     claim = {name: values[order] for name, values in prep.claim.items()}
     rule = prep.rule_index[order]
     caps, pools, pys = prep.cap.of_claim[order], prep.pool.of_claim[order], prep.py_slot[order]
+    watches = prep.watch[order]
     stepped = {name: np.zeros(len(order), np.int64) for name in out}
     for k in range(len(bounds) - 1):
         part = slice(int(bounds[k]), int(bounds[k + 1]))
-        cap, pool, py, r = caps[part], pools[part], pys[part], rule[part]
+        cap, pool, py, r, watch = caps[part], pools[part], pys[part], rule[part], watches[part]
         x = StepInput(
             **{name: values[part] for name, values in claim.items()},
             **{name: values[r] for name, values in prep.rule_table.items()},
         )
-        result = settle_step(x, _state(t, cap, pool, py))
+        result = settle_step(x, _state(t, cap, pool, py), _exclusive(prep, t, r, watch))
         for name, array in stepped.items():
             array[part] = getattr(result, name)
         # Within a step every claim belongs to a different person-year: slots are distinct.
@@ -587,8 +634,13 @@ def _needs_steps(prep: Prepared) -> npt.NDArray[np.bool_]:
 def _run_cumulative(prep: Prepared, t: Totals, claims: I64 | slice, out: dict[str, I64]) -> bool:
     """Settle ``claims`` (whole person-years) with running sums; False: settle them by steps."""
     cap, pool, py = prep.cap.of_claim[claims], prep.pool.of_claim[claims], prep.py_slot[claims]
+    watch = prep.watch[claims]
+    groups = Groups(cap=cap, pool=pool, person_year=py, watch=np.where(watch >= 0, watch, pool))
     result = settle_cumulative(
-        _inputs(prep, claims), _state(t, cap, pool, py), Groups(cap=cap, pool=pool, person_year=py)
+        _inputs(prep, claims),
+        _state(t, cap, pool, py),
+        groups,
+        _exclusive(prep, t, prep.rule_index[claims], watch),
     )
     if result is None:
         return False

@@ -13,6 +13,7 @@ has claims, and a single claim is the same call with arrays of length one.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,18 @@ class StepState:
 
 
 @dataclass(frozen=True)
+class Exclusive:
+    """池州 二、7 (benefits.exclusive_pools), per claim: its pool pays nothing once the pool it
+    watches has been used this person-year; a prevailing pool's claims record their policy
+    scope as their deductible_used (the deductible met is min(deductible, it) either way), so
+    the use is kept in the accumulators a store already holds."""
+
+    watches_pool: Bool
+    marks_pool_use: Bool
+    watched_used: I64  # the watched pool's deductible_used before the claim (the first claim)
+
+
+@dataclass(frozen=True)
 class StepResult:
     act_pay_dedc: I64
     basic_before_caps: I64  # ratio × (policy scope − deductible)
@@ -78,6 +91,7 @@ class StepResult:
     psn_part_amt: I64
     deductible_used_delta: I64  # what the claim adds to each running total
     # (pool_paid += hifp_pay, critical_paid += hifmi_pay, assistance_paid += maf_pay)
+    exclusive_excluded: I64  # 1: paid by no fund, its watched pool used this year (池州 二、7)
 
 
 def _result(
@@ -110,6 +124,18 @@ def _result(
         fund_pay_sumamt=fund,
         psn_part_amt=x.medfee_sumamt - fund,
         deductible_used_delta=np.where(x.deductible_per_year, dedc, zero),
+        exclusive_excluded=zero,
+    )
+
+
+def _with_exclusive(r: StepResult, ex: Exclusive | None, scope: I64, excluded: Bool) -> StepResult:
+    """池州 二、7: which claims were excluded, and a prevailing pool's use recorded."""
+    if ex is None:
+        return r
+    return dataclasses.replace(
+        r,
+        deductible_used_delta=np.where(ex.marks_pool_use, scope, r.deductible_used_delta),
+        exclusive_excluded=excluded.astype(np.int64),
     )
 
 
@@ -124,9 +150,17 @@ def segments_value(b: I64, lows: I64, highs: I64, ratios: I64) -> I64:
     return divide_half_up((clipped * ratios).sum(axis=1), BP)
 
 
-def settle_step(x: StepInput, s: StepState) -> StepResult:
+def _excluded(x: StepInput, ex: Exclusive | None, watched_used: I64 | None) -> Bool:
+    """池州 二、7: claims whose watched pool has been used this person-year."""
+    if ex is None or watched_used is None:
+        return np.zeros(len(x.medfee_sumamt), bool)
+    return ex.watches_pool & (watched_used > 0)
+
+
+def settle_step(x: StepInput, s: StepState, ex: Exclusive | None = None) -> StepResult:
     zero = np.zeros_like(x.medfee_sumamt)
-    scope = np.where(x.covered, x.inscp_scp_amt, zero)
+    excluded = _excluded(x, ex, None if ex is None else ex.watched_used)
+    scope = np.where(x.covered & ~excluded, x.inscp_scp_amt, zero)
 
     # 基本医保: the deductible (per admission, or what is left of the yearly one), then the ratio.
     room = np.where(
@@ -152,7 +186,8 @@ def settle_step(x: StepInput, s: StepState) -> StepResult:
     a_raw = apply_ratio(a1, x.assistance_ratio_bp) - apply_ratio(a0, x.assistance_ratio_bp)
     maf = capped_increment(s.assistance_paid, a_raw, x.assistance_limit)
 
-    return _result(x, dedc, basic, daily_limit, hifp, c_add, c_raw, hifmi, a_add, a_raw, maf, zero)
+    r = _result(x, dedc, basic, daily_limit, hifp, c_add, c_raw, hifmi, a_add, a_raw, maf, zero)
+    return _with_exclusive(r, ex, scope, excluded)
 
 
 @dataclass(frozen=True)
@@ -196,9 +231,13 @@ class Groups:
     cap: I64
     pool: I64
     person_year: I64
+    # the pool slot whose use a claim watches (its own pool slot where it watches none)
+    watch: I64 | None = None
 
 
-def settle_cumulative(x: StepInput, s0: StepState, g: Groups) -> StepResult | None:
+def settle_cumulative(
+    x: StepInput, s0: StepState, g: Groups, ex: Exclusive | None = None
+) -> StepResult | None:
     """All claims of many person-years at once, equal to ``settle_step`` claim after claim.
 
     ``s0`` holds each claim's group totals before the first of these claims. A yearly cap or
@@ -210,7 +249,13 @@ def settle_cumulative(x: StepInput, s0: StepState, g: Groups) -> StepResult | No
     (then the caller settles step by step).
     """
     zero = np.zeros_like(x.medfee_sumamt)
-    scope = np.where(x.covered, x.inscp_scp_amt, zero)
+    watched_used = None
+    if ex is not None and g.watch is not None:
+        # A prevailing pool's claims never watch, so their scope is known before any exclusion.
+        marked = np.where(ex.marks_pool_use & x.covered, x.inscp_scp_amt, zero)
+        watched_used = ex.watched_used + running_before(marked, g.watch)
+    excluded = _excluded(x, ex, watched_used)
+    scope = np.where(x.covered & ~excluded, x.inscp_scp_amt, zero)
     # Each grouping is sorted out once for all its running sums (four over the person-year).
     pools, caps, person_years = runs(g.pool), runs(g.cap), runs(g.person_year)
 
@@ -244,4 +289,5 @@ def settle_cumulative(x: StepInput, s0: StepState, g: Groups) -> StepResult | No
 
     if min(int(a.min(initial=0)) for a in (scope, after_daily, c_raw, a_raw)) < 0:
         return None
-    return _result(x, dedc, basic, daily_limit, hifp, c_add, c_raw, hifmi, a_add, a_raw, maf, zero)
+    r = _result(x, dedc, basic, daily_limit, hifp, c_add, c_raw, hifmi, a_add, a_raw, maf, zero)
+    return _with_exclusive(r, ex, scope, excluded)

@@ -50,6 +50,10 @@ class ClaimRules:
     assistance_ratio_bp: int
     assistance_deductible: int
     assistance_limit: int
+    # 池州 二、7 (benefits.exclusive_pools): the pool whose use this person-year stops this
+    # claim's pool from paying ("" none), and whether this pool's use is recorded for that.
+    exclusive_watch: str = ""
+    marks_pool_use: bool = False
 
 
 def level_of(policy: Policy, hosp_lv: str) -> str:
@@ -179,6 +183,36 @@ def category_rules(policy: Policy, categories: tuple[str, ...]) -> CategoryRules
     )
 
 
+def exclusive_of(policy: Policy, pool: str) -> tuple[str, bool]:
+    """(the pool whose use excludes ``pool`` this person-year or "", does ``pool``'s use count).
+
+    池州 二、7 (做好“两病”门诊用药专项保障与慢特病门诊保障的政策衔接，避免重复报销、重复享受待遇):
+    each ``benefits.exclusive_pools`` set lists its pools from the one given up to the one that
+    prevails (医保发〔2019〕54号: 已纳入门诊慢特病保障范围的“两病”患者按门诊慢特病执行). Once the
+    person-year has policy-scope spending in the prevailing pool, claims in the others are paid
+    by no fund. One prevailing pool a set (a longer chain is refused, naming the field).
+    """
+    watch, marks = "", False
+    for pools in policy.benefits.exclusive_pools.value:
+        if len(pools) < 2 or pool not in pools:
+            continue
+        if len(pools) > 2 or (watch and watch != pools[-1]):
+            raise SettlementError(
+                f"benefits.exclusive_pools: {pools} in {policy.meta.code} {policy.meta.year}: "
+                "each set is [pool given up, pool that prevails], one prevailing pool a pool"
+            )
+        if pool == pools[-1]:
+            marks = True
+        else:
+            watch = pools[-1]
+    if watch and marks:
+        raise SettlementError(
+            f"benefits.exclusive_pools: {pool!r} both prevails and is given up in "
+            f"{policy.meta.code} {policy.meta.year}"
+        )
+    return watch, marks
+
+
 @dataclass(frozen=True)
 class PoolRules:
     """The part of a claim's rules fixed by (med_type, hosp_lv, tier): its pool and level."""
@@ -192,6 +226,8 @@ class PoolRules:
     ratio_bp: int
     annual_cap: int
     daily_cap: int
+    exclusive_watch: str = ""
+    marks_pool_use: bool = False
 
 
 def pool_rules(policy: Policy, med_type: str, hosp_lv: str, tier: int) -> PoolRules:
@@ -206,6 +242,7 @@ def pool_rules(policy: Policy, med_type: str, hosp_lv: str, tier: int) -> PoolRu
     ratio_tier = _tier(p.ratio, t)
     annual_cap = p.annual_cap[_tier(p.annual_cap, t)]
     daily = p.daily_cap.get(level)
+    watch, marks = exclusive_of(policy, pool)
     return PoolRules(
         pool=pool,
         pool_def=pool_def,
@@ -216,6 +253,8 @@ def pool_rules(policy: Policy, med_type: str, hosp_lv: str, tier: int) -> PoolRu
         ratio_bp=p.ratio[ratio_tier][level],
         annual_cap=NO_CAP if annual_cap is None else annual_cap,
         daily_cap=NO_CAP if daily is None else daily,
+        exclusive_watch=watch,
+        marks_pool_use=marks,
     )
 
 
@@ -248,6 +287,8 @@ def combine_rules(policy: Policy, b: PoolRules, c: CategoryRules) -> ClaimRules:
         assistance_ratio_bp=c.assistance_ratio_bp,
         assistance_deductible=c.assistance_deductible,
         assistance_limit=ma.annual_limit.value,
+        exclusive_watch=b.exclusive_watch,
+        marks_pool_use=b.marks_pool_use,
     )
 
 

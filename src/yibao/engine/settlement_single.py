@@ -21,7 +21,13 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from yibao.claims import CLAIM_SCHEMA
 from yibao.engine.settlement_batch import AMOUNTS, REQUIRED, Array, _rule_table
-from yibao.engine.settlement_layers import StepInput, StepResult, StepState, settle_step
+from yibao.engine.settlement_layers import (
+    Exclusive,
+    StepInput,
+    StepResult,
+    StepState,
+    settle_step,
+)
 from yibao.engine.settlement_rules import ClaimRules, SettlementError, claim_rules
 from yibao.policy.model import Policy
 
@@ -204,7 +210,8 @@ def _one(value: int) -> Array:
 
 def settle_prepared(prep: Prepared, before: Mapping[str, int]) -> dict[str, int]:
     """``settle_step`` on the claim (arrays of length one) given its running totals before it:
-    pool_paid (its cap group), deductible_used (its pool) and the four person-year scalars."""
+    pool_paid (its cap group), deductible_used (its pool), the four person-year scalars and,
+    for a pool that another excludes (池州 二、7), watched_used: that pool's deductible_used."""
     row = prep.row
     x = StepInput(
         medfee_sumamt=_one(row["medfee_sumamt"]),
@@ -214,7 +221,15 @@ def settle_prepared(prep: Prepared, before: Mapping[str, int]) -> dict[str, int]
         **prep.rule_arrays,
     )
     s = StepState(**{name: _one(before[name]) for name in STATE_NAMES})
-    result = settle_step(x, s)
+    rules = prep.rules
+    ex = None
+    if rules.exclusive_watch or rules.marks_pool_use:  # 池州 二、7 (exclusive_pools)
+        ex = Exclusive(
+            watches_pool=np.array([bool(rules.exclusive_watch)], bool),
+            marks_pool_use=np.array([rules.marks_pool_use], bool),
+            watched_used=_one(before["watched_used"] if rules.exclusive_watch else 0),
+        )
+    result = settle_step(x, s, ex)
     return {name: int(getattr(result, name)[0]) for name in RESULT_NAMES}
 
 
