@@ -382,5 +382,10 @@ def default_library() -> PolicyLibrary:
     return _library_at(str(policy_dir()))
 
 
+def clear_default_library() -> None:
+    """Read the files afresh on the next ``default_library()`` (policy.caches)."""
+    _library_at.cache_clear()
+
+
 def load_policy(code: str, year: int) -> Policy:
     return default_library().resolve(code, year)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from yibao.api.auth import admin, forget_tokens
 from yibao.api.deps import db
 from yibao.api.schemas import NewUserOut, UserIn, UserOut
+from yibao.policy.caches import clear_policy_caches
 from yibao.policy.loader import PolicyLibrary, policy_dir
 from yibao.store import audit, users
 from yibao.store.audit import Actor
@@ -63,10 +64,13 @@ def deactivate_user(
 def reload_policy(
     request: Request, session: Session = Depends(db), actor: Actor = Depends(admin)
 ) -> dict[str, Any]:
-    """Re-read the policy files (after an edit or a new year's file) and check every one."""
+    """Re-read the policy files (after an edit or a new year's file) and check every one;
+    every rule cached from the old files is forgotten (policy.caches). A broken file is
+    refused and the running library stays."""
     library = PolicyLibrary(policy_dir())
     checked = library.check_all()
     request.app.state.library = library
+    clear_policy_caches()
     with session.begin():
         audit.record(
             session,
