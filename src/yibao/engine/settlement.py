@@ -24,7 +24,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from yibao.engine.explain import explain
 from yibao.engine.settlement_batch import Prepared, Slots, Totals, initial_totals, prepare, run
 from yibao.engine.settlement_rules import NO_CAP, ClaimRules, SettlementError
-from yibao.engine.settlement_single import Unusual, prepare_claim, settle_prepared
+from yibao.engine.settlement_single import prepare_claim, settle_prepared
 from yibao.money import BP_PER_UNIT, fen_to_json
 from yibao.policy.loader import PolicyLibrary
 from yibao.policy.model import Policy
@@ -219,13 +219,10 @@ def settle_claim(
     """Settle one claim (a CLAIM_SCHEMA row, fen) given the person-year's accumulators.
 
     The real-time path (``settlement_single``): the claim is checked as ``settle_year`` checks
-    it and settled by the same ``settle_step``, without building a frame. A claim with absurd
-    amounts (≥ 2^52 fen) goes through the batch of one, ``settle_claim_columnar``.
+    it and settled by the same ``settle_step``, without building a frame. Amounts of 2^52 fen
+    or more are refused on both paths (settlement_rules.MAX_AMOUNT_FEN).
     """
-    try:
-        prep = prepare_claim(claim, policy)
-    except Unusual:
-        return settle_claim_columnar(claim, policy, acc)
+    prep = prepare_claim(claim, policy)
     rules = prep.rules
     before = {
         "pool_paid": int(acc.pool_paid.get(rules.cap_group, 0)),

@@ -34,6 +34,8 @@ from yibao.engine.settlement_layers import (
     settle_step,
 )
 from yibao.engine.settlement_rules import (
+    MAX_AMOUNT_FEN,
+    TOO_LARGE,
     CategoryRules,
     ClaimRules,
     PoolRules,
@@ -178,6 +180,7 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
         [
             *[(pl.col(name).is_null(), f"{name}: missing") for name in REQUIRED],
             *[(pl.col(name) < 0, f"{name}: must not be negative") for name in AMOUNTS],
+            *[(pl.col(name) >= MAX_AMOUNT_FEN, f"{name}: {TOO_LARGE}") for name in AMOUNTS],
             (
                 parts > pl.col("medfee_sumamt"),
                 "fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt: larger than medfee_sumamt",

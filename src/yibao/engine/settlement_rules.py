@@ -18,6 +18,12 @@ from yibao.policy.model import Param, Policy, Pool, PoolValues
 NO_CAP = 2**53
 
 
+# The largest amount a claim may carry (2^52 fen, about 45 万亿元): anything above is a keying or
+# encoding error, refused by both the batch and the real-time path.
+MAX_AMOUNT_FEN = 2**52
+TOO_LARGE = f"larger than {MAX_AMOUNT_FEN - 1} fen (no claim is this large)"
+
+
 class SettlementError(ValueError):
     """A claim that cannot be settled; the message starts with the field at fault."""
 

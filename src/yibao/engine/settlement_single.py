@@ -28,7 +28,13 @@ from yibao.engine.settlement_layers import (
     StepState,
     settle_step,
 )
-from yibao.engine.settlement_rules import ClaimRules, SettlementError, claim_rules
+from yibao.engine.settlement_rules import (
+    MAX_AMOUNT_FEN,
+    TOO_LARGE,
+    ClaimRules,
+    SettlementError,
+    claim_rules,
+)
 from yibao.policy.model import Policy
 
 CLAIM_NAMES = tuple(CLAIM_SCHEMA.names)
@@ -37,14 +43,10 @@ STRING_FIELDS = frozenset(
     f.name for f in CLAIM_SCHEMA if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
 )
 DATE_FIELDS = frozenset(f.name for f in CLAIM_SCHEMA if pa.types.is_date(f.type))
-# Amounts this large could overflow int64 sums in the columnar checks; such a claim (never a
-# real one) is handed to the batch-of-one so that even its overflow behaves the same.
-PLAIN_AMOUNT_LIMIT = 2**52
+# No claim is this large (45 万亿元): refused on both paths, which keeps every sum of a year far
+# inside int64 (settlement_rules.MAX_AMOUNT_FEN).
+PLAIN_AMOUNT_LIMIT = MAX_AMOUNT_FEN
 RESULT_NAMES = tuple(f.name for f in fields(StepResult))
-
-
-class Unusual(Exception):
-    """The claim needs the columnar path to behave exactly as before (see PLAIN_AMOUNT_LIMIT)."""
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,6 @@ def _typed_row(claim: Mapping[str, Any]) -> dict[str, Any]:
         row["setl_id"] = f"{row.get('psn_no')}-{row.get('setl_time')}"
     if all(_plain(name, value) for name, value in row.items()):
         return row
-    for name in AMOUNTS:
-        value = row[name]
-        if value is not None and abs(value) >= PLAIN_AMOUNT_LIMIT:
-            raise Unusual(name)
     # Anything else (a numpy int, an aware datetime, a datetime for a date, a wrong type):
     # let Arrow convert it exactly as the columnar path does, errors included.
     try:
@@ -162,6 +160,9 @@ def prepare_claim(claim: Mapping[str, Any], policy: Policy) -> Prepared:
     for name in AMOUNTS:
         if row[name] < 0:
             raise SettlementError(f"{name}: must not be negative (setl_id {setl_id})")
+    for name in AMOUNTS:
+        if row[name] >= MAX_AMOUNT_FEN:
+            raise SettlementError(f"{name}: {TOO_LARGE} (setl_id {setl_id})")
     parts = row["fulamt_ownpay_amt"] + row["overlmt_selfpay"] + row["preselfpay_amt"]
     if parts > row["medfee_sumamt"]:
         raise SettlementError(
