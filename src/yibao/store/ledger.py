@@ -154,6 +154,14 @@ def find_settlements(
     return list(session.scalars(stmt.limit(limit).offset(offset)))
 
 
+def recent_settlements(session: Session, limit: int = 30) -> list[Settlement]:
+    """The ``limit`` settlements entered last (created_at, then setl_id, descending), in SQL."""
+    stmt = select(SettlementRow).order_by(
+        SettlementRow.created_at.desc(), SettlementRow.setl_id.desc()
+    )
+    return list(session.scalars(stmt.limit(limit)))
+
+
 def reverse(session: Session, setl_id: str, actor: Actor) -> Outcome:
     """结算撤销: mark the settlement reversed and give back what it consumed, under the same
     person-year lock as settle. Reversing twice returns the stored result (idempotent)."""

@@ -53,8 +53,7 @@ def layer_chart(setlinfo: dict[str, Any]) -> Markup:
 
 def _recent(request: Request) -> list[dict[str, Any]]:
     with transaction(db(request)) as s:
-        rows = ledger.find_settlements(s, limit=10_000)
-        rows = sorted(rows, key=lambda r: r.created_at, reverse=True)[:RECENT]
+        rows = ledger.recent_settlements(s, RECENT)
         return [
             {
                 "setl_id": r.setl_id,
