@@ -15,6 +15,7 @@ from rich.table import Table
 from yibao.batch.chunks import DEFAULT_CHUNK_ROWS
 from yibao.batch.settle import BatchResult, settle_file
 from yibao.cli.output import UserError, print_json, user_errors
+from yibao.engine.fiscal import LEVEL_LABELS
 from yibao.engine.fund import fund_statement
 from yibao.money import format_yuan, yuan_to_fen
 from yibao.policy import default_library
@@ -135,7 +136,7 @@ def _print(doc: dict[str, Any]) -> None:
         for fund, v in rev["assistance_subsidies"].items():
             table.add_row(f"  资助参保（{fund}）", _yuan(v))
         for level, v in rev["fiscal_subsidies"].items():
-            table.add_row(f"  财政补助·{level}", _yuan(v))
+            table.add_row(f"  财政补助·{LEVEL_LABELS.get(level, level)}", _yuan(v))
         exp = fs["expenditure"]
         table.add_row("支出合计（基本医保+大病筹资）", _yuan(exp["total"]))
         for layer, v in exp["by_layer"].items():

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from yibao.cli.output import print_json, user_errors
+from yibao.engine.fiscal import LEVEL_LABELS
 from yibao.money import fen_to_yuan
 from yibao.policy import default_library
 from yibao.store.db import make_engine
@@ -102,7 +103,7 @@ def _print_summary(result, tokens: dict[str, str], url: str) -> None:  # type: i
     rows = [
         ("个人缴费", st.personal_paid),
         *((f"资助参保（{k}）", v) for k, v in st.assistance_subsidy.items()),
-        *((f"财政补助（{k}）", v) for k, v in st.fiscal_subsidy.items()),
+        *((f"财政补助（{LEVEL_LABELS.get(k, k)}）", v) for k, v in st.fiscal_subsidy.items()),
         ("收入合计", st.revenue),
         ("基本医保统筹基金支出 hifp_pay", st.expenditure_by_layer["hifp_pay"]),
         ("大病保险筹资", st.critical_illness_financing),

@@ -11,12 +11,10 @@ from rich.table import Table
 
 from yibao.cli.output import UserError, print_json, user_errors
 from yibao.engine.contribution import Quote, quote
-from yibao.engine.fiscal import population_shares
+from yibao.engine.fiscal import LEVEL_LABELS, population_shares
 from yibao.money import fen_to_json, format_yuan
 from yibao.policy import default_library
 from yibao.policy.model import Policy
-
-LEVEL_LABELS = {"central": "中央", "provincial": "省级", "municipal": "市级", "county": "县级"}
 
 
 def resolve_for_quote(region: str, year: int, county: str | None) -> Policy:

@@ -19,6 +19,9 @@ from typing import Any
 from yibao.money import BP_PER_UNIT, allocate, fen_to_json
 from yibao.policy.model import GOVERNMENT_LEVELS, Param, Policy, SharingScheme
 
+# The levels as the notices name them (tables and pages show these, not the keys).
+LEVEL_LABELS = {"central": "中央", "provincial": "省级", "municipal": "市级", "county": "县级"}
+
 
 class SharingError(ValueError):
     """No sharing scheme can be chosen, or the one asked for does not exist."""
