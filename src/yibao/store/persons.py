@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from yibao.categories import canonical
@@ -131,6 +131,39 @@ def find_persons(
     if insuplc_admdvs:
         stmt = stmt.where(Person.insuplc_admdvs == insuplc_admdvs)
     return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+# A partial ID number matches as a substring from this many characters (fewer match too many).
+MIN_CERTNO_PART = 6
+
+
+def search_persons(
+    session: Session, q: str, *, limit: int = 50, offset: int = 0
+) -> tuple[list[Person], int]:
+    """One search box: name part, 个人编号 (exact or prefix), 家庭编号, or a partial ID number
+    (at least MIN_CERTNO_PART characters, as a substring). The page of rows (by psn_no) and the
+    total that match."""
+    q = q.strip()
+    if not q:
+        return [], 0
+    conds = [
+        Person.psn_name.contains(q, autoescape=True),
+        Person.psn_no.startswith(q, autoescape=True),
+        Person.hh_id == q,
+    ]
+    if len(q) >= MIN_CERTNO_PART:
+        conds.append(Person.certno.contains(q.upper(), autoescape=True))
+    where = or_(*conds)
+    total = session.scalar(select(func.count()).select_from(Person).where(where)) or 0
+    stmt = (
+        select(Person)
+        .where(where)
+        .options(selectinload(Person.categories))
+        .order_by(Person.psn_no)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(stmt)), total
 
 
 def add_category(session: Session, psn_no: str, span: CategorySpan) -> PersonCategory:

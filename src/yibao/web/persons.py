@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from yibao.api.schemas import CategoryIn, EnrollmentIn, PersonIn, QuoteIn
 from yibao.categories import all_categories
@@ -17,7 +16,6 @@ from yibao.services import enrollment as enrollments
 from yibao.services import payments as payment_records
 from yibao.services import persons as people
 from yibao.store import persons, transaction
-from yibao.store.models import Person
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, allowed, db, library, web_user
 from yibao.web.templating import PREFIX, page
@@ -31,33 +29,37 @@ SITUATIONS = {
     "newborn": "新生儿",
     "transfer_in": "跨统筹区转入",
 }
-MAX_RESULTS = 50
+PAGE_SIZE = 50
 
 
-def _search(request: Request, q: str) -> list[dict[str, Any]]:
-    q = q.strip()
+def _search(request: Request, q: str, page_no: int) -> dict[str, Any]:
+    """One page of the search (name part, 个人编号, 家庭编号, partial ID number) and the total."""
     with transaction(db(request)) as s:
-        if len(q) == 18:
-            found = persons.find_persons(s, certno=q, limit=MAX_RESULTS)
-        else:
-            found = list(
-                s.scalars(
-                    select(Person)
-                    .where(Person.psn_name.contains(q))
-                    .order_by(Person.psn_no)
-                    .limit(MAX_RESULTS)
-                )
+        found, total = persons.search_persons(
+            s, q, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
+        )
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page_no > pages:  # past the end (a stale link): the last page
+            page_no = pages
+            found, total = persons.search_persons(
+                s, q, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
             )
-        return [persons.person_document(p) for p in found]
+        return {
+            "rows": [persons.person_document(p) for p in found],
+            "total": total,
+            "page": page_no,
+            "pages": pages,
+        }
 
 
 @router.get("/persons", response_class=HTMLResponse)
 def persons_page(
     request: Request,
     q: str = Query("", max_length=40),
+    page_no: int = Query(1, alias="page", ge=1, le=1_000_000),
     user: WebUser = Depends(web_user),
 ) -> Response:
-    results = _search(request, q) if q.strip() else None
+    results = _search(request, q, page_no) if q.strip() else None
     return page(
         request,
         user,
