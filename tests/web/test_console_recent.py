@@ -3,10 +3,14 @@ settled through the console form heads the list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from fastapi.testclient import TestClient
+
+from yibao.store import ledger, transaction
+from yibao.web.templating import beijing
 
 
 @pytest.fixture(scope="module")
@@ -21,24 +25,48 @@ def _recent_ids(html: str) -> list[str]:
     return re.findall(r'href="/console/settlements/([^"]+)"', table)
 
 
-def test_the_claim_just_settled_is_the_first_recent_row(client, seeded):
+def _login(client, token: str) -> str:
+    """Log in; the CSRF token of the 结算 page."""
     client.cookies.clear()
-    client.post("/console/login", data={"token": seeded.tokens["经办"]}, follow_redirects=False)
+    client.post("/console/login", data={"token": token}, follow_redirects=False)
     html = client.get("/console/settle").text
-    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)
+
+
+def _settle(client, seeded, begin: str, end: str) -> str:
+    """Settle a claim of the fresh person through the console form; its setl_id."""
     form = {
-        "csrf": csrf,
+        "csrf": _login(client, seeded.tokens["经办"]),
         "setl_id": "",
         "psn_no": seeded.fresh,
-        "begndate": "2023-11-01",
-        "enddate": "2023-11-04",
-        "setl_time": "2023-11-04T09:00",
+        "begndate": begin,
+        "enddate": end,
+        "setl_time": f"{end}T09:00",
         "medfee_sumamt": "1500.00",
     }
     response = client.post("/console/settle", data=form, follow_redirects=False)
     assert response.status_code == 303
-    setl_id = response.headers["location"].rsplit("/", 1)[1]
+    return response.headers["location"].rsplit("/", 1)[1]
 
+
+def test_the_claim_just_settled_is_the_first_recent_row(client, seeded):
+    setl_id = _settle(client, seeded, "2023-11-01", "2023-11-04")
     ids = _recent_ids(client.get("/console/settle").text)
     assert ids[0] == setl_id
     assert len(ids) == 30
+
+
+def test_a_reversal_shows_its_time_in_beijing_time(client, seeded, console_app):
+    setl_id = _settle(client, seeded, "2023-12-01", "2023-12-02")
+    csrf = _login(client, seeded.tokens["审核"])
+    response = client.post(
+        f"/console/settlements/{setl_id}/reverse", data={"csrf": csrf}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    app, _ = console_app
+    with transaction(app.state.sessions) as s:
+        reversed_at = ledger.get_settlement(s, setl_id).reversed_at
+    html = client.get(f"/console/settlements/{setl_id}").text
+    shown = re.search(r'data-testid="reversed-at"[^>]*>([^<]*)<', html).group(1)
+    assert shown == beijing(reversed_at)
+    assert shown == (reversed_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")

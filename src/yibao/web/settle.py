@@ -59,6 +59,7 @@ def _recent(request: Request) -> list[dict[str, Any]]:
                 "setl_id": r.setl_id,
                 "psn_no": r.psn_no,
                 "setl_time": r.setl_time.isoformat(sep=" ", timespec="minutes"),
+                "created_at": r.created_at,
                 "medfee_sumamt": r.medfee_sumamt,
                 "fund_pay_sumamt": r.fund_pay_sumamt,
                 "psn_part_amt": r.psn_part_amt,

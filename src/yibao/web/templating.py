@@ -3,6 +3,7 @@ masking of personal data for 只读 users."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,27 @@ def percent(bp: Any) -> str:
     return "—" if bp is None else bp_to_percent(int(bp))
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
+
+def beijing(value: Any) -> str:
+    """A stored timestamp (naive UTC, as a datetime or its ISO text) as 北京时间 (UTC+8),
+    "YYYY-MM-DD HH:MM"; an aware one is converted from its own zone."""
+    if value is None or value == "":
+        return ""
+    when = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters.update(fen=fen, yuan=yuan, percent=percent)
+environment.filters.update(fen=fen, yuan=yuan, percent=percent, beijing=beijing)
 
 
 def page(
