@@ -36,6 +36,8 @@ Situation = Literal["resident", "migrant_worker", "continuation", "newborn", "tr
 # JSON number is read from its text, never kept as a float), 0 ≤ amount ≤ 1,000,000.
 Yuan = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=9, decimal_places=2)]
 PaymentId = Annotated[str, StringConstraints(pattern=SETL_ID_RE)]
+# A commercial supplement product name (渝快保 普惠款 / 升级款); the policy says which exist.
+Product = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]{1,40}$")]
 
 # A single claim above 1亿元 is a keying error, and keeps every sum far inside int64 fen.
 MAX_CLAIM_FEN = 100_000_000 * 100
@@ -58,6 +60,7 @@ class PersonIn(Strict):
     insuplc_admdvs: Admdvs
     hh_id: Code | None = None
     categories: list[CategoryIn] = Field(default_factory=list, max_length=20)
+    resident_permit: bool = False  # 持居住证 (registered here on a 居住证)
 
     @field_validator("psn_name")
     @classmethod
@@ -76,6 +79,7 @@ class PersonIn(Strict):
             categories=tuple(
                 CategorySpan(c.category, c.begin_date, c.end_date) for c in self.categories
             ),
+            resident_permit=self.resident_permit,
         )
 
 
@@ -93,6 +97,7 @@ class PersonOut(BaseModel):
     brdy: str
     insuplc_admdvs: str
     hh_id: str | None
+    resident_permit: bool = False
     categories: list[CategoryOut]
 
 
@@ -114,6 +119,8 @@ class EnrollmentIn(Strict):
     payment_id: PaymentId | None = None  # 税务票据号; absent: one 缴费 per person-year
     personal_paid: Yuan | None = None  # absent: the quote's; when sent it must be the quote's
     channel: Text = ""
+    supplement_product: Product | None = None  # 渝快保 product bought with the 缴费 (彭水)
+    resident_permit: bool | None = None  # absent: the register's; when sent it must agree
 
     def to_request(self) -> EnrollmentRequest:
         return EnrollmentRequest(
@@ -130,6 +137,8 @@ class EnrollmentIn(Strict):
             payment_id=self.payment_id,
             personal_paid=_fen(self.personal_paid, "personal_paid"),
             channel=self.channel,
+            supplement_product=self.supplement_product,
+            resident_permit=self.resident_permit,
         )
 
 
@@ -184,6 +193,8 @@ class QuoteIn(Strict):
     )
     tier: Literal[1, 2] = 1
     psn_no: Code | None = None  # take the categories valid on 1 January from the store
+    supplement_product: Product | None = None  # 渝快保 product (彭水 三（一）3)
+    resident_permit: bool | None = None  # 持居住证; absent: the person's (psn_no) or False
 
 
 class SettleIn(ClaimIn):

@@ -23,7 +23,7 @@ from yibao.policy import PolicyLibrary
 from yibao.services import payments
 from yibao.store import audit, persons
 from yibao.store.audit import Actor
-from yibao.store.errors import Conflict
+from yibao.store.errors import Conflict, Invalid
 from yibao.store.models import ContributionPayment, Enrollment, Person
 
 
@@ -47,6 +47,7 @@ class EnrollmentRequest:
     personal_paid: int | None = None
     channel: str = ""
     supplement_product: str | None = None  # 渝快保 product bought with the 缴费 (彭水)
+    resident_permit: bool | None = None  # 持居住证 as the caller sees it: must be the register's
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,12 @@ def enroll(
 ) -> Enrolled:
     """Enrol a person for a year and record the 缴费, inside the caller's transaction."""
     person = persons.get_person(session, request.psn_no)
+    if request.resident_permit is not None and request.resident_permit != person.resident_permit:
+        held = "持居住证" if person.resident_permit else "未登记持居住证"
+        raise Invalid(
+            f"resident_permit: 参保登记中 {request.psn_no} {held}，与本次填写的"
+            f"{'持居住证' if request.resident_permit else '未持居住证'}不符（请先更正人员登记）"
+        )
     region = request.insuplc_admdvs or person.insuplc_admdvs
     payment = payments.PaymentRequest(
         psn_no=request.psn_no,

@@ -12,7 +12,12 @@ Rules of the notices (each refusal names the field and cites the clause):
   (``previous_year_shortfall_standard``: 380 元 for 2023) is made up in the next collection by a
   补缴 of exactly the shortfall, recorded for the year it makes up, the clause in its reason.
 - 彭水 三（一）1 不再差额资助 (``no_top_up_after_change``): once a person-year has paid, a 补缴
-  of subsidy (the difference a later category would give) is refused.
+  of subsidy (the difference a later category would give) is refused. The same clause fixes the
+  subsidy 按参保缴费时就高身份确定: a new 缴费 after a 冲正 redoes that 参保缴费, so it is quoted
+  with the categories as of the first 缴费 of the person-year (its reason cites the clause), not
+  with a category the person gained since (the 冲正 + 缴费 way round 不再差额资助).
+- 持居住证 (the register's ``resident_permit``): the quote gives the locals' fiscal subsidy where
+  the policy says so, and is refused where it does not.
 - A 缴费 may buy a commercial supplement (彭水 渝快保, ``supplement_product``): its subsidy and
   paying fund are recorded apart from the 资助参保.
 
@@ -84,11 +89,14 @@ def quote_for(
     enrollment: Enrollment,
     paid_on: dt.date,
     supplement_product: str | None = None,
+    categories_as_of: dt.date | None = None,
 ) -> Quote:
     """The contribution engine's quote for an enrolled person-year (with the previous year's
-    shortfall where the policy collects it and the person was enrolled that year)."""
+    shortfall where the policy collects it and the person was enrolled that year), with the
+    categories of ``categories_as_of`` (default: the payment day) and the person's 持居住证."""
     person = persons.get_person(session, enrollment.psn_no)
-    categories = persons.categories_on(person, quote_day(enrollment.year, paid_on))
+    day = quote_day(enrollment.year, categories_as_of or paid_on)
+    categories = persons.categories_on(person, day)
     policy = library.resolve(enrollment.insuplc_admdvs, enrollment.year)
     previous = None
     last_year = enrollment.year - 1
@@ -102,6 +110,7 @@ def quote_for(
             policy,
             categories,
             str(enrollment.tier),
+            resident_permit=person.resident_permit,
             supplement_product=supplement_product,
             previous_year_paid=previous,
         )
@@ -234,7 +243,10 @@ def _new_row(
 ) -> ContributionPayment:
     if request.supplement_product is not None and request.kind != "缴费":
         raise Invalid("supplement_product: 只有缴费可同时购买商业补充保险（渝快保）")
-    due = quote_for(session, library, enrollment, request.paid_on, request.supplement_product)
+    first_paid, cited = _categories_fixed_on(session, library, enrollment, request)
+    due = quote_for(
+        session, library, enrollment, request.paid_on, request.supplement_product, first_paid
+    )
     base = {
         "payment_id": request.payment_id,
         "psn_no": request.psn_no,
@@ -242,7 +254,7 @@ def _new_row(
         "kind": request.kind,
         "paid_on": request.paid_on,
         "channel": request.channel,
-        "reason": request.reason.strip(),
+        "reason": request.reason.strip() + cited,
         "refers_to": request.refers_to,
         "quoted_personal": due.personal_due,
         "quoted_subsidy": due.assistance_subsidy,
@@ -292,6 +304,35 @@ def _new_row(
         assistance_subsidy=subsidy,
         subsidy_fund=fund if subsidy else "",
         applied_category=category,
+    )
+
+
+def _categories_fixed_on(
+    session: Session, library: PolicyLibrary, enrollment: Enrollment, request: PaymentRequest
+) -> tuple[dt.date | None, str]:
+    """彭水 三（一）1: 享受资助参保的标准，按参保缴费时就高身份确定；身份发生变化的，不再进行差额资助.
+    A 缴费 of a person-year that already had one (since undone by a 冲正) redoes that 参保缴费:
+    its categories are those as of the first 缴费's day. Returns that day (None: the rule does
+    not apply, or this is the first 缴费) and the citation appended to the reason."""
+    if request.kind != "缴费":
+        return None, ""
+    policy = library.resolve(enrollment.insuplc_admdvs, enrollment.year)
+    rule = policy.assistance_subsidy.no_top_up_after_change
+    if not rule.value:
+        return None, ""
+    first = session.scalar(
+        select(func.min(ContributionPayment.paid_on)).where(
+            ContributionPayment.psn_no == request.psn_no,
+            ContributionPayment.year == request.year,
+            ContributionPayment.kind == "缴费",
+            ContributionPayment.payment_id != request.payment_id,
+        )
+    )
+    if first is None:
+        return None, ""
+    return first, (
+        f"{CITED}{rule.cite()}：冲正后重新缴费，按原缴费日 {first.isoformat()} 的身份测算资助，"
+        "不再差额资助）"
     )
 
 

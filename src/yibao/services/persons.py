@@ -33,13 +33,26 @@ def quote_for(
     tier: int,
     categories: Sequence[str] = (),
     psn_no: str | None = None,
+    supplement_product: str | None = None,
+    resident_permit: bool | None = None,
 ) -> dict[str, Any]:
     """缴费测算: the contribution engine's quote; with ``psn_no`` and no categories given, the
-    person's categories valid on 1 January of the year."""
+    person's categories valid on 1 January of the year, and without ``resident_permit`` the
+    person's 持居住证 flag (no person: not a holder). ``supplement_product``: the 渝快保 product."""
     names = list(categories)
-    if psn_no and not names:
+    permit = bool(resident_permit)
+    if psn_no:
         person = persons.get_person(session, psn_no)
-        names = persons.categories_on(person, dt.date(year, 1, 1))
+        if not names:
+            names = persons.categories_on(person, dt.date(year, 1, 1))
+        if resident_permit is None:
+            permit = person.resident_permit
     policy = library.resolve(region, year)
-    result: dict[str, Any] = quote(policy, names, str(tier)).to_json()
+    result: dict[str, Any] = quote(
+        policy,
+        names,
+        str(tier),
+        resident_permit=permit,
+        supplement_product=supplement_product,
+    ).to_json()
     return result

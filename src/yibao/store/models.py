@@ -70,6 +70,9 @@ class Person(Base):
     brdy: Mapped[dt.date] = mapped_column(Date)
     insuplc_admdvs: Mapped[str] = mapped_column(String(12))
     hh_id: Mapped[str | None] = mapped_column(ForeignKey("households.hh_id"), nullable=True)
+    # 持居住证: a resident registered here on a 居住证 (fiscal subsidy as for locals where the
+    # policy says so, resident_permit_same_subsidy); False: local 户籍 or not recorded.
+    resident_permit: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
     categories: Mapped[list[PersonCategory]] = relationship(

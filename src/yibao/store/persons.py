@@ -36,6 +36,7 @@ class PersonSpec:
     psn_no: str | None = None
     hh_id: str | None = None
     categories: tuple[CategorySpan, ...] = field(default_factory=tuple)
+    resident_permit: bool = False  # 持居住证 (fiscal subsidy as for locals where the policy says)
 
 
 def person_document(person: Person) -> dict[str, Any]:
@@ -47,6 +48,7 @@ def person_document(person: Person) -> dict[str, Any]:
         "brdy": person.brdy.isoformat(),
         "insuplc_admdvs": person.insuplc_admdvs,
         "hh_id": person.hh_id,
+        "resident_permit": person.resident_permit,
         "categories": [
             {
                 "category": c.category,
@@ -77,6 +79,7 @@ def create_person(session: Session, spec: PersonSpec) -> Person:
         brdy=idn.birth_date,
         insuplc_admdvs=spec.insuplc_admdvs,
         hh_id=spec.hh_id,
+        resident_permit=spec.resident_permit,
     )
     session.add(person)
     person.categories = [_category_row(psn_no, span) for span in spec.categories]

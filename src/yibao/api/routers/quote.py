@@ -24,7 +24,8 @@ def quote(
     actor: Actor = Depends(any_role),
 ) -> dict[str, Any]:
     """Personal contribution due for a region, year, tier and categories; with ``psn_no`` the
-    person's categories valid on 1 January of the year are used."""
+    person's categories valid on 1 January of the year (and the person's 持居住证 flag unless
+    ``resident_permit`` is sent) are used; ``supplement_product`` quotes the 渝快保 subsidy."""
     with session.begin():
         return people.quote_for(
             session,
@@ -34,4 +35,6 @@ def quote(
             tier=body.tier,
             categories=body.categories,
             psn_no=body.psn_no,
+            supplement_product=body.supplement_product,
+            resident_permit=body.resident_permit,
         )
