@@ -273,6 +273,10 @@ class Benefits(Frozen):
     # Pools of which one claim may be paid from one only (池州 二、7: 两病 and 门诊慢特病,
     # 避免重复报销): each inner list is one such set.
     exclusive_pools: Param[list[list[str]]]
+    # Places outside the 参保地 where a student's care is paid at the 参保地's local rates (池州
+    # 二、9: 学籍地, 户籍地, 就业见习地, 实习地). Read by the 异地就医 reduction once it exists; until
+    # then every claim is paid at local rates anyway. Empty: no such rule.
+    student_local_places: Param[list[str]]
 
     @model_validator(mode="after")
     def _pools_exist(self) -> Benefits:
