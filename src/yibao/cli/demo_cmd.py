@@ -114,6 +114,12 @@ def _print_summary(result, tokens: dict[str, str], url: str) -> None:  # type: i
     ]
     if st.closing_balance is not None:
         rows.append(("期末累计结存", st.closing_balance))
+    # 渝快保 etc.: paid by its own fund, neither revenue nor expenditure of the 居民医保基金.
+    rows += [
+        (f"基金外：商业补充保险补贴 {product}（{fund}支付）", fen)
+        for fund, by_product in st.supplement_subsidy.items()
+        for product, fen in by_product.items()
+    ]
     for label, fen in rows:
         table.add_row(label, f"{fen_to_yuan(fen):,.2f}")
     out.print(table)

@@ -249,7 +249,10 @@ def load_year(
           "coverage_rule": r["event"], "status": "enrolled"}
          for r in resident.unique(["psn_no", "year"], keep="first").iter_rows(named=True)),
     )  # fmt: skip
-    paying = year.contributions.select("psn_no", "subsidy_category", "subsidy_fund")
+    paying = year.contributions.select(
+        "psn_no", "subsidy_category", "subsidy_fund",
+        "supplement_product", "supplement_subsidy", "supplement_fund",
+    )  # fmt: skip
     counts["contribution_payments"] = _insert(
         engine,
         ContributionPayment,
@@ -258,7 +261,11 @@ def load_year(
           "assistance_subsidy": r["subsidy"],
           "subsidy_fund": (r["subsidy_fund"] or "") if r["subsidy"] else "",
           "applied_category": r["subsidy_category"] or None,
-          "quoted_personal": r["personal_paid"], "quoted_subsidy": r["subsidy"], "reason": "",
+          "quoted_personal": r["personal_paid"], "quoted_subsidy": r["subsidy"],
+          "supplement_product": r["supplement_product"] or "",
+          "supplement_subsidy": r["supplement_subsidy"] or 0,
+          "supplement_fund": (r["supplement_fund"] or "") if r["supplement_subsidy"] else "",
+          "reason": "",
           "refers_to": None, "paid_on": r["paid_date"], "channel": "税务征收",
           "created_by": LOADER}
          for r in resident.unique(["psn_no", "year"], keep="first")

@@ -69,9 +69,12 @@ def simulate_county(
     calib = calibration or load_calibration()
     policy = library.resolve(region, year)
     step = progress or (lambda _: None)
-    # Independent streams per stage: asking for the fee detail does not change the claims.
-    streams = np.random.SeedSequence([seed, offset]).spawn(4)
-    rng_people, rng_enrol, rng_claims, rng_detail = (np.random.default_rng(s) for s in streams)
+    # Independent streams per stage: asking for the fee detail does not change the claims. The
+    # fifth (渝快保 purchases) was added later: spawn keeps the first four as they were.
+    streams = np.random.SeedSequence([seed, offset]).spawn(5)
+    rng_people, rng_enrol, rng_claims, rng_detail, rng_supplement = (
+        np.random.default_rng(s) for s in streams
+    )
 
     spec = PopulationSpec(
         region=region,
@@ -83,7 +86,9 @@ def simulate_county(
     )
     households, people = simulate_population(rng_people, spec, calib)
     step("persons")
-    enrollments, contributions = simulate_enrollments(rng_enrol, people, policy, calib)
+    enrollments, contributions = simulate_enrollments(
+        rng_enrol, people, policy, calib, rng_supplement
+    )
     step("enrollments")
     claims = simulate_claims(rng_claims, people, enrollments, policy, calib)
     step("claims")

@@ -3,6 +3,10 @@
 The dates and amounts come from the engine, not from here: coverage dates from
 ``engine.eligibility.coverage_for`` and the money from ``engine.contribution.quote``, called once
 per distinct case (a few hundred calls for a county) and joined back to the people.
+
+A commercial supplement (彭水 三（一）3 渝快保) is bought, or not, by the persons the quote gives a
+supplement group for, with the assumed shares of ``commercial_supplement_uptake``, from a stream of
+its own (``rng_supplement``): the other draws, and so the claims, do not depend on it.
 """
 
 from __future__ import annotations
@@ -35,10 +39,15 @@ def _days(start: dt.date, n: int, span: int, rng: np.random.Generator) -> np.nda
 
 
 def simulate_enrollments(
-    rng: np.random.Generator, persons: pl.DataFrame, policy: Policy, calib: Calibration
+    rng: np.random.Generator,
+    persons: pl.DataFrame,
+    policy: Policy,
+    calib: Calibration,
+    rng_supplement: np.random.Generator | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(enrollments, contributions): one 390 row per enrolled person (and a few 310 rows
-    elsewhere) with coverage dates; what each enrolled person paid and who subsidised it."""
+    elsewhere) with coverage dates; what each enrolled person paid and who subsidised it.
+    With ``rng_supplement``, eligible persons buy the region's commercial supplement."""
     year = policy.meta.year
     shares = calib.assumption("enrollment")
     n = persons.height
@@ -113,7 +122,13 @@ def simulate_enrollments(
     unique = unique.with_columns(pl.Series("begin", begins), pl.Series("end", ends))
     covered = cases.join(unique, on=keys, how="left", nulls_equal=True)
 
-    money = contributions(frame.select("psn_no", "categories", "tier"), policy)
+    people = frame.select("psn_no", "categories", "tier")
+    if rng_supplement is not None:
+        uptake = calib.assumption("commercial_supplement_uptake")
+        people = people.with_columns(
+            supplement_products(rng_supplement, people["categories"], policy, uptake)
+        )
+    money = contributions(people, policy)
     resident = pl.DataFrame(
         {
             "psn_no": frame["psn_no"],
@@ -152,17 +167,60 @@ def simulate_enrollments(
     return enrollments, money
 
 
+def _names(categories: str | None) -> list[str]:
+    return [c for c in (categories or "").split("|") if c]
+
+
+def supplement_products(
+    rng: np.random.Generator,
+    categories: pl.Series,
+    policy: Policy,
+    uptake: dict[str, dict[str, float]],
+) -> pl.Series:
+    """The commercial supplement product each person buys ("" for none). Eligible: the quote
+    gives them a supplement group for one of the policy's products (the first such product's
+    group picks the shares); ``uptake``: group → product → share of that group buying it."""
+    products = list(policy.assistance_subsidy.commercial_supplement.value)
+    group_of: dict[str, str | None] = {}
+    for cats in categories.unique().to_list():
+        group_of[cats] = None
+        for product in products:
+            supplement = quote(policy, _names(cats), supplement_product=product).supplement
+            if supplement is not None and supplement.group is not None:
+                group_of[cats] = supplement.group
+                break
+    u = rng.random(categories.len())  # drawn for every person, whatever the region
+    chosen = np.full(categories.len(), "", dtype=object)
+    groups = np.array([group_of[c] or "" for c in categories.to_list()], dtype=object)
+    for group, shares in uptake.items():
+        if sum(shares.values()) > 1:
+            raise ValueError(f"commercial_supplement_uptake.{group}: shares sum above 1")
+        mine = groups == group
+        low = 0.0
+        for product, share in shares.items():
+            if product in products:
+                chosen[mine & (u >= low) & (u < low + share)] = product
+            low += share
+    return pl.Series("supplement_product", chosen, dtype=pl.String)
+
+
 def contributions(people: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-    """Contribution of each enrolled person (fen): the engine's quote per (tier, categories)."""
-    combos = people.select("tier", "categories").unique()
+    """Contribution of each enrolled person (fen): the engine's quote per (tier, categories,
+    supplement_product). ``people`` may carry ``supplement_product`` ("" or absent: none)."""
+    if "supplement_product" not in people.columns:
+        people = people.with_columns(pl.lit("", dtype=pl.String).alias("supplement_product"))
+    keys = ["tier", "categories", "supplement_product"]
+    combos = people.select(keys).unique()
     rows = []
-    for tier, categories in combos.iter_rows():
-        q = quote(policy, [c for c in categories.split("|") if c], str(tier))
+    for tier, categories, product in combos.iter_rows():
+        q = quote(policy, _names(categories), str(tier), supplement_product=product or None)
         shares = q.fiscal_shares
+        supplement = q.supplement
         rows.append(
             {
                 "tier": tier,
                 "categories": categories,
+                "supplement_product": product,
                 "standard": q.standard,
                 "subsidy": q.assistance_subsidy,
                 "personal_paid": q.personal_due,
@@ -173,15 +231,27 @@ def contributions(people: pl.DataFrame, policy: Policy) -> pl.DataFrame:
                 "fiscal_provincial": shares.provincial,
                 "fiscal_municipal": shares.municipal,
                 "fiscal_county": shares.county,
+                "supplement_subsidy": 0 if supplement is None else supplement.subsidy,
+                "supplement_fund": "" if supplement is None else supplement.fund,
             }
         )
-    table = pl.DataFrame(rows, schema_overrides={"tier": people.schema["tier"]})
+    table = pl.DataFrame(
+        rows,
+        schema_overrides={
+            "tier": people.schema["tier"],
+            "categories": people.schema["categories"],
+            "supplement_product": pl.String,
+            "supplement_subsidy": pl.Int64,
+            "supplement_fund": pl.String,
+        },
+    )
     return (
-        people.join(table, on=["tier", "categories"], how="left")
+        people.join(table, on=keys, how="left", nulls_equal=True)
         .with_columns(pl.lit(policy.meta.code).alias("admdvs"), pl.lit(policy.meta.year).alias("year"))
         .select(
             "psn_no", "admdvs", "year", "tier", "categories", "standard", "personal_paid", "subsidy",
             "subsidy_category", "subsidy_fund", "fiscal_subsidy", "fiscal_central",
             "fiscal_provincial", "fiscal_municipal", "fiscal_county",
+            "supplement_product", "supplement_subsidy", "supplement_fund",
         )
     )  # fmt: skip
