@@ -39,10 +39,11 @@ def policy_page(
     # A jurisdiction's own file is the more useful first view than the national defaults.
     local = [k for k, _ in options if not k.startswith("000000")]
     show = show or (local or [k for k, _ in options] or [""])[0]
-    rows, meta, diff = [], None, None
+    rows, meta, diff, by_region = [], None, None, {}
     if show:
         policy = lib.resolve(*_split(show))
         meta = policy.meta
+        by_region = policy.assumed_counts()
         rows = flatten_policy(policy)
         if assumed_only:
             rows = [r for r in rows if r["assumed"]]
@@ -63,4 +64,5 @@ def policy_page(
         diff=diff,
         assumed_only=assumed_only,
         assumed_count=sum(1 for r in rows if r["assumed"]),
+        assumed_by_region=by_region,
     )
