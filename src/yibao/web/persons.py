@@ -1,21 +1,28 @@
 """参保登记: find a person by ID number or name; household, categories with dates, enrollments
-with coverage dates, payments; enrol (经办) and the contribution quote with the subsidy explained.
-Enrolment and the quote go through the API's own functions (one path for both front ends)."""
+with coverage dates, payments; enrol (经办) and the contribution quote with the subsidy explained;
+register 补缴 / 退费 / 冲正 (经办) and print a payment's 缴费凭证.
+Enrolment, payments and the quote go through the services the API uses (one path for both
+front ends)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from yibao.api.schemas import CategoryIn, EnrollmentIn, PersonIn, QuoteIn
 from yibao.categories import all_categories
+from yibao.money import MoneyError, format_yuan, yuan_to_fen
 from yibao.services import enrollment as enrollments
 from yibao.services import payments as payment_records
 from yibao.services import persons as people
 from yibao.store import persons, transaction
+from yibao.store.errors import Conflict, Invalid, NotFound
+from yibao.store.models import ContributionPayment
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, allowed, db, library, web_user
 from yibao.web.templating import PREFIX, page
@@ -30,6 +37,8 @@ SITUATIONS = {
     "transfer_in": "跨统筹区转入",
 }
 PAGE_SIZE = 50
+PAY_KINDS = ("补缴", "退费", "冲正")  # the console's 缴费 goes with the enrolment
+FIELD = re.compile(r"^[a-z_]+: ")
 
 
 def _search(request: Request, q: str, page_no: int) -> dict[str, Any]:
@@ -125,6 +134,7 @@ def _person_view(request: Request, psn_no: str) -> dict[str, Any]:
                 "assistance_subsidy": p.assistance_subsidy,
                 "subsidy_fund": p.subsidy_fund,
                 "reason": p.reason,
+                "refers_to": p.refers_to,
                 "paid_on": p.paid_on.isoformat(),
                 "channel": p.channel,
             }
@@ -153,23 +163,50 @@ def person_page(
     quote_year: int | None = Query(None, ge=2000, le=2100),
     tier: int = Query(1, ge=1, le=2),
     created: int = 0,
+    paid: str = Query("", max_length=64),
     user: WebUser = Depends(web_user),
 ) -> Response:
     view = _person_view(request, psn_no)
     region = view["person"]["insuplc_admdvs"]
     years = _years(request, region)
     quote = _quote(request, user, psn_no, region, quote_year, tier) if quote_year else None
+    message = "人员已登记" if created else None
+    done = next((x for x in view["payments"] if paid and x["payment_id"] == paid), None)
+    if done is not None:
+        message = (
+            f"已登记{done['kind']}（票据号 {done['payment_id']}，{done['year']}年度，个人缴费 "
+            f"{format_yuan(done['personal_paid'])}元，资助参保 "
+            f"{format_yuan(done['assistance_subsidy'])}元）"
+        )
+    return _show(request, user, view, years=years, quote=quote, message=message)
+
+
+def _show(
+    request: Request, user: WebUser, view: dict[str, Any], status: int = 200, **extra: Any
+) -> Response:
+    """The person page from ``view`` (see _person_view) with the payment form's choices."""
+    undone = {x["refers_to"] for x in view["payments"] if x["kind"] == "冲正"}
+    reversible = [
+        x for x in view["payments"] if x["kind"] != "冲正" and x["payment_id"] not in undone
+    ]
+    context: dict[str, Any] = {
+        "years": extra.pop("years", None) or _years(request, view["person"]["insuplc_admdvs"]),
+        "situations": SITUATIONS,
+        "today": dt.date.today().isoformat(),
+        "pay_kinds": PAY_KINDS,
+        "pay_years": sorted({e["year"] for e in view["enrollments"]}, reverse=True),
+        "reversible": reversible,
+        "form": {},
+        **extra,
+    }
     return page(
         request,
         user,
         "person.html",
+        status=status,
         title="参保登记 · 人员详情",
         active="persons",
-        years=years,
-        situations=SITUATIONS,
-        quote=quote,
-        today=dt.date.today().isoformat(),
-        message="人员已登记" if created else None,
+        **context,
         **view,
     )
 
@@ -198,22 +235,151 @@ def enroll_person(
         done = enrollments.enroll(s, library(request), body.to_request(), user.actor).to_json()
     view = _person_view(request, psn_no)
     quote = _quote(request, user, psn_no, done["insuplc_admdvs"], year, tier)
+    message = (
+        f"{year}年度参保登记成功：待遇享受期 {done['coverage_begin']} 至 {done['coverage_end']}；"
+        f"已登记缴费（票据号 {done['payment']['payment_id']}，个人缴费 "
+        f"{done['payment']['personal_paid']:,.2f}元，资助参保 "
+        f"{done['payment']['assistance_subsidy']:,.2f}元）"
+    )
+    return _show(request, user, view, quote=quote, message=message, enrolled=done)
+
+
+def _fen(text: str, field: str, label: str) -> int | None:
+    """An amount typed in yuan ("" is none; thousands separators allowed), parsed exactly."""
+    if not text.strip():
+        return None
+    try:
+        return yuan_to_fen(text.strip().replace(",", ""), field)
+    except MoneyError:
+        raise Invalid(f"{field}: {label}金额应以元填写，最多两位小数，收到“{text}”") from None
+
+
+@router.post("/persons/{psn_no}/payments", response_class=HTMLResponse)
+def register_payment(
+    request: Request,
+    psn_no: str,
+    kind: str = Form(..., max_length=4),
+    payment_id: str = Form(..., max_length=64),
+    year: str = Form("", max_length=4),
+    personal_paid: str = Form("", max_length=20),
+    assistance_subsidy: str = Form("", max_length=20),
+    paid_on: str = Form("", max_length=10),
+    reason: str = Form("", max_length=500),
+    refers_to: str = Form("", max_length=64),
+    user: WebUser = Depends(allowed("enroll")),
+) -> Response:
+    """补缴 / 退费 / 冲正 through services.payments.record_payment; a refusal re-shows the page
+    with the service's message and the input kept, nothing written."""
+    form = {
+        "kind": kind,
+        "payment_id": payment_id,
+        "year": year,
+        "personal_paid": personal_paid,
+        "assistance_subsidy": assistance_subsidy,
+        "paid_on": paid_on,
+        "reason": reason,
+        "refers_to": refers_to,
+    }
+    try:
+        with db(request)() as s, s.begin():
+            body = _payment_request(s, psn_no, form)
+            payment_records.record_payment(s, library(request), body, user.actor)
+    except (Invalid, Conflict, NotFound) as exc:
+        view = _person_view(request, psn_no)  # the person exists, or this is a 404
+        status = 409 if isinstance(exc, Conflict) else 422
+        return _show(request, user, view, status=status, error=FIELD.sub("", str(exc)), form=form)
+    return RedirectResponse(
+        f"{PREFIX}/persons/{psn_no}?paid={body.payment_id}#payments", status_code=303
+    )
+
+
+def _payment_request(s: Any, psn_no: str, form: dict[str, str]) -> Any:
+    """The form as a PaymentRequest (a 冲正 takes the year of the record it undoes)."""
+    persons.get_person(s, psn_no)
+    kind = form["kind"]
+    if kind not in PAY_KINDS:
+        raise Invalid(f"kind: 类型应为 {'、'.join(PAY_KINDS)} 之一，收到 {kind!r}")
+    payment_id = form["payment_id"].strip()
+    if not re.fullmatch(r"[0-9A-Za-z_.\-]{1,64}", payment_id):
+        raise Invalid("payment_id: 票据号须为 1～64 位字母、数字或 _ . -")
+    try:
+        paid_on = dt.date.fromisoformat(form["paid_on"])
+    except ValueError:
+        raise Invalid("paid_on: 请填写缴费日期（YYYY-MM-DD）") from None
+    refers_to = form["refers_to"].strip() or None
+    if kind == "冲正":
+        if refers_to is None:
+            raise Invalid("refers_to: 冲正须选择被冲正记录的票据号")
+        original = next(
+            (p for p in payment_records.payments_of(s, psn_no) if p.payment_id == refers_to),
+            None,
+        )
+        if original is None:
+            raise Invalid(f"refers_to: 该人员无票据号为 {refers_to} 的缴费记录")
+        year = original.year
+    elif form["year"].isdigit():
+        year = int(form["year"])
+        refers_to = None
+    else:
+        raise Invalid("year: 请选择缴费年度")
+    return payment_records.PaymentRequest(
+        psn_no=psn_no,
+        year=year,
+        payment_id=payment_id,
+        paid_on=paid_on,
+        kind=kind,  # type: ignore[arg-type]
+        personal_paid=_fen(form["personal_paid"], "personal_paid", "个人缴费"),
+        assistance_subsidy=_fen(form["assistance_subsidy"], "assistance_subsidy", "资助参保"),
+        reason=form["reason"],
+        refers_to=refers_to,
+        channel="窗口",
+    )
+
+
+@router.get("/payments/{payment_id}/receipt", response_class=HTMLResponse)
+def payment_receipt(
+    request: Request, payment_id: str, user: WebUser = Depends(web_user)
+) -> Response:
+    """A printable 缴费凭证 of one payment record (name and ID number masked for 只读)."""
+    with transaction(db(request)) as s:
+        row = s.scalar(
+            select(ContributionPayment).where(ContributionPayment.payment_id == payment_id)
+        )
+        if row is None:
+            raise NotFound(f"payment_id: 无票据号为 {payment_id} 的缴费记录")
+        person = persons.person_document(persons.get_person(s, row.psn_no))
+        enrollment = persons.enrollment_for(s, row.psn_no, row.year)
+        doc = {c: getattr(row, c) for c in RECEIPT_FIELDS}
+    region = enrollment.insuplc_admdvs if enrollment is not None else person["insuplc_admdvs"]
     return page(
         request,
         user,
-        "person.html",
-        title="参保登记 · 人员详情",
+        "payment_receipt.html",
+        title="缴费凭证",
         active="persons",
-        years=_years(request, view["person"]["insuplc_admdvs"]),
-        situations=SITUATIONS,
-        quote=quote,
-        today=dt.date.today().isoformat(),
-        message=(
-            f"{year}年度参保登记成功：待遇享受期 {done['coverage_begin']} 至 {done['coverage_end']}；"
-            f"已登记缴费（票据号 {done['payment']['payment_id']}，个人缴费 "
-            f"{done['payment']['personal_paid']:,.2f}元，资助参保 "
-            f"{done['payment']['assistance_subsidy']:,.2f}元）"
-        ),
-        enrolled=done,
-        **view,
+        person=person,
+        pay=doc,
+        region=region,
+        region_name=dict(_regions(request)).get(region, ""),
+        printed_at=dt.datetime.now(dt.UTC),
     )
+
+
+RECEIPT_FIELDS = (
+    "payment_id",
+    "psn_no",
+    "year",
+    "kind",
+    "personal_paid",
+    "assistance_subsidy",
+    "subsidy_fund",
+    "applied_category",
+    "supplement_product",
+    "supplement_subsidy",
+    "supplement_fund",
+    "reason",
+    "refers_to",
+    "paid_on",
+    "channel",
+    "created_by",
+)
