@@ -10,10 +10,12 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
 from yibao.web import console, fund, ledger, persons, policy, settle, supervision, targets, warnings
+from yibao.web.admin import router as admin_router
 
 web_router = APIRouter()
 for _module in (console, persons, settle, warnings, fund, supervision, policy, ledger, targets):
     web_router.include_router(_module.router)
+web_router.include_router(admin_router)  # 管理 (管理 role only)
 
 
 @web_router.get("/", include_in_schema=False)

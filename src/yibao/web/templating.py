@@ -1,5 +1,5 @@
-"""Jinja2 pages: the shared layout, the seven pages of the left navigation, money filters and
-masking of personal data for 只读 users."""
+"""Jinja2 pages: the shared layout, the pages of the left navigation (管理 shown to 管理 only),
+money filters and masking of personal data for 只读 users."""
 
 from __future__ import annotations
 
@@ -28,7 +28,16 @@ NAV = (
     ("supervision", "监管", f"{PREFIX}/supervision"),
     ("policy", "政策", f"{PREFIX}/policy"),
     ("ledger", "台账", f"{PREFIX}/ledger"),
+    ("admin", "管理", f"{PREFIX}/admin"),
 )
+# Items only some roles see (the others are shown to everyone logged in).
+NAV_ROLES = {"admin": ("管理",)}
+
+
+def nav_for(user: WebUser | None) -> tuple[tuple[str, str, str], ...]:
+    """The navigation ``user`` sees: an item in NAV_ROLES only for its roles."""
+    role = user.role if user is not None else None
+    return tuple(item for item in NAV if role in NAV_ROLES.get(item[0], (role,)))
 
 
 def fen(value: Any) -> str:
@@ -80,7 +89,7 @@ def page(
     html = environment.get_template(template).render(
         request=request,
         user=user,
-        nav=NAV,
+        nav=nav_for(user),
         prefix=PREFIX,
         show_certno=certno,
         show_name=name,
