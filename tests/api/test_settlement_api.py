@@ -57,7 +57,11 @@ def test_reversal_restores_the_accumulators(client, auth, person):
     url = f"/api/persons/{person['psn_no']}/accumulators/2023"
     after_first = client.get(url, headers=auth["clerk"]).json()
     client.post("/api/settlements", json=second, headers=auth["clerk"])
-    r = client.post(f"/api/settlements/{second['setl_id']}/reverse", headers=auth["reviewer"])
+    r = client.post(
+        f"/api/settlements/{second['setl_id']}/reverse",
+        json={"reason": "重复结算"},
+        headers=auth["reviewer"],
+    )
     assert r.status_code == 200 and r.json()["status"] == "reversed"
     assert r.json()["reversed_by"].startswith("reviewer")
     restored = client.get(url, headers=auth["clerk"]).json()

@@ -87,7 +87,9 @@ def test_loaded_settlement_can_be_reversed_through_the_api(demo):
         headers = {"Authorization": f"Bearer {token}"}
         before = client.get(f"/api/persons/{psn}/accumulators/2023", headers=headers)
         assert before.status_code == 200, before.text
-        reversed_ = client.post(f"/api/settlements/{setl_id}/reverse", headers=headers)
+        reversed_ = client.post(
+            f"/api/settlements/{setl_id}/reverse", json={"reason": "重复结算"}, headers=headers
+        )
         assert reversed_.status_code == 200, reversed_.text
         after = client.get(f"/api/persons/{psn}/accumulators/2023", headers=headers).json()
     row = result.settlements.filter(result.settlements["setl_id"] == setl_id).row(0, named=True)

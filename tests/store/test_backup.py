@@ -130,7 +130,7 @@ def populate(url: str, library, people: int = 3) -> dict[str, object]:
     assert all(isinstance(r, Outcome) for r in results), results
     reversed_id = f"{first_no}-2"
     with transaction(factory) as s:
-        ledger.reverse(s, reversed_id, REVIEWER)
+        ledger.reverse(s, reversed_id, REVIEWER, "重复结算")
     engine.dispose()
     return {"psn_nos": [p for p, _ in made], "reversed": reversed_id, "people": made}
 
@@ -242,7 +242,7 @@ def test_a_restored_store_has_the_same_rows_revision_and_accumulators(
         with transaction(factory) as s:
             ledger.settle(s, library, claim_row(psn_no, certno, f"{psn_no}-new"), CLERK)
             settled = next(r for r in before["settlements"] if r["status"] == "settled")
-            assert not ledger.reverse(s, settled["setl_id"], REVIEWER).replayed
+            assert not ledger.reverse(s, settled["setl_id"], REVIEWER, "重复结算").replayed
         engine.dispose()
         assert backup.check(target).ok
 
@@ -462,7 +462,7 @@ def test_a_backup_taken_while_claims_are_settled_is_consistent(kind, fresh, tmp_
                 with transaction(factory) as s:
                     ledger.settle(s, library, row, CLERK)
                     if n % 5 == 4:  # now and then a reversal of an earlier one
-                        ledger.reverse(s, settled[-2], REVIEWER)
+                        ledger.reverse(s, settled[-2], REVIEWER, "重复结算")
                 settled.append(row["setl_id"])
                 n += 1
         except BaseException as exc:

@@ -131,10 +131,10 @@ def test_reversal_gives_back_what_the_claim_consumed(factory, library):
     with transaction(factory) as s:
         ledger.settle(s, library, claim_row(psn_no, certno, f"{psn_no}-2", month=3), CLERK)
     with transaction(factory) as s:
-        out = ledger.reverse(s, f"{psn_no}-2", REVIEWER)
+        out = ledger.reverse(s, f"{psn_no}-2", REVIEWER, "重复结算")
     assert out.document["status"] == "reversed"
     with transaction(factory) as s:
-        assert ledger.reverse(s, f"{psn_no}-2", REVIEWER).replayed
+        assert ledger.reverse(s, f"{psn_no}-2", REVIEWER, "重复结算").replayed
     with factory() as s:
         row = accumulators.read(s, psn_no, 2023)
         assert Accumulators(**accumulators.as_dict(row)) == Accumulators(**after_first)

@@ -80,7 +80,8 @@ def test_a_reviewer_may_not_settle_even_with_a_valid_csrf_token(client, seeded, 
 
 def test_a_clerk_may_not_reverse(client, seeded):
     _login(client, seeded.tokens["经办"])
-    response = client.post("/console/settlements/W-2023-0003/reverse", data={"csrf": _csrf(client)})
+    form = {"csrf": _csrf(client), "reason": "重复结算"}
+    response = client.post("/console/settlements/W-2023-0003/reverse", data=form)
     assert response.status_code == 403
 
 

@@ -60,7 +60,9 @@ def test_a_reversal_shows_its_time_in_beijing_time(client, seeded, console_app):
     setl_id = _settle(client, seeded, "2023-12-01", "2023-12-02")
     csrf = _login(client, seeded.tokens["审核"])
     response = client.post(
-        f"/console/settlements/{setl_id}/reverse", data={"csrf": csrf}, follow_redirects=False
+        f"/console/settlements/{setl_id}/reverse",
+        data={"csrf": csrf, "reason": "重复结算"},
+        follow_redirects=False,
     )
     assert response.status_code == 303
     app, _ = console_app

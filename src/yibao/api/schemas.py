@@ -237,6 +237,14 @@ class SettleIn(ClaimIn):
         return row
 
 
+class ReverseIn(Strict):
+    """结算撤销: the 撤销原因, required (printable text, at most 200 characters)."""
+
+    reason: Annotated[
+        str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+    ]
+
+
 class PreviewIn(SettleIn):
     setl_id: SetlId | None = None  # type: ignore[assignment]
 

@@ -21,7 +21,7 @@ from yibao.engine.register import Entitlement, entitlement_of
 from yibao.policy import PolicyLibrary
 from yibao.store import accumulators, audit, persons
 from yibao.store.audit import Actor
-from yibao.store.errors import Inconsistent, NotFound
+from yibao.store.errors import Inconsistent, Invalid, NotFound
 from yibao.store.models import Claim, Settlement, utc_now
 from yibao.store.models import Settlement as SettlementRow
 from yibao.store.settle_batch import (
@@ -162,9 +162,19 @@ def recent_settlements(session: Session, limit: int = 30) -> list[Settlement]:
     return list(session.scalars(stmt.limit(limit)))
 
 
-def reverse(session: Session, setl_id: str, actor: Actor) -> Outcome:
+REASON_MAX = 200
+
+
+def reverse(session: Session, setl_id: str, actor: Actor, reason: str) -> Outcome:
     """结算撤销: mark the settlement reversed and give back what it consumed, under the same
-    person-year lock as settle. Reversing twice returns the stored result (idempotent)."""
+    person-year lock as settle. The 撤销原因 is required (Invalid naming ``reason``), stored on
+    the settlement and in the audit row. Reversing twice returns the stored result, with the
+    first reason (idempotent)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("reason: 请填写撤销原因")
+    if len(reason) > REASON_MAX or any(ord(c) < 32 or ord(c) == 127 for c in reason):
+        raise Invalid(f"reason: 撤销原因须为不超过{REASON_MAX}字的可打印文字")
     stored = get_settlement(session, setl_id)
     if stored.status == "reversed":
         return Outcome(settlement_document(stored), replayed=True)
@@ -187,6 +197,7 @@ def reverse(session: Session, setl_id: str, actor: Actor) -> Outcome:
     stored.status = "reversed"
     stored.reversed_by = actor.name
     stored.reversed_at = utc_now()
+    stored.reversal_reason = reason
     audit.record(
         session,
         actor,
@@ -194,7 +205,7 @@ def reverse(session: Session, setl_id: str, actor: Actor) -> Outcome:
         "settlement",
         setl_id,
         before={"status": "settled", "accumulators": before},
-        after={"status": "reversed", "accumulators": after},
+        after={"status": "reversed", "reason": reason, "accumulators": after},
     )
     session.flush()
     return Outcome(settlement_document(stored), replayed=False)

@@ -203,6 +203,7 @@ class Settlement(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
     reversed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reversed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    reversal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # 撤销原因
 
     details: Mapped[list[SetlDetail]] = relationship(
         back_populates="settlement", order_by="SetlDetail.id", cascade="all, delete-orphan"

@@ -216,6 +216,7 @@ _STORED = (
         SettlementRow.status,
         SettlementRow.reversed_by,
         SettlementRow.reversed_at,
+        SettlementRow.reversal_reason,
         Claim.digest,
     )
     .select_from(SettlementRow)
@@ -239,6 +240,7 @@ def document_of(stored: Any) -> dict[str, Any]:
         "status": stored.status,
         "reversed_by": stored.reversed_by,
         "reversed_at": stored.reversed_at.isoformat() if stored.reversed_at else None,
+        "reversal_reason": stored.reversal_reason,
     }
 
 
@@ -420,6 +422,7 @@ def _settle_one(
             "status": "settled",
             "reversed_by": None,
             "reversed_at": None,
+            "reversal_reason": None,
         },
         replayed=False,
     )

@@ -17,9 +17,10 @@ from yibao.claims import HOSP_LVS, MED_TYPES
 from yibao.engine.register import RegisterError
 from yibao.money import yuan_to_fen
 from yibao.store import ledger, persons, transaction
+from yibao.store.errors import Invalid
 from yibao.web.charts import stacked_bar
 from yibao.web.routing import ConsoleRoute
-from yibao.web.session import WebUser, allowed, db, library, web_user
+from yibao.web.session import Refused, WebUser, allowed, db, library, web_user
 from yibao.web.templating import PREFIX, page
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -228,10 +229,52 @@ def settlement_page(request: Request, setl_id: str, user: WebUser = Depends(web_
     )
 
 
+@router.get("/settlements/{setl_id}/reverse", response_class=HTMLResponse)
+def reverse_form(request: Request, setl_id: str, user: WebUser = Depends(web_user)) -> Response:
+    """撤销 asks first: the settlement's layers, who settled it and when, and the 撤销原因."""
+    if not user.can("reverse"):
+        raise Refused(403, f"role: {user.role}无权执行此操作（需要审核角色）")
+    return _reverse_page(request, user, setl_id)
+
+
+def _reverse_page(
+    request: Request, user: WebUser, setl_id: str, reason: str = "", error: str | None = None
+) -> Response:
+    with transaction(db(request)) as s:
+        stored = ledger.get_settlement(s, setl_id)
+        if stored.status == "reversed":
+            return RedirectResponse(f"{PREFIX}/settlements/{setl_id}", status_code=303)
+        document = ledger.whole_document(s, library(request), stored)
+        settled = {"by": stored.created_by, "at": stored.created_at}
+    return page(
+        request,
+        user,
+        "settlement_reverse.html",
+        status=200 if error is None else 422,
+        title=f"撤销结算 {setl_id}",
+        active="settle",
+        result=document,
+        settled=settled,
+        chart=layer_chart(document["setlinfo"]),
+        reason=reason,
+        reason_max=ledger.REASON_MAX,
+        error=error,
+    )
+
+
 @router.post("/settlements/{setl_id}/reverse", response_class=HTMLResponse)
 def reverse(
-    request: Request, setl_id: str, user: WebUser = Depends(allowed("reverse"))
+    request: Request,
+    setl_id: str,
+    reason: str = Form(""),
+    user: WebUser = Depends(allowed("reverse")),
 ) -> Response:
-    with db(request)() as s, s.begin():
-        ledger.reverse(s, setl_id, user.actor)
+    """确认撤销: reversed with the reason, then the settlement page (303, so F5 does nothing);
+    without a reason the form again, with the message and what was typed, nothing changed."""
+    try:
+        with db(request)() as s, s.begin():
+            ledger.reverse(s, setl_id, user.actor, reason)
+    except Invalid as exc:
+        message = str(exc).split(": ", 1)[-1]
+        return _reverse_page(request, user, setl_id, reason, f"{message}，未撤销")
     return RedirectResponse(f"{PREFIX}/settlements/{setl_id}?reversed=1", status_code=303)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
 from yibao.api.auth import any_role, clerk, present, reviewer
 from yibao.api.deps import db
 from yibao.api.responses import FastJSONResponse
-from yibao.api.schemas import CODE_RE, PreviewIn, SetlIdPath, SettleIn
+from yibao.api.schemas import CODE_RE, PreviewIn, ReverseIn, SetlIdPath, SettleIn
 from yibao.store import ledger
 from yibao.store.audit import Actor
 
 router = APIRouter(prefix="/api/settlements", tags=["settlements"])
+REVERSE_EXAMPLES = {"撤销": {"value": {"reason": "医院重复上传，撤销后重新结算"}}}
 
 
 @router.post("", status_code=201, response_model=dict[str, Any], name="settle")
@@ -53,12 +55,20 @@ def preview(
 
 @router.post("/{setl_id}/reverse")
 def reverse(
-    setl_id: SetlIdPath, session: Session = Depends(db), actor: Actor = Depends(reviewer)
+    setl_id: SetlIdPath,
+    body: Annotated[ReverseIn | None, Body(openapi_examples=REVERSE_EXAMPLES)] = None,
+    session: Session = Depends(db),
+    actor: Actor = Depends(reviewer),
 ) -> dict[str, Any]:
-    """结算撤销 (审核): marks the settlement reversed and gives back exactly what it consumed
-    from the person-year's accumulators. Reversing again returns the same result."""
+    """结算撤销 (审核), body ``{"reason": "…"}`` (撤销原因, required): marks the settlement
+    reversed with the reason and gives back exactly what it consumed from the person-year's
+    accumulators. Reversing again returns the same result, with the first reason. Without a
+    body the 422 names ``reason`` as well (the body is the reason)."""
+    if body is None:
+        missing = {"loc": ("body", "reason"), "msg": "Field required", "type": "missing"}
+        raise RequestValidationError([missing])
     with session.begin():
-        return ledger.reverse(session, setl_id, actor).document
+        return ledger.reverse(session, setl_id, actor, body.reason).document
 
 
 @router.get("/{setl_id}")
