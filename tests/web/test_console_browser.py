@@ -123,7 +123,12 @@ def test_settle_a_claim_and_read_each_layer_then_reverse_it(login, seeded):
     reviewer = login("审核")
     reviewer.goto(url)
     reviewer.get_by_test_id("reverse").click()
+    expect(reviewer.get_by_test_id("reverse-confirm")).to_contain_text("确认撤销以下结算")
+    expect(reviewer.get_by_test_id("layer-table")).to_be_visible()
+    reviewer.get_by_test_id("reason").fill("医院重复上传，撤销后重新结算")
+    reviewer.get_by_test_id("confirm-reverse").click()
     expect(reviewer.get_by_test_id("status")).to_have_text("已撤销")
+    expect(reviewer.get_by_test_id("reversal-reason")).to_have_text("医院重复上传，撤销后重新结算")
 
 
 def test_fund_page_draws_the_monthly_chart(login):
