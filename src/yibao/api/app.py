@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -43,9 +45,15 @@ def create_app(
     db_url: str | None = None,
     library: PolicyLibrary | None = None,
     migrate: bool = True,
+    region: str | None = None,
+    year: int | None = None,
 ) -> FastAPI:
     """The API on the database at ``db_url`` (default: YIBAO_DB or ./yibao.db), migrated to
-    the latest revision unless ``migrate`` is False."""
+    the latest revision unless ``migrate`` is False. ``region`` and ``year`` (default:
+    YIBAO_REGION, YIBAO_YEAR) are the bureau's 统筹区 and current year, where the console's
+    forms and pages start (app.state.bureau; None when not configured)."""
+    library = library or default_library()
+    bureau = bureau_scope(library, region, year)
     engine = make_engine(db_url)
     if migrate:
         upgrade(engine)
@@ -80,7 +88,11 @@ def create_app(
     )
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    app.state.library = library or default_library()
+    app.state.library = library
+    app.state.bureau = bureau
+    if bureau is not None:
+        # The console's scoped pages read it from their store session (yibao.web.store_frames).
+        app.state.sessions.configure(info={BUREAU_KEY: bureau})
     app.state.settle_queue = SettlementQueue(engine, lambda: app.state.library)
     _error_handlers(app)
     from yibao.api.docs import add_docs
@@ -118,6 +130,43 @@ def create_app(
 
     _mount_web(app)
     return app
+
+
+BUREAU_KEY = "yibao.bureau"
+
+
+@dataclass(frozen=True)
+class Bureau:
+    """The bureau's 统筹区 (a region with policy files of its own) and current year (None:
+    not configured, pages choose as without a bureau)."""
+
+    region: str
+    year: int | None
+
+
+def bureau_scope(library: PolicyLibrary, region: str | None, year: int | None) -> Bureau | None:
+    """The bureau's scope from the arguments, else YIBAO_REGION / YIBAO_YEAR; a PolicyError
+    (stopping the server at start) for an unknown region or a year without a policy file."""
+    region = region or os.environ.get("YIBAO_REGION", "").strip() or None
+    if year is None and os.environ.get("YIBAO_YEAR", "").strip():
+        text = os.environ["YIBAO_YEAR"].strip()
+        if not text.isdigit():
+            raise PolicyError(f"YIBAO_YEAR: {text!r} is not a year")
+        year = int(text)
+    if region is None:
+        if year is not None:
+            raise PolicyError(f"year {year}: the bureau's year needs its region (--region)")
+        return None
+    owner = library.policy_region(library.regions.get(region).code)
+    if owner.code != region:
+        raise PolicyError(
+            f"region {region}: no policy files of its own (its 统筹区 is {owner.code} {owner.name})"
+        )
+    years = library.years_of(region)
+    if year is not None and year not in years:
+        have = ", ".join(str(y) for y in years)
+        raise PolicyError(f"year {year}: no policy file for region {region} (have {have})")
+    return Bureau(region, year)
 
 
 def _mount_web(app: FastAPI) -> None:

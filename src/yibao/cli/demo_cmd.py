@@ -86,7 +86,12 @@ def demo(
         console.print(
             f"\n[bold green]控制台: http://{host}:{port}/console[/]   API 文档: http://{host}:{port}/docs   (Ctrl+C 退出)"
         )
-        uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(url, region=library.policy_region(region).code, year=year),
+            host=host,
+            port=port,
+            log_level="warning",
+        )
 
 
 def _print_summary(result, tokens: dict[str, str], url: str) -> None:  # type: ignore[no-untyped-def]

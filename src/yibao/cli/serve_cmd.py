@@ -18,6 +18,12 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     workers: int = typer.Option(1, "--workers", help="server processes (PostgreSQL)"),
+    region: str | None = typer.Option(
+        None, "--region", help="the bureau's 统筹区 (行政区划代码; default: YIBAO_REGION)"
+    ),
+    year: int | None = typer.Option(
+        None, "--year", help="the bureau's current year (default: YIBAO_YEAR)"
+    ),
 ) -> None:
     """Serve the API (OpenAPI at /docs); the store is migrated first."""
     import uvicorn
@@ -28,12 +34,17 @@ def serve(
 
     url = database_url(db)
     with user_errors():
-        app = create_app(url)
+        app = create_app(url, region=region, year=year)
     install()
     if workers > 1:
         import os
 
         os.environ["YIBAO_DB"] = url
+        bureau = app.state.bureau
+        if bureau is not None:  # each worker builds its app from the environment
+            os.environ["YIBAO_REGION"] = bureau.region
+            if bureau.year is not None:
+                os.environ["YIBAO_YEAR"] = str(bureau.year)
         app.state.engine.dispose()
         uvicorn.run("yibao.api.server:app", host=host, port=port, workers=workers)
         return

@@ -24,7 +24,7 @@ from yibao.store import persons, transaction
 from yibao.store.errors import Conflict, Invalid, NotFound
 from yibao.store.models import ContributionPayment
 from yibao.web.routing import ConsoleRoute
-from yibao.web.session import WebUser, allowed, db, library, web_user
+from yibao.web.session import WebUser, allowed, bureau, db, library, web_user
 from yibao.web.templating import PREFIX, page
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -79,6 +79,7 @@ def persons_page(
         results=results,
         categories=sorted(all_categories()),
         regions=_regions(request),
+        home_region=bureau(request)[0],
     )
 
 

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from yibao.policy.render import diff_policies, flatten_policy
 from yibao.web.routing import ConsoleRoute
-from yibao.web.session import WebUser, library, web_user
+from yibao.web.session import WebUser, bureau, library, web_user
 from yibao.web.templating import PREFIX, page
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -19,6 +21,17 @@ KEY = r"^\d{6}-\d{4}$"
 def _split(key: str) -> tuple[str, int]:
     code, year = key.split("-")
     return code, int(year)
+
+
+def _home(request: Request) -> str:
+    """The bureau's region-year (its current year, else this year or its latest file), or ""."""
+    region, year = bureau(request)
+    if region is None:
+        return ""
+    years = library(request).years_of(region)
+    if year not in years:
+        year = dt.date.today().year if dt.date.today().year in years else years[-1]
+    return f"{region}-{year}"
 
 
 @router.get("/policy", response_class=HTMLResponse)
@@ -36,9 +49,10 @@ def policy_page(
         for region, years in lib.available()
         for year in years
     ]
-    # A jurisdiction's own file is the more useful first view than the national defaults.
+    # The bureau's own region-year first; else a jurisdiction's own file is the more useful
+    # first view than the national defaults.
     local = [k for k, _ in options if not k.startswith("000000")]
-    show = show or (local or [k for k, _ in options] or [""])[0]
+    show = show or _home(request) or (local or [k for k, _ in options] or [""])[0]
     rows, meta, diff, by_region = [], None, None, {}
     if show:
         policy = lib.resolve(*_split(show))

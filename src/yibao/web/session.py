@@ -74,6 +74,15 @@ def library(request: Request) -> PolicyLibrary:
     return lib if isinstance(lib, PolicyLibrary) else default_library()
 
 
+def bureau(request: Request) -> tuple[str | None, int | None]:
+    """The bureau's 统筹区 and current year (``yibao serve --region/--year``); None for
+    what is not configured."""
+    scope = getattr(request.app.state, "bureau", None)
+    if scope is None:
+        return None, None
+    return scope.region, scope.year
+
+
 def csrf_for(token: str) -> str:
     digest = users.token_digest(token).encode("ascii")
     return hmac.new(_SECRET, digest, hashlib.sha256).hexdigest()

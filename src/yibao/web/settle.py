@@ -20,7 +20,7 @@ from yibao.store import ledger, persons, transaction
 from yibao.store.errors import Invalid
 from yibao.web.charts import stacked_bar
 from yibao.web.routing import ConsoleRoute
-from yibao.web.session import Refused, WebUser, allowed, db, library, web_user
+from yibao.web.session import Refused, WebUser, allowed, bureau, db, library, web_user
 from yibao.web.templating import PREFIX, page
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -70,8 +70,20 @@ def _recent(request: Request) -> list[dict[str, Any]]:
         ]
 
 
-def _form_defaults(psn_no: str) -> dict[str, str]:
+def _form_day(year: int | None) -> dt.date:
+    """The default day of a claim: today, or when the bureau works in another year, that
+    year's last working day (a day with a policy, not today's date in a year without one)."""
     today = dt.date.today()
+    if year is None or today.year == year:
+        return today
+    day = dt.date(year, 12, 31)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _form_defaults(psn_no: str, year: int | None = None) -> dict[str, str]:
+    today = _form_day(year)
     return {
         "setl_id": "",
         "psn_no": psn_no,
@@ -109,7 +121,7 @@ def _settle_page(request: Request, user: WebUser, form: dict[str, str], **extra:
 def settle_page(
     request: Request, psn_no: str = Query("", max_length=40), user: WebUser = Depends(web_user)
 ) -> Response:
-    return _settle_page(request, user, _form_defaults(psn_no))
+    return _settle_page(request, user, _form_defaults(psn_no, bureau(request)[1]))
 
 
 def _claim(request: Request, form: dict[str, str]) -> dict[str, Any]:

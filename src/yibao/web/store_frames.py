@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from yibao.api.app import BUREAU_KEY
 from yibao.engine.contribution import Quote, quote
 from yibao.policy import PolicyLibrary
 from yibao.store.models import Claim, ContributionPayment, Enrollment, Household, Person
@@ -263,17 +264,22 @@ def scope_context(
 def choose_scope(
     session: Session, library: PolicyLibrary, region: str, year: int | None
 ) -> tuple[Scope | None, list[tuple[str, str]], list[int]]:
-    """The scope asked for, else the first region in the store and its latest policy year;
+    """The scope asked for, else the bureau's (``yibao serve --region/--year``, carried in the
+    store session's info), else the first region in the store and its latest policy year;
     with the region and year choices for the page's selector."""
     regions = regions_in_store(session, library)
     if not regions:
         return None, [], []
     codes = [c for c, _ in regions]
-    region = region if region in codes else codes[0]
+    home = session.info.get(BUREAU_KEY)
+    if region not in codes:
+        region = home.region if home is not None and home.region in codes else codes[0]
     years = library.years_of(region)
     if not years:
         return None, regions, []
-    year = year if year in years else _latest_settled(session, region, years) or years[-1]
+    if year not in years:
+        mine = home is not None and home.region == region and home.year in years
+        year = home.year if mine else _latest_settled(session, region, years) or years[-1]
     return Scope(region, year), regions, years
 
 
