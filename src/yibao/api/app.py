@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import sys
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +20,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from yibao.api import logs
 from yibao.api.group_commit import SettlementQueue
 from yibao.policy import PolicyError, PolicyLibrary, default_library
+from yibao.services.bureau import BUREAU_KEY, bureau_scope
 from yibao.store import make_engine, session_factory, upgrade
 from yibao.store.errors import Conflict, Inconsistent, Invalid, NotFound
 
@@ -130,43 +129,6 @@ def create_app(
 
     _mount_web(app)
     return app
-
-
-BUREAU_KEY = "yibao.bureau"
-
-
-@dataclass(frozen=True)
-class Bureau:
-    """The bureau's 统筹区 (a region with policy files of its own) and current year (None:
-    not configured, pages choose as without a bureau)."""
-
-    region: str
-    year: int | None
-
-
-def bureau_scope(library: PolicyLibrary, region: str | None, year: int | None) -> Bureau | None:
-    """The bureau's scope from the arguments, else YIBAO_REGION / YIBAO_YEAR; a PolicyError
-    (stopping the server at start) for an unknown region or a year without a policy file."""
-    region = region or os.environ.get("YIBAO_REGION", "").strip() or None
-    if year is None and os.environ.get("YIBAO_YEAR", "").strip():
-        text = os.environ["YIBAO_YEAR"].strip()
-        if not text.isdigit():
-            raise PolicyError(f"YIBAO_YEAR: {text!r} is not a year")
-        year = int(text)
-    if region is None:
-        if year is not None:
-            raise PolicyError(f"year {year}: the bureau's year needs its region (--region)")
-        return None
-    owner = library.policy_region(library.regions.get(region).code)
-    if owner.code != region:
-        raise PolicyError(
-            f"region {region}: no policy files of its own (its 统筹区 is {owner.code} {owner.name})"
-        )
-    years = library.years_of(region)
-    if year is not None and year not in years:
-        have = ", ".join(str(y) for y in years)
-        raise PolicyError(f"year {year}: no policy file for region {region} (have {have})")
-    return Bureau(region, year)
 
 
 def _mount_web(app: FastAPI) -> None:

@@ -17,9 +17,9 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from yibao.api.app import BUREAU_KEY
 from yibao.engine.contribution import Quote, quote
 from yibao.policy import PolicyLibrary
+from yibao.services.bureau import BUREAU_KEY
 from yibao.store.models import Claim, ContributionPayment, Enrollment, Household, Person
 from yibao.store.models import Settlement as SettlementRow
 
