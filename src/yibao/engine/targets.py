@@ -42,7 +42,7 @@ import polars as pl
 
 from yibao.engine.fund_risk import INPATIENT_MED_TYPES
 from yibao.engine.settlement_rules import category_rules
-from yibao.money import BP_PER_UNIT, bp_to_percent, divide_half_up, fen_to_json
+from yibao.money import BP_PER_UNIT, bp_to_percent, divide_half_up, fen_to_json, format_yuan
 from yibao.policy.model import LEVELS, Param, Policy
 
 Status = Literal["met", "not_met", "not_measurable"]
@@ -134,7 +134,7 @@ class TargetRow:
                 return f"{text}左右（±{bp_to_percent(self.tolerance_bp)}）"
             return f"≥{text}"
         if self.unit == "fen":
-            return f"≥{fen_to_json(int(self.target)):.2f}元"
+            return f"≥{format_yuan(int(self.target))}元"
         if self.unit == "flag":
             return "实现"
         return f"≥{self.target}"
@@ -143,7 +143,7 @@ class TargetRow:
         if self.actual_bp is None:
             return "—"
         if self.unit == "fen":
-            return f"{fen_to_json(self.actual_bp):.2f}元"
+            return f"{format_yuan(self.actual_bp)}元"
         return bp_to_percent(self.actual_bp)
 
     def to_json(self) -> dict[str, Any]:

@@ -233,14 +233,14 @@ def enroll_person(
         channel="窗口",
     )
     with db(request)() as s, s.begin():
-        done = enrollments.enroll(s, library(request), body.to_request(), user.actor).to_json()
+        enrolled = enrollments.enroll(s, library(request), body.to_request(), user.actor)
+        done, paid = enrolled.to_json(), enrolled.payment
+        personal, subsidy = format_yuan(paid.personal_paid), format_yuan(paid.assistance_subsidy)
     view = _person_view(request, psn_no)
     quote = _quote(request, user, psn_no, done["insuplc_admdvs"], year, tier)
     message = (
         f"{year}年度参保登记成功：待遇享受期 {done['coverage_begin']} 至 {done['coverage_end']}；"
-        f"已登记缴费（票据号 {done['payment']['payment_id']}，个人缴费 "
-        f"{done['payment']['personal_paid']:,.2f}元，资助参保 "
-        f"{done['payment']['assistance_subsidy']:,.2f}元）"
+        f"已登记缴费（票据号 {paid.payment_id}，个人缴费 {personal}元，资助参保 {subsidy}元）"
     )
     return _show(request, user, view, quote=quote, message=message, enrolled=done)
 
