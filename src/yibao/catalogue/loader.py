@@ -15,6 +15,7 @@ gives all its rows.
 from __future__ import annotations
 
 import csv
+import re
 import datetime as dt
 import functools
 from collections.abc import Iterable, Iterator
@@ -65,6 +66,15 @@ REQUIRED = {
     "items.csv": ("hilist_code", "hilist_name", "list_type", "med_chrgitm_type", "chrgitm_lv"),
     "prices.csv": ("hilist_code", "hilist_pric_uplmt_amt"),
     "selfpay.csv": ("selfpay_prop",),
+}
+
+
+# The national code formats (docs/catalogue.md): 医保药品代码 23 characters (X 西药 / Z 中成药 and
+# 22 letters or digits), 医疗服务项目 15 digits, 医用耗材 C and 19 digits.
+CODE_FORMATS = {
+    "101": (re.compile(r"[XZ][A-Z0-9]{22}"), "23位药品代码（X或Z开头）"),
+    "201": (re.compile(r"[0-9]{15}"), "15位数字医疗服务项目代码"),
+    "301": (re.compile(r"C[0-9]{19}"), "20位医用耗材代码（C开头）"),
 }
 
 
@@ -164,15 +174,21 @@ def _rows(path: Path, root: Path, jurisdiction: str) -> Iterator[_Row]:
         raise CatalogueFileError(label, 0, "", f"无法读取：{exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise CatalogueFileError(label, 0, "", "不是 UTF-8 编码的文本") from exc
-    reader = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    # Comment lines (#) are skipped; rows are numbered by their line in the file.
+    kept = [(n, line) for n, line in enumerate(text.splitlines(), 1) if not line.startswith("#")]
+    reader = csv.DictReader(line for _, line in kept)
+    header_line = kept[0][0] if kept else 1
     header = reader.fieldnames or []
     unknown = [c for c in header if c not in columns]
     if unknown:
-        raise CatalogueFileError(label, 1, unknown[0], f"未知列（可用列：{', '.join(columns)}）")
+        raise CatalogueFileError(
+            label, header_line, unknown[0], f"未知列（可用列：{', '.join(columns)}）"
+        )
     missing = [c for c in (*REQUIRED[name], "source") if c not in header]
     if missing:
-        raise CatalogueFileError(label, 1, missing[0], "缺少此列")
-    for i, values in enumerate(reader, start=2):
+        raise CatalogueFileError(label, header_line, missing[0], "缺少此列")
+    for values in reader:
+        i = kept[reader.line_num - 1][0]
         if None in values:
             raise CatalogueFileError(label, i, "", "列数多于表头")
         yield _Row(label, i, {k: v or "" for k, v in values.items()}, jurisdiction)
@@ -182,6 +198,11 @@ def _item(row: _Row) -> CatalogueEntry:
     for field in REQUIRED["items.csv"]:
         if not row.text(field):
             raise row.fail(field, "缺失")
+    list_type = row.code("list_type", LIST_TYPES)
+    code = row.text("hilist_code")
+    pattern = CODE_FORMATS.get(list_type)
+    if pattern is not None and not pattern[0].fullmatch(code):
+        raise row.fail("hilist_code", f"{code!r} 不是{pattern[1]}")
     chrgitm_lv = row.code("chrgitm_lv", CHRGITM_LVS)
     selfpay = row.ratio("selfpay_prop")
     if selfpay is not None and chrgitm_lv != "02":
@@ -211,9 +232,9 @@ def _item(row: _Row) -> CatalogueEntry:
     if end is not None and end < begin:
         raise row.fail("enddate", f"早于 begndate（{end} < {begin}）")
     return CatalogueEntry(
-        hilist_code=row.text("hilist_code"),
+        hilist_code=code,
         hilist_name=row.text("hilist_name"),
-        list_type=row.code("list_type", LIST_TYPES),
+        list_type=list_type,
         med_chrgitm_type=row.code("med_chrgitm_type", MED_CHRGITM_TYPES),
         chrgitm_lv=chrgitm_lv,
         begndate=begin,

@@ -120,8 +120,8 @@ class CatalogueEntry:
 
     @property
     def lmt_used_flag(self) -> str:
-        """限制使用标志: "1" when the item has a 限定支付范围."""
-        return "1" if self.restriction.any else "0"
+        """限制使用标志: "1" when the item has a 限定支付范围 (checked by the split or not)."""
+        return "1" if self.restriction.any or self.restriction.text else "0"
 
 
 @dataclass(frozen=True)
