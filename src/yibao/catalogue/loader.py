@@ -15,9 +15,9 @@ gives all its rows.
 from __future__ import annotations
 
 import csv
-import re
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
