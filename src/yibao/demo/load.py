@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine
 from yibao.engine.settlement import Accumulators, accumulators_from_frame
 from yibao.money import fen_to_json
 from yibao.services.payments import default_payment_id
+from yibao.store.aggregate_models import AMOUNTS as AGG_AMOUNTS
+from yibao.store.aggregate_models import AggCell, AggPersonYear
 from yibao.store.models import (
     SETLINFO_FEN,
     Accumulator,
@@ -81,50 +83,114 @@ def _defaults(table: Any) -> dict[str, Any]:
 
 
 def _insert(engine: Engine, table: Any, rows: Iterable[dict[str, Any]]) -> int:
-    """Bulk insert. On SQLite straight through the DBAPI's executemany (SQLAlchemy's per-row
-    parameter processing costs more than the insert), values stored the way the dialect stores
-    them; elsewhere SQLAlchemy Core executemany."""
-    count = 0
+    """Bulk insert of one table in a transaction of its own (``_insert_together``)."""
+    return _insert_together(engine, [(table, rows)])[0]
+
+
+def _insert_together(
+    engine: Engine, tables: list[tuple[Any, Iterable[dict[str, Any]]]]
+) -> list[int]:
+    """Bulk insert of several tables in ONE transaction (rows counted per table). On SQLite
+    straight through the DBAPI's executemany (SQLAlchemy's per-row parameter processing costs
+    more than the insert), values stored the way the dialect stores them; elsewhere
+    SQLAlchemy Core executemany."""
+    counts: list[int] = []
     if engine.dialect.name != "sqlite":
         with engine.begin() as conn:
-            for batch in _chunks(rows):
-                conn.execute(insert(table), batch)
-                count += len(batch)
-        return count
-    columns = {c.name: c for c in table.__table__.columns}
-    defaults = _defaults(table)
-    names: list[str] | None = None
+            for table, rows in tables:
+                count = 0
+                for batch in _chunks(rows):
+                    conn.execute(insert(table), batch)
+                    count += len(batch)
+                counts.append(count)
+        return counts
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
         cur.execute("BEGIN IMMEDIATE")
-        for batch in _chunks(rows):
-            if names is None:
-                names = list(batch[0]) + [n for n in defaults if n not in batch[0]]
-                sql = (
-                    f"INSERT INTO {table.__tablename__} ({', '.join(names)}) "
-                    f"VALUES ({', '.join('?' for _ in names)})"
-                )
-            params = []
-            for row in batch:
-                values = []
-                for name in names:
-                    if name in row:
-                        value = row[name]
-                    else:
-                        d = defaults[name]
-                        value = d.arg(None) if d.is_callable else d.arg
-                    values.append(_sqlite_value(value, columns[name]))
-                params.append(values)
-            cur.executemany(sql, params)
-            count += len(batch)
+        for table, rows in tables:
+            counts.append(_sqlite_executemany(cur, table, rows))
         cur.execute("COMMIT")
     except BaseException:
         raw.cursor().execute("ROLLBACK")
         raise
     finally:
         raw.close()
+    return counts
+
+
+def _sqlite_executemany(cur: Any, table: Any, rows: Iterable[dict[str, Any]]) -> int:
+    columns = {c.name: c for c in table.__table__.columns}
+    defaults = _defaults(table)
+    names: list[str] | None = None
+    count = 0
+    for batch in _chunks(rows):
+        if names is None:
+            names = list(batch[0]) + [n for n in defaults if n not in batch[0]]
+            sql = (
+                f"INSERT INTO {table.__tablename__} ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' for _ in names)})"
+            )
+        params = []
+        for row in batch:
+            values = []
+            for name in names:
+                if name in row:
+                    value = row[name]
+                else:
+                    d = defaults[name]
+                    value = d.arg(None) if d.is_callable else d.arg
+                values.append(_sqlite_value(value, columns[name]))
+            params.append(values)
+        cur.executemany(sql, params)
+        count += len(batch)
     return count
+
+
+def aggregate_frames(
+    settlements: pl.DataFrame, claims: pl.DataFrame, year: SyntheticYear
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The stored aggregates of the loaded settlements (agg_cells, agg_person_year rows),
+    keyed as store.aggregates keys them: the claim's med_type, hosp_lv and categories, the
+    month of setl_time, the household's 乡镇; summed by polars (one pass, no Python loop)."""
+    keys = claims.select(
+        "setl_id",
+        pl.col("med_type").cast(pl.String).fill_null("").alias("claim_med_type"),
+        pl.col("hosp_lv").cast(pl.String).fill_null(""),
+        pl.col("categories").cast(pl.String).fill_null(""),
+        pl.col("setl_time").dt.month().cast(pl.Int64).alias("month"),
+    )
+    towns = year.persons.select("psn_no", "household_id").join(
+        year.households.select(
+            "household_id",
+            pl.col("township").cast(pl.String).fill_null("").str.strip_chars(),
+        ),
+        on="household_id",
+        how="left",
+    )
+    amounts = [pl.col(a).fill_null(0).cast(pl.Int64).sum() for a in AGG_AMOUNTS]
+    sums = [
+        pl.len().cast(pl.Int64).alias("settlements"),
+        *amounts,
+        pl.col("critical_eligible_delta").fill_null(0).cast(pl.Int64).sum()
+        .alias("critical_eligible"),
+    ]  # fmt: skip
+    frame = (
+        settlements.select("setl_id", "psn_no", pl.col("year").cast(pl.Int64), *AGG_AMOUNTS,
+                           "critical_eligible_delta")
+        .join(keys, on="setl_id", how="left")
+        .join(towns.select("psn_no", "township"), on="psn_no", how="left")
+        .with_columns(
+            pl.col("township").fill_null(""),
+            pl.lit(year.region).alias("insuplc_admdvs"),
+            pl.col("claim_med_type").alias("med_type"),
+        )
+    )  # fmt: skip
+    cells = frame.group_by(
+        "insuplc_admdvs", "year", "township", "categories", "month", "med_type", "hosp_lv"
+    ).agg(sums)
+    person_years = frame.group_by("psn_no", "year", "insuplc_admdvs").agg(sums)
+    return cells.to_dicts(), person_years.to_dicts()
 
 
 def _consumed(row: dict[str, Any]) -> dict[str, Any]:
@@ -281,9 +347,11 @@ def load_year(
     times = dict(claims.select("setl_id", "setl_time").iter_rows())
     settled = settlements.to_dicts()
     before = totals_before(settled, times)
-    counts["settlements"] = _insert(
+    agg_cells, agg_person_years = aggregate_frames(settlements, claims, year)
+    # The settlements and the aggregates they add to, in one transaction (as every write path).
+    counts["settlements"], counts["agg_cells"], counts["agg_person_year"] = _insert_together(
         engine,
-        Settlement,
+        [(Settlement,
         ({"setl_id": r["setl_id"], "mdtrt_id": r["setl_id"], "psn_no": r["psn_no"],
           "year": r["year"], "insuplc_admdvs": year.region, "setl_time": times[r["setl_id"]],
           **{k: int(r[k] or 0) for k in SETLINFO_FEN},
@@ -291,7 +359,8 @@ def load_year(
           "document": _setlinfo_document(r, year.region, year.year, policy_files),
           "acc_before": before[r["setl_id"]].as_dict(), "acc_after": {},
           "consumed": _consumed(r), "status": "settled", "created_by": LOADER}
-         for r in settled),
+         for r in settled)),
+         (AggCell, agg_cells), (AggPersonYear, agg_person_years)],
     )  # fmt: skip
     counts["setldetail"] = _insert(
         engine,

@@ -69,6 +69,8 @@ from sqlalchemy.exc import DBAPIError
 
 from yibao.engine.settlement import Accumulators
 from yibao.store.accumulators import FIELDS
+from yibao.store.aggregates import AggregateCheck
+from yibao.store.aggregates import check as check_aggregates
 from yibao.store.db import StoreError, database_url, make_engine
 from yibao.store.migrate import alembic_config
 from yibao.store.models import Accumulator, Base, Settlement
@@ -100,25 +102,32 @@ class Check:
     settled: int = 0
     mismatch_count: int = 0
     mismatches: list[dict[str, Any]] = field(default_factory=list)  # the first REPORTED
+    # The stored aggregates against the settlements (``check`` fills it; restore does not).
+    aggregates: AggregateCheck | None = None
 
     @property
     def ok(self) -> bool:
-        return self.mismatch_count == 0
+        return self.mismatch_count == 0 and (self.aggregates is None or self.aggregates.ok)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "ok": self.ok,
             "person_years": self.person_years,
             "settled_settlements": self.settled,
             "mismatch_count": self.mismatch_count,
             "mismatches": self.mismatches,
         }
+        if self.aggregates is not None:
+            out["aggregates"] = self.aggregates.to_json()
+        return out
 
     def summary(self) -> str:
-        if self.ok:
+        tail = "" if self.aggregates is None else f"; {self.aggregates.summary()}"
+        if self.mismatch_count == 0:
             return (
-                f"ok: {self.person_years} person-years, {self.settled} settled settlements; "
-                "every accumulator equals the sum of its settlements' consumed"
+                ("ok: " if self.ok else "FAILED: accumulators ok, ")
+                + f"{self.person_years} person-years, {self.settled} settled settlements; "
+                "every accumulator equals the sum of its settlements' consumed" + tail
             )
         first = self.mismatches[0]
         name, values = next(iter(first["fields"].items()))
@@ -126,7 +135,7 @@ class Check:
             f"FAILED: {self.mismatch_count} of {self.person_years} person-years do not add up "
             f"({self.settled} settled settlements); first "
             f"{first['psn_no']}/{first['year']} {name}: accumulator {values['accumulator']}, "
-            f"sum of settlements {values['settlements']}"
+            f"sum of settlements {values['settlements']}" + tail
         )
 
 
@@ -209,7 +218,9 @@ def check_accumulators(conn: Connection) -> Check:
 
 
 def check(url: str | None) -> Check:
-    """The consistency check on the store at ``url`` (it only reads)."""
+    """The consistency check on the store at ``url`` (it only reads): the accumulators, and
+    the stored aggregates against their recomputation from the settlements
+    (store.aggregates.check)."""
     url = _url(url)
     if make_url(url).get_backend_name() == "sqlite":
         path = _sqlite_path(url)
@@ -221,7 +232,9 @@ def check(url: str | None) -> Check:
     try:
         with engine.connect() as conn:
             _revision(conn)
-            return check_accumulators(conn)
+            result = check_accumulators(conn)
+            result.aggregates = check_aggregates(conn)
+            return result
     finally:
         engine.dispose()
 

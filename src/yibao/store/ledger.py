@@ -19,7 +19,7 @@ from yibao.claims import CLAIM_SCHEMA
 from yibao.engine import settlement as engine
 from yibao.engine.register import Entitlement, entitlement_of
 from yibao.policy import PolicyLibrary
-from yibao.store import accumulators, audit, persons
+from yibao.store import accumulators, aggregates, audit, persons
 from yibao.store.audit import Actor
 from yibao.store.errors import Inconsistent, Invalid, NotFound
 from yibao.store.models import Claim, Settlement, utc_now
@@ -166,9 +166,9 @@ REASON_MAX = 200
 
 
 def reverse(session: Session, setl_id: str, actor: Actor, reason: str) -> Outcome:
-    """结算撤销: mark the settlement reversed and give back what it consumed, under the same
-    person-year lock as settle. The 撤销原因 is required (Invalid naming ``reason``), stored on
-    the settlement and in the audit row. Reversing twice returns the stored result, with the
+    """结算撤销: mark the settlement reversed, give back what it consumed under the same
+    person-year lock as settle, and take it out of the stored aggregates. The 撤销原因 is
+    required (Invalid naming ``reason``), stored on the settlement and in the audit row. Reversing twice returns the stored result, with the
     first reason (idempotent)."""
     reason = (reason or "").strip()
     if not reason:
@@ -194,6 +194,8 @@ def reverse(session: Session, setl_id: str, actor: Actor, reason: str) -> Outcom
     after = accumulators.as_dict(engine.reverse_settlement(original, engine.Accumulators(**before)))
     conn.execute(accumulators.UPDATE, accumulators.update_params(*key, after, -1))
     accumulators.expire_loaded(session, *key)
+    # The stored aggregates lose what the settlement added, in this transaction.
+    aggregates.apply(conn, aggregates.reversal_delta(conn, stored))
     stored.status = "reversed"
     stored.reversed_by = actor.name
     stored.reversed_at = utc_now()

@@ -105,3 +105,39 @@ def update_rows(
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor:
         cursor.execute(sql, columns_of(table, ordered))
+
+
+@cache
+def _add_sql(
+    table: Table, keys: tuple[str, ...], rest: tuple[str, ...], added: tuple[str, ...]
+) -> str:
+    columns = keys + rest + added
+    arrays = _arrays(table, columns)
+    names = ", ".join(map(_q, columns))
+    target = ", ".join(map(_q, keys))
+    sets = ", ".join(f"{_q(c)} = t.{_q(c)} + EXCLUDED.{_q(c)}" for c in added)
+    return (
+        f"INSERT INTO {_q(table.name)} AS t ({names}) SELECT {names} FROM unnest({arrays}) "
+        f"AS v({names}) ON CONFLICT ({target}) DO UPDATE SET {sets}"
+    )
+
+
+def add_rows(
+    conn: Connection,
+    table: Table,
+    keys: tuple[str, ...],
+    added: tuple[str, ...],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """INSERT ``rows`` into ``table`` in one statement; a row whose ``keys`` exist adds its
+    ``added`` columns to the stored ones (other columns are set on insert only). Rows must
+    have distinct keys (a statement cannot change a row twice); callers pass them in key
+    order, so concurrent writers take the rows' locks in the same order."""
+    if not rows:
+        return
+    rest = tuple(c for c in rows[0] if c not in keys and c not in added)
+    sql = _add_sql(table, keys, rest, added)
+    ordered = [{c: r[c] for c in (*keys, *rest, *added)} for r in rows]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor:
+        cursor.execute(sql, columns_of(table, ordered))

@@ -47,13 +47,14 @@ from yibao.engine.register import (
     followup_in,
 )
 from yibao.policy import PolicyLibrary
-from yibao.store import accumulators, audit, pg_bulk
+from yibao.store import accumulators, aggregates, audit, pg_bulk
 from yibao.store.audit import Actor
 from yibao.store.errors import Conflict, Invalid, NotFound
 from yibao.store.models import (
     AuditEntry,
     Claim,
     Enrollment,
+    Household,
     Person,
     PersonCategory,
     SetlDetail,
@@ -126,8 +127,10 @@ _PERSONS = (
         PersonCategory.category,
         PersonCategory.begin_date,
         PersonCategory.end_date,
+        Household.addr,
     )
     .select_from(Person)
+    .outerjoin(Household, Household.hh_id == Person.hh_id)
     .outerjoin(
         Enrollment,
         (Enrollment.psn_no == Person.psn_no)
@@ -142,20 +145,30 @@ _PERSONS = (
 
 def person_facts(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, RegisterRecord]:
     """What the register holds of the persons of ``rows`` (one query whatever their number)."""
+    return register_and_townships(conn, rows)[0]
+
+
+def register_and_townships(
+    conn: Connection, rows: Sequence[dict[str, Any]]
+) -> tuple[dict[str, RegisterRecord], dict[str, str]]:
+    """``person_facts`` and each person's household 乡镇 (the aggregates' township), from the
+    same query."""
     params = {
         "psn_nos": sorted({r["psn_no"] for r in rows}),
         "years": sorted({policy_year(r) for r in rows}),
     }
     facts: dict[str, RegisterRecord] = {}
+    towns: dict[str, str] = {}
     seen: set[int] = set()
     for r in conn.execute(_PERSONS, params):
         person = facts.setdefault(r.psn_no, RegisterRecord(r.psn_no, r.certno))
+        towns[r.psn_no] = aggregates.township_of(r.addr)
         if r.year is not None:
             person.enrollments[r.year] = enrollment_record(r)
         if r.category_id is not None and r.category_id not in seen:
             seen.add(r.category_id)
             person.categories.append(CategoryRecord(r.category, r.begin_date, r.end_date))
-    return facts
+    return facts, towns
 
 
 def enrollment_record(row: Any) -> EnrollmentRecord:
@@ -260,10 +273,12 @@ class _Writes:
     details: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     settled: dict[tuple[str, int], int] = field(default_factory=dict)
+    aggregates: aggregates.Delta = field(default_factory=aggregates.Delta)
 
     def flush(self, conn: Connection, totals: dict[tuple[str, int], dict[str, Any]]) -> None:
         """Write the batch: claims before settlements before setldetail (foreign keys), the
-        audit rows, then the person-years' new totals."""
+        audit rows, the person-years' new totals, then what the batch adds to the stored
+        aggregates (store.aggregates), all in the caller's transaction."""
         tables = ((_CLAIMS, self.claims), (_SETTLEMENTS, self.settlements))
         tables += ((_DETAILS, self.details), (_AUDIT, self.audit))
         if conn.dialect.name == "postgresql":
@@ -280,6 +295,7 @@ class _Writes:
                         for (psn_no, year), count in sorted(self.settled.items())
                     ],
                 )  # fmt: skip
+                aggregates.apply(conn, self.aggregates)
             return
         for table, rows in tables:
             if rows:
@@ -292,6 +308,7 @@ class _Writes:
                     for (psn_no, year), count in sorted(self.settled.items())
                 ],
             )
+        aggregates.apply(conn, self.aggregates)
 
 
 def settle_batch(
@@ -301,7 +318,7 @@ def settle_batch(
     request, in order (see the module docstring). Exceptions other than a claim's own
     (a database error, a bug) propagate and the caller's transaction must roll back."""
     rows = [r.row for r in requests]
-    persons = person_facts(conn, rows)
+    persons, towns = register_and_townships(conn, rows)
     keys = {(r["psn_no"], policy_year(r)) for r in rows if r["psn_no"] in persons}
     totals = accumulators.lock_many(conn, keys)
     stored = stored_settlements(conn, [r["setl_id"] for r in rows])
@@ -312,7 +329,7 @@ def settle_batch(
     for request in requests:
         try:
             results.append(
-                _settle_one(request, library, persons, totals, stored, in_batch, writes, now)
+                _settle_one(request, library, persons, towns, totals, stored, in_batch, writes, now)
             )
         except (NotFound, ValueError) as exc:  # the claim's own error (Invalid, Conflict …)
             results.append(exc)
@@ -324,6 +341,7 @@ def _settle_one(
     request: SettleRequest,
     library: PolicyLibrary,
     persons: dict[str, RegisterRecord],
+    towns: dict[str, str],
     totals: dict[tuple[str, int], dict[str, Any]],
     stored: dict[str, Any],
     in_batch: dict[str, tuple[str, Outcome]],
@@ -411,6 +429,16 @@ def _settle_one(
             "before": audit.masked({"accumulators": before}),
             "after": audit.masked({"claim": claim_json, "setlinfo": amounts}),
         }
+    )
+    writes.aggregates.add(
+        psn_no=key[0],
+        year=year,
+        insuplc_admdvs=claim["insuplc_admdvs"],
+        township=towns.get(key[0], ""),
+        claim=claim,
+        setl_time=claim["setl_time"],
+        amounts=amounts,
+        critical_eligible=result.consumed.critical_eligible,
     )
     totals[key] = after
     writes.settled[key] = writes.settled.get(key, 0) + 1

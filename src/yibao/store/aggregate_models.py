@@ -1,0 +1,90 @@
+"""Stored aggregates of the settled settlements (fen), kept up to date in the transaction that
+writes a settlement or its reversal (store.aggregates), so the console's pages read a few rows
+instead of the year's settlements.
+
+Two grains:
+
+- ``agg_person_year``: one row per person-year (what the person page's 年度累计 shows);
+- ``agg_cells``: one row per 参保地 / year / 乡镇 / 人员类别 / month / 医疗类别 / 医院等级
+  (what 基金, 目标 and the statistics sum).
+
+Every amount is the sum over the settlements with status ``settled`` of the setlinfo column of
+the same name; ``settlements`` counts them; ``critical_eligible`` sums what each added to the
+大病 running total (its ``consumed``). ``yibao db check`` recomputes both tables from the
+settlements and reports any difference (store.aggregates.check).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yibao.store.models import Base
+
+Fen = BigInteger
+
+# The summed setlinfo amounts (a subset of SETLINFO_AMOUNTS: the ones a page shows or a
+# report sums), and what each settlement added to the 大病 running total.
+AMOUNTS = (
+    "medfee_sumamt",
+    "fulamt_ownpay_amt",
+    "overlmt_selfpay",
+    "preselfpay_amt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    "hifp_pay",
+    "hifmi_pay",
+    "maf_pay",
+    "oth_pay",
+    "fund_pay_sumamt",
+    "psn_part_amt",
+    "psn_cash_pay",
+)
+SUMMED = ("settlements", *AMOUNTS, "critical_eligible")
+
+
+class _Sums:
+    """The summed columns, shared by both grains."""
+
+    settlements: Mapped[int] = mapped_column(Integer, default=0)
+    medfee_sumamt: Mapped[int] = mapped_column(Fen, default=0)
+    fulamt_ownpay_amt: Mapped[int] = mapped_column(Fen, default=0)
+    overlmt_selfpay: Mapped[int] = mapped_column(Fen, default=0)
+    preselfpay_amt: Mapped[int] = mapped_column(Fen, default=0)
+    inscp_scp_amt: Mapped[int] = mapped_column(Fen, default=0)
+    act_pay_dedc: Mapped[int] = mapped_column(Fen, default=0)
+    hifp_pay: Mapped[int] = mapped_column(Fen, default=0)
+    hifmi_pay: Mapped[int] = mapped_column(Fen, default=0)
+    maf_pay: Mapped[int] = mapped_column(Fen, default=0)
+    oth_pay: Mapped[int] = mapped_column(Fen, default=0)
+    fund_pay_sumamt: Mapped[int] = mapped_column(Fen, default=0)
+    psn_part_amt: Mapped[int] = mapped_column(Fen, default=0)
+    psn_cash_pay: Mapped[int] = mapped_column(Fen, default=0)
+    critical_eligible: Mapped[int] = mapped_column(Fen, default=0)
+
+
+class AggPersonYear(_Sums, Base):
+    """A person-year's settled totals (the settlement's coverage year, its 参保地)."""
+
+    __tablename__ = "agg_person_year"
+    __table_args__ = (Index("ix_agg_person_year_region_year", "insuplc_admdvs", "year"),)
+
+    psn_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    insuplc_admdvs: Mapped[str] = mapped_column(String(12))
+
+
+class AggCell(_Sums, Base):
+    """The settled totals of one cell. ``township`` is the person's household 乡镇 when the
+    settlement was written ("" for none); ``categories`` the claim's categories as the register
+    completed it on the settlement day ("|"-joined, "" for none); ``month`` of setl_time."""
+
+    __tablename__ = "agg_cells"
+
+    insuplc_admdvs: Mapped[str] = mapped_column(String(12), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String(200), primary_key=True)
+    categories: Mapped[str] = mapped_column(String(400), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    med_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    hosp_lv: Mapped[str] = mapped_column(String(8), primary_key=True)

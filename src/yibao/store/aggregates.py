@@ -1,0 +1,323 @@
+"""The stored aggregates (store.aggregate_models): what a settlement or its reversal adds to
+them, written in the same transaction as the settlement; their recomputation from the
+settlements, the consistency check and the rebuild.
+
+Every write path builds a ``Delta`` (one entry per settlement, +1 when settled, -1 when
+reversed) and ``apply``-s it: one INSERT … ON CONFLICT DO UPDATE SET col = col + excluded.col
+per table, rows in key order (two transactions adding to the same cells lock them in the same
+order, so they wait for each other instead of deadlocking).
+
+The cell's keys come from what is stored with the settlement: the claim as the register
+completed it (med_type, hosp_lv, categories: ``claims.row``), setl_time's month, the
+settlement's coverage year and 参保地, and the person's household 乡镇 (``households.addr``).
+``recompute`` derives the same keys from the same columns, so ``check`` compares like with like.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, extract, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from yibao.store import pg_bulk
+from yibao.store.aggregate_models import AMOUNTS, SUMMED, AggCell, AggPersonYear
+from yibao.store.models import Claim, Household, Person
+from yibao.store.models import Settlement as SettlementRow
+
+CELL_KEYS = ("insuplc_admdvs", "year", "township", "categories", "month", "med_type", "hosp_lv")
+PERSON_KEYS = ("psn_no", "year")
+CELLS = AggCell.__table__
+PERSON_YEARS = AggPersonYear.__table__
+REPORTED = 20  # differences listed by check (all are counted)
+
+CellKey = tuple[str, int, str, str, int, str, str]
+PersonKey = tuple[str, int]
+
+
+def township_of(addr: str | None) -> str:
+    """The cell's 乡镇: the household's addr as stored, trimmed ("" without a household)."""
+    return (addr or "").strip()
+
+
+def claim_keys(claim: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(med_type, hosp_lv, categories) of a claim row (the engine's or its stored JSON)."""
+    categories = claim.get("categories") or ""
+    if not isinstance(categories, str):  # a list, as some callers pass them
+        categories = "|".join(str(c) for c in categories if c)
+    return str(claim.get("med_type") or ""), str(claim.get("hosp_lv") or ""), categories
+
+
+@dataclass
+class Delta:
+    """What a set of settlements adds to the aggregates (fen; a reversal adds with sign -1)."""
+
+    cells: dict[CellKey, list[int]] = field(default_factory=dict)
+    persons: dict[PersonKey, list[int]] = field(default_factory=dict)
+    regions: dict[PersonKey, str] = field(default_factory=dict)
+
+    def add(
+        self,
+        *,
+        psn_no: str,
+        year: int,
+        insuplc_admdvs: str,
+        township: str,
+        claim: Mapping[str, Any],
+        setl_time: dt.datetime,
+        amounts: Mapping[str, Any],
+        critical_eligible: int,
+        sign: int = 1,
+    ) -> None:
+        values = [sign, *(sign * int(amounts.get(a) or 0) for a in AMOUNTS)]
+        values.append(sign * int(critical_eligible or 0))
+        med_type, hosp_lv, categories = claim_keys(claim)
+        cell = (insuplc_admdvs, year, township, categories, setl_time.month, med_type, hosp_lv)
+        _plus(self.cells, cell, values)
+        _plus(self.persons, (psn_no, year), values)
+        self.regions[(psn_no, year)] = insuplc_admdvs
+
+    def __bool__(self) -> bool:
+        return bool(self.cells)
+
+
+def _plus(into: dict[Any, list[int]], key: Any, values: list[int]) -> None:
+    have = into.get(key)
+    if have is None:
+        into[key] = list(values)
+    else:
+        for i, v in enumerate(values):
+            have[i] += v
+
+
+def cell_rows(delta: Delta) -> list[dict[str, Any]]:
+    return [
+        {**dict(zip(CELL_KEYS, key, strict=True)), **dict(zip(SUMMED, v, strict=True))}
+        for key, v in sorted(delta.cells.items())
+    ]
+
+
+def person_rows(delta: Delta) -> list[dict[str, Any]]:
+    return [
+        {
+            "psn_no": key[0],
+            "year": key[1],
+            "insuplc_admdvs": delta.regions[key],
+            **dict(zip(SUMMED, v, strict=True)),
+        }
+        for key, v in sorted(delta.persons.items())
+    ]
+
+
+def apply(conn: Connection, delta: Delta) -> None:
+    """Add ``delta`` to both tables inside the caller's transaction (rows created where
+    missing). On PostgreSQL one array statement per table (pg_bulk.add_rows, which a psycopg
+    pipeline can carry); elsewhere an executemany of INSERT … ON CONFLICT DO UPDATE."""
+    if not delta:
+        return
+    for table, keys, rows in (
+        (PERSON_YEARS, PERSON_KEYS, person_rows(delta)),
+        (CELLS, CELL_KEYS, cell_rows(delta)),
+    ):
+        if conn.dialect.name == "postgresql":
+            pg_bulk.add_rows(conn, table, keys, SUMMED, rows)
+        else:
+            conn.execute(_upsert(conn, table, keys), rows)
+
+
+def _upsert(conn: Connection, table: Any, keys: tuple[str, ...]) -> Any:
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + stmt.excluded[name] for name in SUMMED},
+    )
+
+
+# ------------------------------------------------------------------- reversal
+def reversal_delta(conn: Connection, stored: Any) -> Delta:
+    """What reversing the settled ``stored`` (a settlements row) takes out of the aggregates:
+    exactly what it added, from its stored claim and amounts."""
+    claim_row, addr = conn.execute(
+        select(Claim.row, Household.addr)
+        .select_from(Claim)
+        .join(Person, Person.psn_no == Claim.psn_no)
+        .outerjoin(Household, Household.hh_id == Person.hh_id)
+        .where(Claim.setl_id == stored.setl_id)
+    ).one()
+    delta = Delta()
+    delta.add(
+        psn_no=stored.psn_no,
+        year=stored.year,
+        insuplc_admdvs=stored.insuplc_admdvs,
+        township=township_of(addr),
+        claim=claim_row or {},
+        setl_time=stored.setl_time,
+        amounts={a: getattr(stored, a) for a in AMOUNTS},
+        critical_eligible=int((stored.consumed or {}).get("critical_eligible") or 0),
+        sign=-1,
+    )
+    return delta
+
+
+# ------------------------------------------------------------------- recomputation
+def recompute(conn: Connection, settlements: Any = None) -> Delta:
+    """The aggregates of the settled settlements (all, or those ``settlements`` selects: a
+    WHERE clause on the settlements table), summed by the database and keyed as the write
+    paths key them."""
+    s = SettlementRow.__table__
+    med_type = Claim.row["med_type"].as_string()
+    hosp_lv = Claim.row["hosp_lv"].as_string()
+    categories = Claim.row["categories"].as_string()
+    month = extract("month", s.c.setl_time)
+    critical = s.c.consumed["critical_eligible"].as_integer()
+    keys = (
+        s.c.psn_no,
+        s.c.year,
+        s.c.insuplc_admdvs,
+        Household.addr,
+        categories,
+        month,
+        med_type,
+        hosp_lv,
+    )
+    sums = [func.count()]
+    sums += [func.sum(s.c[a]) for a in AMOUNTS]
+    sums.append(func.sum(func.coalesce(critical, 0)))
+    stmt = (
+        select(*keys, *sums)
+        .select_from(s)
+        .join(Claim, Claim.setl_id == s.c.setl_id)
+        .join(Person, Person.psn_no == s.c.psn_no)
+        .outerjoin(Household, Household.hh_id == Person.hh_id)
+        .where(s.c.status == "settled")
+        .group_by(*keys)
+    )
+    if settlements is not None:
+        stmt = stmt.where(settlements)
+    delta = Delta()
+    for row in conn.execute(stmt):
+        psn_no, year, region, addr, cats, mon, med, lv, *values = row
+        key_claim = {"med_type": med, "hosp_lv": lv, "categories": cats}
+        cell_values = [int(v or 0) for v in values]
+        med_s, lv_s, cats_s = claim_keys(key_claim)
+        cell = (region, int(year), township_of(addr), cats_s, int(mon), med_s, lv_s)
+        _plus(delta.cells, cell, cell_values)
+        _plus(delta.persons, (psn_no, int(year)), cell_values)
+        delta.regions[(psn_no, int(year))] = region
+    return delta
+
+
+def _stored(conn: Connection) -> Delta:
+    delta = Delta()
+    for row in conn.execute(select(*(CELLS.c[k] for k in CELL_KEYS), *_sum_columns(CELLS))):
+        delta.cells[tuple(row[: len(CELL_KEYS)])] = [int(v) for v in row[len(CELL_KEYS) :]]  # type: ignore[index]
+    for row in conn.execute(
+        select(PERSON_YEARS.c.psn_no, PERSON_YEARS.c.year, PERSON_YEARS.c.insuplc_admdvs,
+               *_sum_columns(PERSON_YEARS))
+    ):  # fmt: skip
+        delta.persons[(row[0], row[1])] = [int(v) for v in row[3:]]
+        delta.regions[(row[0], row[1])] = row[2]
+    return delta
+
+
+def _sum_columns(table: Any) -> list[Any]:
+    return [table.c[name] for name in SUMMED]
+
+
+@dataclass
+class AggregateCheck:
+    """The stored aggregates against their recomputation from the settled settlements."""
+
+    cells: int = 0
+    person_years: int = 0
+    mismatch_count: int = 0
+    mismatches: list[dict[str, Any]] = field(default_factory=list)  # the first REPORTED
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatch_count == 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "cells": self.cells,
+            "person_years": self.person_years,
+            "mismatch_count": self.mismatch_count,
+            "mismatches": self.mismatches,
+        }
+
+    def summary(self) -> str:
+        if self.ok:
+            return (
+                f"aggregates ok: {self.cells} cells, {self.person_years} person-years equal "
+                "their recomputation from the settled settlements"
+            )
+        first = self.mismatches[0]
+        name, values = next(iter(first["fields"].items()))
+        return (
+            f"aggregates FAILED: {self.mismatch_count} rows differ from the settlements; first "
+            f"{first['table']} {first['key']} {name}: stored {values['stored']}, "
+            f"settlements {values['settlements']}"
+        )
+
+
+def check(conn: Connection) -> AggregateCheck:
+    """Every stored aggregate row against the recomputation (rows whose sums are all zero,
+    left by reversals, count as absent)."""
+    want, have = recompute(conn), _stored(conn)
+    out = AggregateCheck(cells=len(want.cells), person_years=len(want.persons))
+    for table, stored, summed in (
+        ("agg_person_year", have.persons, want.persons),
+        ("agg_cells", have.cells, want.cells),
+    ):
+        zero = [0] * len(SUMMED)
+        for key in sorted(set(stored) | set(summed), key=repr):
+            a, b = stored.get(key, zero), summed.get(key, zero)
+            if a != b:
+                out.mismatch_count += 1
+                if len(out.mismatches) < REPORTED:
+                    fields = {
+                        n: {"stored": x, "settlements": y}
+                        for n, x, y in zip(SUMMED, a, b, strict=True)
+                        if x != y
+                    }
+                    out.mismatches.append({"table": table, "key": list(key), "fields": fields})
+    return out
+
+
+def rebuild(conn: Connection, verify: bool = True) -> AggregateCheck | None:
+    """Both tables replaced by the recomputation (a store written before they existed, or
+    one ``check`` found wrong), in the caller's transaction; with ``verify``, the check
+    after."""
+    conn.execute(delete(CELLS))
+    conn.execute(delete(PERSON_YEARS))
+    apply(conn, recompute(conn))
+    return check(conn) if verify else None
+
+
+# ------------------------------------------------------------------- reading
+def person_year(conn: Connection, psn_no: str) -> list[dict[str, Any]]:
+    """The person's settled totals by year, newest first (fen)."""
+    rows = conn.execute(
+        select(PERSON_YEARS)
+        .where(PERSON_YEARS.c.psn_no == psn_no, PERSON_YEARS.c.settlements > 0)
+        .order_by(PERSON_YEARS.c.year.desc())
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def cells(conn: Connection, codes: Iterable[str], year: int) -> list[dict[str, Any]]:
+    """The cells of these 参保地 codes and year, with at least one settled settlement."""
+    rows = conn.execute(
+        select(CELLS).where(
+            CELLS.c.insuplc_admdvs.in_(sorted(set(codes))),
+            CELLS.c.year == year,
+            CELLS.c.settlements != 0,
+        )
+    ).mappings()
+    return [dict(r) for r in rows]
