@@ -114,9 +114,13 @@ def test_cumulative_sums_equal_step_by_step_settlement(case):
         )
         state["pool_paid"][key["pool_paid"]] += expected[-1]["hifp_pay"]
         state["deductible_used"][key["deductible_used"]] += expected[-1]["deductible_used_delta"]
-        state["critical_eligible"][key["critical_eligible"]] += expected[-1]["critical_eligible"]
+        state["critical_eligible"][key["critical_eligible"]] += expected[-1][
+            "critical_eligible_delta"
+        ]
         state["critical_paid"][key["critical_paid"]] += expected[-1]["hifmi_pay"]
-        state["assistance_eligible"][key["assistance_eligible"]] += expected[-1]["assistance_base"]
+        state["assistance_eligible"][key["assistance_eligible"]] += expected[-1][
+            "assistance_eligible_delta"
+        ]
         state["assistance_paid"][key["assistance_paid"]] += expected[-1]["maf_pay"]
 
     groups = Groups(*(np.asarray([r[k] for r in rows], np.int64) for k in ("cap", "pool", "py")))

@@ -134,9 +134,9 @@ def explain(
             "大病保险合规费用",
             "基本医保支付后政策范围内个人自付，按年累计",
             f"本年累计 {format_yuan(before['critical_eligible'])} → "
-            f"{format_yuan(before['critical_eligible'] + r['critical_eligible'])}元",
+            f"{format_yuan(before['critical_eligible'] + r['critical_eligible_delta'])}元",
             ci.included_pools,
-            r["critical_eligible"],
+            r["critical_eligible_delta"],
         )
         add(
             "大病保险起付线",
@@ -185,7 +185,7 @@ def explain(
             f"{bp_to_percent(rules.assistance_ratio_bp)}，年度起付 "
             f"{format_yuan(rules.assistance_deductible)}元",
             ma.ratio_by_category,
-            r["assistance_base"],
+            r["assistance_eligible_delta"],
         )
         add(
             "医疗救助年度限额",

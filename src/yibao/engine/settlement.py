@@ -14,7 +14,7 @@ basis points there (2500 = 25 %) and a ratio (0.25) in ``to_json``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,15 @@ import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from yibao.engine.explain import explain
+from yibao.engine.running_totals import (
+    DELTA_COLUMNS,
+    KEYED,
+    NAMES,
+    SCALARS,
+    TOTALS,
+    RunningTotals,
+    empty_values,
+)
 from yibao.engine.settlement_batch import Prepared, Slots, Totals, initial_totals, prepare, run
 from yibao.engine.settlement_rules import NO_CAP, ClaimRules, SettlementError
 from yibao.engine.settlement_single import prepare_claim, settle_prepared
@@ -83,24 +92,19 @@ SETTLED_COLUMNS = frozenset(
         "coverage_end",
     }
 )
-SCALARS = ("critical_eligible", "critical_paid", "assistance_eligible", "assistance_paid")
 
 
-@dataclass(frozen=True)
-class Accumulators:
-    """A person-year's running totals (fen).
-
-    pool_paid: basic fund paid per cap group (pools sharing a cap_group share one yearly cap);
-    deductible_used: per-year deductible met per pool; critical_eligible: the 大病 running
-    eligible total; assistance_eligible: the 救助 running base (its yearly deductible runs on it).
+class Accumulators(RunningTotals[Mapping[str, int], int]):
+    """A person-year's running totals (fen), as ``running_totals.RunningTotals`` defines them:
+    the keyed totals as maps by name (pool_paid by cap group — pools sharing a cap_group share
+    one yearly cap —, deductible_used by pool), the others as integers. Totals not given are 0.
     """
 
-    pool_paid: Mapping[str, int] = field(default_factory=dict)
-    deductible_used: Mapping[str, int] = field(default_factory=dict)
-    critical_eligible: int = 0
-    critical_paid: int = 0
-    assistance_eligible: int = 0
-    assistance_paid: int = 0
+    def __init__(self, **values: Any) -> None:
+        unknown = set(values) - set(NAMES)
+        if unknown:
+            raise TypeError(f"Accumulators: unknown running total {sorted(unknown)[0]!r}")
+        super().__init__(**{**empty_values(), **values})
 
     @classmethod
     def empty(cls) -> Accumulators:
@@ -109,17 +113,18 @@ class Accumulators:
     def as_dict(self) -> dict[str, Any]:
         """Fen, with zero entries dropped from the maps (so equal totals compare equal)."""
         return {
-            "pool_paid": {k: int(v) for k, v in sorted(self.pool_paid.items()) if v},
-            "deductible_used": {k: int(v) for k, v in sorted(self.deductible_used.items()) if v},
-            **{name: int(getattr(self, name)) for name in SCALARS},
+            t.name: {k: int(v) for k, v in sorted(getattr(self, t.name).items()) if v}
+            if t.keyed
+            else int(getattr(self, t.name))
+            for t in TOTALS
         }
 
     def to_json(self) -> dict[str, Any]:
-        d = self.as_dict()
         return {
-            "pool_paid": {k: fen_to_json(v) for k, v in d["pool_paid"].items()},
-            "deductible_used": {k: fen_to_json(v) for k, v in d["deductible_used"].items()},
-            **{name: fen_to_json(d[name]) for name in SCALARS},
+            name: {k: fen_to_json(v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else fen_to_json(value)
+            for name, value in self.as_dict().items()
         }
 
     def plus(self, other: Accumulators, sign: int = 1) -> Accumulators:
@@ -130,9 +135,31 @@ class Accumulators:
             return out
 
         return Accumulators(
-            pool_paid=merge(self.pool_paid, other.pool_paid),
-            deductible_used=merge(self.deductible_used, other.deductible_used),
-            **{name: getattr(self, name) + sign * getattr(other, name) for name in SCALARS},
+            **{
+                t.name: merge(getattr(self, t.name), getattr(other, t.name))
+                if t.keyed
+                else getattr(self, t.name) + sign * getattr(other, t.name)
+                for t in TOTALS
+            }
+        )
+
+    def before(self, keys: Mapping[str, str]) -> dict[str, int]:
+        """Each total before a claim: the keyed ones at the claim's ``keys`` (slot → name)."""
+        return {
+            t.name: int(getattr(self, t.name).get(keys[t.slot], 0))
+            if t.keyed
+            else int(getattr(self, t.name))
+            for t in TOTALS
+        }
+
+    @staticmethod
+    def of_claim(r: Mapping[str, int], keys: Mapping[str, str]) -> Accumulators:
+        """What one claim added to each total (its step results ``r``), keyed at ``keys``."""
+        return Accumulators(
+            **{
+                t.name: {keys[t.slot]: r[t.increment]} if t.keyed else r[t.increment]
+                for t in TOTALS
+            }
         )
 
     def __eq__(self, other: object) -> bool:
@@ -206,11 +233,12 @@ def _claim_frame(claim: Mapping[str, Any]) -> pl.DataFrame:
 
 
 def _acc_map(acc: Accumulators) -> dict[str, object]:
-    return {
-        "pool_paid": dict(acc.pool_paid),
-        "deductible_used": dict(acc.deductible_used),
-        **{name: getattr(acc, name) for name in SCALARS},
-    }
+    return {name: getattr(acc, name) for name in NAMES}
+
+
+def _slot_keys(rules: ClaimRules) -> dict[str, str]:
+    """The names a claim's keyed running totals are kept under: its cap group and its pool."""
+    return {"cap": rules.cap_group, "pool": rules.pool}
 
 
 def settle_claim(
@@ -224,10 +252,8 @@ def settle_claim(
     """
     prep = prepare_claim(claim, policy)
     rules = prep.rules
-    before = {
-        "pool_paid": int(acc.pool_paid.get(rules.cap_group, 0)),
-        "deductible_used": int(acc.deductible_used.get(rules.pool, 0)),
-        **{name: int(getattr(acc, name)) for name in SCALARS},
+    before: dict[str, int] = {
+        **acc.before(_slot_keys(rules)),
         # 池州 二、7: the use so far of the pool that excludes this one (exclusive_pools)
         "watched_used": int(acc.deductible_used.get(rules.exclusive_watch, 0))
         if rules.exclusive_watch
@@ -260,12 +286,7 @@ def reverse_settlement(settlement: Settlement, acc: Accumulators) -> Accumulator
     """结算撤销: give back exactly what the claim consumed from each running total."""
     after = acc.plus(settlement.consumed, sign=-1)
     negative = [k for k, v in after.as_dict().items() if isinstance(v, int) and v < 0]
-    negative += [
-        f"{name}.{k}"
-        for name in ("pool_paid", "deductible_used")
-        for k, v in getattr(after, name).items()
-        if v < 0
-    ]
+    negative += [f"{name}.{k}" for name in KEYED for k, v in getattr(after, name).items() if v < 0]
     if negative:
         raise SettlementError(
             f"{negative[0]}: reversing {settlement.setlinfo.get('setl_id')} would go below zero; "
@@ -278,11 +299,12 @@ def _settlement(prep: Prepared, results: dict[str, Any], totals: Totals, i: int)
     rules: ClaimRules = prep.rules[int(prep.rule_index[i])]
     row = prep.frame.row(i, named=True)
     r = {name: int(values[i]) for name, values in results.items()}
-    before = {
-        "pool_paid": int(totals.pool_paid[prep.cap.of_claim[i]]),
-        "deductible_used": int(totals.deductible_used[prep.pool.of_claim[i]]),
-        **{name: int(getattr(totals, name)[prep.py_slot[i]]) for name in SCALARS},
+    slot = {
+        "cap": prep.cap.of_claim[i],
+        "pool": prep.pool.of_claim[i],
+        "person_year": prep.py_slot[i],
     }
+    before = {t.name: int(getattr(totals, t.name)[slot[t.slot]]) for t in TOTALS}
     return _build(rules, row, r, before, int(prep.claim["days"][i]))
 
 
@@ -316,29 +338,22 @@ def _build(
         _detail(
             FUND_CRITICAL,
             r["hifmi_pay"],
-            r["critical_eligible"],
+            r["critical_eligible_delta"],
             rules.critical_cap,
             before["critical_paid"],
-            f"本年合规累计{(before['critical_eligible'] + r['critical_eligible']) / 100:.2f}元 "
+            f"本年合规累计{(before['critical_eligible'] + r['critical_eligible_delta']) / 100:.2f}元 "
             f"起付线{rules.critical_deductible / 100:.2f}元",
         ),
         _detail(
             FUND_ASSISTANCE,
             r["maf_pay"],
-            r["assistance_base"],
+            r["assistance_eligible_delta"],
             rules.assistance_limit if rules.assistance_included else 0,
             before["assistance_paid"],
             f"{rules.assistance_category or '非救助对象'} 比例{rules.assistance_ratio_bp / 100:g}%",
         ),
     ]
-    consumed = Accumulators(
-        pool_paid={rules.cap_group: r["hifp_pay"]},
-        deductible_used={rules.pool: r["deductible_used_delta"]},
-        critical_eligible=r["critical_eligible"],
-        critical_paid=r["hifmi_pay"],
-        assistance_eligible=r["assistance_base"],
-        assistance_paid=r["maf_pay"],
-    )
+    consumed = Accumulators.of_claim(r, _slot_keys(rules))
     explanation = explain(rules, {**row, "days": days}, r, before, bool(row["covered"]))
     meta = rules.policy.meta
     return Settlement(
@@ -388,9 +403,7 @@ ACC_PAIR = pl.List(pl.Struct({"name": pl.String, "fen": pl.Int64}))
 ACC_SCHEMA: dict[str, Any] = {
     "psn_no": pl.String,
     "year": pl.Int64,
-    "pool_paid": ACC_PAIR,
-    "deductible_used": ACC_PAIR,
-    **{name: pl.Int64 for name in SCALARS},
+    **{t.name: ACC_PAIR if t.keyed else pl.Int64 for t in TOTALS},
 }
 
 
@@ -403,8 +416,7 @@ def accumulators_frame(rows: Mapping[tuple[str, int], Accumulators]) -> pl.DataF
             {
                 "psn_no": psn,
                 "year": year,
-                "pool_paid": [{"name": k, "fen": v} for k, v in d["pool_paid"].items()],
-                "deductible_used": [{"name": k, "fen": v} for k, v in d["deductible_used"].items()],
+                **{name: [{"name": k, "fen": v} for k, v in d[name].items()] for name in KEYED},
                 **{name: d[name] for name in SCALARS},
             }
         )
@@ -415,8 +427,7 @@ def accumulators_from_frame(frame: pl.DataFrame) -> dict[tuple[str, int], Accumu
     out: dict[tuple[str, int], Accumulators] = {}
     for row in frame.iter_rows(named=True):
         out[(str(row["psn_no"]), int(row["year"]))] = Accumulators(
-            pool_paid={p["name"]: int(p["fen"]) for p in row["pool_paid"] or []},
-            deductible_used={p["name"]: int(p["fen"]) for p in row["deductible_used"] or []},
+            **{name: {p["name"]: int(p["fen"]) for p in row[name] or []} for name in KEYED},
             **{name: int(row[name] or 0) for name in SCALARS},
         )
     return out
@@ -506,9 +517,7 @@ def _settle(
         # amounts): a store can load the year and still reverse any one settlement exactly.
         _per_claim("pool", [r.pool for r in prep.rules], prep.rule_index),
         _per_claim("cap_group", [r.cap_group for r in prep.rules], prep.rule_index),
-        pl.Series("deductible_used_delta", results["deductible_used_delta"]),
-        pl.Series("critical_eligible_delta", results["critical_eligible"]),
-        pl.Series("assistance_eligible_delta", results["assistance_base"]),
+        *[pl.Series(name, results[name]) for name in DELTA_COLUMNS],
     )
     if not accumulators:
         return out, prep.person_year, prep
@@ -523,7 +532,7 @@ def _per_claim(name: str, per_rule: list[str], rule_index: np.ndarray) -> pl.Ser
 # Prior accumulators of the claims' person-years, by joins rather than per-person Python:
 # scalars per person-year slot ("_py") and the maps as (_py, name, fen) entries.
 PriorEntries = tuple[pl.DataFrame, dict[str, pl.DataFrame]] | None
-MAPS = ("pool_paid", "deductible_used")
+MAPS = KEYED
 
 
 def _prior_entries(prep: Prepared, prior: pl.DataFrame | None) -> PriorEntries:
@@ -560,10 +569,15 @@ def _slot_names(slots: Slots) -> pl.DataFrame:
     )
 
 
+def _keyed_slots(prep: Prepared) -> dict[str, Slots]:
+    """Each keyed running total's slots (per cap group, per pool) in ``prep``."""
+    return {t.name: getattr(prep, t.slot) for t in TOTALS if t.keyed}
+
+
 def _prior_totals(prep: Prepared, prior: PriorEntries) -> Totals:
     """Each slot primed from the prior accumulators (zero where there are none)."""
     n_py = prep.person_year.height
-    slots = {"pool_paid": prep.cap, "deductible_used": prep.pool}
+    slots = _keyed_slots(prep)
     if prior is None:
         return Totals(
             **{name: np.zeros(len(s.py), np.int64) for name, s in slots.items()},
@@ -590,7 +604,7 @@ def _final_accumulators(prep: Prepared, final: Totals, prior: PriorEntries) -> p
     frame = prep.person_year.with_columns(
         *[pl.Series(name, getattr(final, name), pl.Int64) for name in SCALARS]
     ).with_row_index("_py")
-    for name, slots in (("pool_paid", prep.cap), ("deductible_used", prep.pool)):
+    for name, slots in _keyed_slots(prep).items():
         entries = _slot_names(slots).with_columns(pl.Series("fen", getattr(final, name), pl.Int64))
         if prior is not None:
             untouched = prior[1][name].join(entries, on=["_py", "name"], how="anti")

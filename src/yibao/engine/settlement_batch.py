@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from yibao.engine.running_totals import SCALARS, TOTALS, RunningTotals
 from yibao.engine.settlement_layers import (
     I64,
     Exclusive,
@@ -93,16 +94,8 @@ class Prepared:
     exclusive: dict[str, Array] | None
 
 
-@dataclass(frozen=True)
-class Totals:
-    """Running totals per slot (fen)."""
-
-    pool_paid: I64  # per cap slot
-    deductible_used: I64  # per pool slot
-    critical_eligible: I64  # per person-year slot
-    critical_paid: I64
-    assistance_eligible: I64
-    assistance_paid: I64
+class Totals(RunningTotals[I64, I64]):
+    """Running totals per slot (fen): per cap slot, per pool slot, per person-year slot."""
 
 
 def _fail(frame: pl.DataFrame, mask: pl.Series, message: str) -> None:
@@ -496,9 +489,6 @@ def prepare(claims: pl.DataFrame, resolve: Resolver) -> Prepared:
     )
 
 
-SCALAR_TOTALS = ("critical_eligible", "critical_paid", "assistance_eligible", "assistance_paid")
-
-
 def initial_totals(
     prep: Prepared,
     person_year: Mapping[tuple[str, int], Mapping[str, object]],
@@ -525,7 +515,7 @@ def initial_totals(
     return Totals(
         pool_paid=keyed("pool_paid", prep.cap),
         deductible_used=keyed("deductible_used", prep.pool),
-        **{name: scalar(name) for name in SCALAR_TOTALS},
+        **{name: scalar(name) for name in SCALARS},
     )
 
 
@@ -537,14 +527,20 @@ def _step_order(rank: I64) -> I64:
 
 
 def _state(t: Totals, cap: I64, pool: I64, py: I64) -> StepState:
-    return StepState(
-        pool_paid=t.pool_paid[cap],
-        deductible_used=t.deductible_used[pool],
-        critical_eligible=t.critical_eligible[py],
-        critical_paid=t.critical_paid[py],
-        assistance_eligible=t.assistance_eligible[py],
-        assistance_paid=t.assistance_paid[py],
-    )
+    slots = {"cap": cap, "pool": pool, "person_year": py}
+    return StepState(**{d.name: getattr(t, d.name)[slots[d.slot]] for d in TOTALS})
+
+
+def _add(t: Totals, result: StepResult, cap: I64, pool: I64, py: I64, distinct: bool) -> None:
+    """Each claim's increments (running_totals.RunningTotals) added to its slots' totals;
+    ``distinct``: no two claims share a slot (a step), so plain fancy-index addition holds."""
+    slots = {"cap": cap, "pool": pool, "person_year": py}
+    for d in TOTALS:
+        totals, at, amount = getattr(t, d.name), slots[d.slot], getattr(result, d.increment)
+        if distinct:
+            totals[at] += amount
+        else:
+            np.add.at(totals, at, amount)
 
 
 def _inputs(prep: Prepared, idx: I64 | slice) -> StepInput:
@@ -578,12 +574,7 @@ def _run_steps(prep: Prepared, t: Totals, claims: I64, out: dict[str, I64]) -> N
         for name, array in stepped.items():
             array[part] = getattr(result, name)
         # Within a step every claim belongs to a different person-year: slots are distinct.
-        t.pool_paid[cap] += result.hifp_pay
-        t.deductible_used[pool] += result.deductible_used_delta
-        t.critical_eligible[py] += result.critical_eligible
-        t.critical_paid[py] += result.hifmi_pay
-        t.assistance_eligible[py] += result.assistance_base
-        t.assistance_paid[py] += result.maf_pay
+        _add(t, result, cap, pool, py, distinct=True)
     for name, array in stepped.items():
         out[name][order] = array
 
@@ -649,12 +640,7 @@ def _run_cumulative(prep: Prepared, t: Totals, claims: I64 | slice, out: dict[st
         return False
     for name, array in out.items():
         array[claims] = getattr(result, name)
-    np.add.at(t.pool_paid, cap, result.hifp_pay)
-    np.add.at(t.deductible_used, pool, result.deductible_used_delta)
-    np.add.at(t.critical_eligible, py, result.critical_eligible)
-    np.add.at(t.critical_paid, py, result.hifmi_pay)
-    np.add.at(t.assistance_eligible, py, result.assistance_base)
-    np.add.at(t.assistance_paid, py, result.maf_pay)
+    _add(t, result, cap, pool, py, distinct=False)
     return True
 
 

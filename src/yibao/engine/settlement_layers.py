@@ -6,19 +6,24 @@ integer fen × basis points and rounded once (``money.divide_half_up``). Payment
 telescope: the sum over a year equals round(F(total)) for a fixed F, and undoing a claim gives
 back exactly what it consumed.
 
-``settle_step`` takes arrays of claims that belong to *different* person-years (the k-th claim
-of each person), so a whole year is settled in as many vectorised steps as the busiest person
-has claims, and a single claim is the same call with arrays of length one.
+The chain of layers is written once (``layer_chain``) and evaluated two ways: ``settle_step``
+takes arrays of claims that belong to *different* person-years (the k-th claim of each person),
+so a year is settled in as many vectorised steps as the busiest person has claims, and a single
+claim is the same call with arrays of length one; ``settle_cumulative`` takes whole person-years
+at once and reads each running total as a cumulative sum over the claims' groups. The two differ
+only in where "the total before this claim" comes from (``Before``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from yibao.engine.running_totals import BY_NAME, RunningTotals
 from yibao.money import apply_ratio, divide_half_up
 
 I64 = npt.NDArray[np.int64]
@@ -51,16 +56,8 @@ class StepInput:
     assistance_limit: I64
 
 
-@dataclass(frozen=True)
-class StepState:
-    """Each claim's person-year running totals before the claim (b0)."""
-
-    pool_paid: I64  # basic fund paid so far in the claim's cap group
-    deductible_used: I64  # per-year deductible met so far in the claim's pool
-    critical_eligible: I64
-    critical_paid: I64
-    assistance_eligible: I64
-    assistance_paid: I64
+class StepState(RunningTotals[I64, I64]):
+    """Each claim's person-year running totals before the claim (b0), an int64 array each."""
 
 
 @dataclass(frozen=True)
@@ -81,16 +78,16 @@ class StepResult:
     basic_before_caps: I64  # ratio × (policy scope − deductible)
     daily_limit: I64
     hifp_pay: I64
-    critical_eligible: I64  # this claim's addition to the 大病 running total
+    critical_eligible_delta: I64  # this claim's addition to the 大病 running total
     critical_before_cap: I64
     hifmi_pay: I64
-    assistance_base: I64  # this claim's addition to the 救助 running total
+    assistance_eligible_delta: I64  # this claim's addition to the 救助 running total
     assistance_before_limit: I64
     maf_pay: I64
     fund_pay_sumamt: I64
     psn_part_amt: I64
-    deductible_used_delta: I64  # what the claim adds to each running total
-    # (pool_paid += hifp_pay, critical_paid += hifmi_pay, assistance_paid += maf_pay)
+    deductible_used_delta: I64  # what the claim adds to its pool's yearly deductible met
+    # (each running total's increment is named in running_totals.RunningTotals)
     exclusive_excluded: I64  # 1: paid by no fund, its watched pool used this year (池州 二、7)
 
 
@@ -115,10 +112,10 @@ def _result(
         basic_before_caps=basic,
         daily_limit=daily_limit,
         hifp_pay=hifp,
-        critical_eligible=c_add,
+        critical_eligible_delta=c_add,
         critical_before_cap=c_raw,
         hifmi_pay=hifmi,
-        assistance_base=a_add,
+        assistance_eligible_delta=a_add,
         assistance_before_limit=a_raw,
         maf_pay=maf,
         fund_pay_sumamt=fund,
@@ -155,39 +152,6 @@ def _excluded(x: StepInput, ex: Exclusive | None, watched_used: I64 | None) -> B
     if ex is None or watched_used is None:
         return np.zeros(len(x.medfee_sumamt), bool)
     return ex.watches_pool & (watched_used > 0)
-
-
-def settle_step(x: StepInput, s: StepState, ex: Exclusive | None = None) -> StepResult:
-    zero = np.zeros_like(x.medfee_sumamt)
-    excluded = _excluded(x, ex, None if ex is None else ex.watched_used)
-    scope = np.where(x.covered & ~excluded, x.inscp_scp_amt, zero)
-
-    # 基本医保: the deductible (per admission, or what is left of the yearly one), then the ratio.
-    room = np.where(
-        x.deductible_per_year, np.maximum(x.deductible - s.deductible_used, 0), x.deductible
-    )
-    dedc = np.minimum(scope, room)
-    basic = apply_ratio(scope - dedc, x.ratio_bp)
-    daily_limit = np.where(x.has_daily_cap, np.where(x.has_daily_cap, x.daily_cap, 0) * x.days, 0)
-    after_daily = np.where(x.has_daily_cap, np.minimum(basic, daily_limit), basic)
-    hifp = capped_increment(s.pool_paid, after_daily, x.annual_cap)
-
-    # 大病保险: on the yearly running total of policy-scope self-pay after the basic fund.
-    c_add = np.where(x.critical_included, scope - hifp, zero)
-    c_raw = segments_value(
-        s.critical_eligible + c_add, x.critical_lows, x.critical_highs, x.critical_ratios
-    ) - segments_value(s.critical_eligible, x.critical_lows, x.critical_highs, x.critical_ratios)
-    hifmi = capped_increment(s.critical_paid, c_raw, x.critical_cap)
-
-    # 医疗救助: on what remains of the policy-scope self-pay, above the yearly deductible.
-    a_add = np.where(x.assistance_included, scope - hifp - hifmi, zero)
-    a0 = np.maximum(s.assistance_eligible - x.assistance_deductible, 0)
-    a1 = np.maximum(s.assistance_eligible + a_add - x.assistance_deductible, 0)
-    a_raw = apply_ratio(a1, x.assistance_ratio_bp) - apply_ratio(a0, x.assistance_ratio_bp)
-    maf = capped_increment(s.assistance_paid, a_raw, x.assistance_limit)
-
-    r = _result(x, dedc, basic, daily_limit, hifp, c_add, c_raw, hifmi, a_add, a_raw, maf, zero)
-    return _with_exclusive(r, ex, scope, excluded)
 
 
 @dataclass(frozen=True)
@@ -235,6 +199,103 @@ class Groups:
     watch: I64 | None = None
 
 
+class Before(Protocol):
+    """Each claim's running totals before it, in one of the two ways a chain is evaluated."""
+
+    def total(self, name: str, increment: I64) -> I64:
+        """Running total ``name`` before each claim, given each claim's increment of it before
+        any cap (what the claims of a group add, uncapped)."""
+        ...
+
+    def watched_used(self, x: StepInput, ex: Exclusive) -> I64:
+        """池州 二、7: each claim's watched pool's use before it."""
+        ...
+
+
+def layer_chain(x: StepInput, before: Before, ex: Exclusive | None = None) -> StepResult:
+    """基本医保 → 大病保险 → 医疗救助 → 个人, stated once.
+
+    Each layer asks ``before`` for the running total it is capped or segmented on, passing the
+    amounts the claims add to it before that cap; ``settle_step`` answers with the state it
+    was given, ``settle_cumulative`` with running sums over the claims' groups."""
+    zero = np.zeros_like(x.medfee_sumamt)
+    excluded = _excluded(x, ex, None if ex is None else before.watched_used(x, ex))
+    scope = np.where(x.covered & ~excluded, x.inscp_scp_amt, zero)
+
+    # 基本医保: the deductible (per admission, or what is left of the yearly one), then the ratio.
+    used = before.total("deductible_used", np.where(x.deductible_per_year, scope, zero))
+    room = np.where(x.deductible_per_year, np.maximum(x.deductible - used, 0), x.deductible)
+    dedc = np.minimum(scope, room)
+    basic = apply_ratio(scope - dedc, x.ratio_bp)
+    daily_limit = np.where(x.has_daily_cap, np.where(x.has_daily_cap, x.daily_cap, 0) * x.days, 0)
+    after_daily = np.where(x.has_daily_cap, np.minimum(basic, daily_limit), basic)
+    hifp = capped_increment(before.total("pool_paid", after_daily), after_daily, x.annual_cap)
+
+    # 大病保险: on the yearly running total of policy-scope self-pay after the basic fund.
+    c_add = np.where(x.critical_included, scope - hifp, zero)
+    eligible = before.total("critical_eligible", c_add)
+    c_raw = segments_value(
+        eligible + c_add, x.critical_lows, x.critical_highs, x.critical_ratios
+    ) - segments_value(eligible, x.critical_lows, x.critical_highs, x.critical_ratios)
+    hifmi = capped_increment(before.total("critical_paid", c_raw), c_raw, x.critical_cap)
+
+    # 医疗救助: on what remains of the policy-scope self-pay, above the yearly deductible.
+    a_add = np.where(x.assistance_included, scope - hifp - hifmi, zero)
+    base = before.total("assistance_eligible", a_add)
+    a0 = np.maximum(base - x.assistance_deductible, 0)
+    a1 = np.maximum(base + a_add - x.assistance_deductible, 0)
+    a_raw = apply_ratio(a1, x.assistance_ratio_bp) - apply_ratio(a0, x.assistance_ratio_bp)
+    maf = capped_increment(before.total("assistance_paid", a_raw), a_raw, x.assistance_limit)
+
+    r = _result(x, dedc, basic, daily_limit, hifp, c_add, c_raw, hifmi, a_add, a_raw, maf, zero)
+    return _with_exclusive(r, ex, scope, excluded)
+
+
+@dataclass(frozen=True)
+class _Given:
+    """The totals before each claim, as given (claims of different person-years)."""
+
+    state: StepState
+
+    def total(self, name: str, increment: I64) -> I64:
+        return getattr(self.state, name)  # type: ignore[no-any-return]
+
+    def watched_used(self, x: StepInput, ex: Exclusive) -> I64:
+        return ex.watched_used
+
+
+def settle_step(x: StepInput, s: StepState, ex: Exclusive | None = None) -> StepResult:
+    """Claims of *different* person-years (the k-th claim of each), each with its running
+    totals before it in ``s``; a single claim is the same call with arrays of length one."""
+    return layer_chain(x, _Given(s), ex)
+
+
+class _RunningSums:
+    """The totals before each claim as b0 plus the uncapped increments of the earlier claims
+    of its group (see ``settle_cumulative``); notes any negative increment."""
+
+    def __init__(self, s0: StepState, g: Groups) -> None:
+        self.s0, self.g = s0, g
+        self.runs: dict[str, Runs] = {}
+        self.negative = False
+
+    def total(self, name: str, increment: I64) -> I64:
+        if int(increment.min(initial=0)) < 0:
+            self.negative = True
+        slot = BY_NAME[name].slot
+        r = self.runs.get(slot)
+        if r is None:  # each grouping sorted out once for all its running sums
+            r = self.runs[slot] = runs(getattr(self.g, slot))
+        return getattr(self.s0, name) + running_before(increment, r)  # type: ignore[no-any-return]
+
+    def watched_used(self, x: StepInput, ex: Exclusive) -> I64:
+        if self.g.watch is None:
+            return ex.watched_used
+        # A prevailing pool's claims never watch, so their scope is known before any exclusion.
+        marked = np.where(ex.marks_pool_use & x.covered, x.inscp_scp_amt, 0)
+        return ex.watched_used + running_before(marked, self.g.watch)
+
+
 def settle_cumulative(
     x: StepInput, s0: StepState, g: Groups, ex: Exclusive | None = None
 ) -> StepResult | None:
@@ -248,46 +309,6 @@ def settle_cumulative(
     same for all its claims — the caller checks — and returns None if an increment is negative
     (then the caller settles step by step).
     """
-    zero = np.zeros_like(x.medfee_sumamt)
-    watched_used = None
-    if ex is not None and g.watch is not None:
-        # A prevailing pool's claims never watch, so their scope is known before any exclusion.
-        marked = np.where(ex.marks_pool_use & x.covered, x.inscp_scp_amt, zero)
-        watched_used = ex.watched_used + running_before(marked, g.watch)
-    excluded = _excluded(x, ex, watched_used)
-    scope = np.where(x.covered & ~excluded, x.inscp_scp_amt, zero)
-    # Each grouping is sorted out once for all its running sums (four over the person-year).
-    pools, caps, person_years = runs(g.pool), runs(g.cap), runs(g.person_year)
-
-    # 基本医保: the yearly deductible met so far is min(deductible, b0 + earlier scope).
-    used = s0.deductible_used + running_before(np.where(x.deductible_per_year, scope, zero), pools)
-    room = np.where(x.deductible_per_year, np.maximum(x.deductible - used, 0), x.deductible)
-    dedc = np.minimum(scope, room)
-    basic = apply_ratio(scope - dedc, x.ratio_bp)
-    daily_limit = np.where(x.has_daily_cap, np.where(x.has_daily_cap, x.daily_cap, 0) * x.days, 0)
-    after_daily = np.where(x.has_daily_cap, np.minimum(basic, daily_limit), basic)
-    pool_paid = s0.pool_paid + running_before(after_daily, caps)
-    hifp = capped_increment(pool_paid, after_daily, x.annual_cap)
-
-    # 大病保险: the eligible running total is exact; the paid one is capped as above.
-    c_add = np.where(x.critical_included, scope - hifp, zero)
-    eligible = s0.critical_eligible + running_before(c_add, person_years)
-    c_raw = segments_value(
-        eligible + c_add, x.critical_lows, x.critical_highs, x.critical_ratios
-    ) - segments_value(eligible, x.critical_lows, x.critical_highs, x.critical_ratios)
-    critical_paid = s0.critical_paid + running_before(c_raw, person_years)
-    hifmi = capped_increment(critical_paid, c_raw, x.critical_cap)
-
-    # 医疗救助: likewise.
-    a_add = np.where(x.assistance_included, scope - hifp - hifmi, zero)
-    base = s0.assistance_eligible + running_before(a_add, person_years)
-    a0 = np.maximum(base - x.assistance_deductible, 0)
-    a1 = np.maximum(base + a_add - x.assistance_deductible, 0)
-    a_raw = apply_ratio(a1, x.assistance_ratio_bp) - apply_ratio(a0, x.assistance_ratio_bp)
-    assistance_paid = s0.assistance_paid + running_before(a_raw, person_years)
-    maf = capped_increment(assistance_paid, a_raw, x.assistance_limit)
-
-    if min(int(a.min(initial=0)) for a in (scope, after_daily, c_raw, a_raw)) < 0:
-        return None
-    r = _result(x, dedc, basic, daily_limit, hifp, c_add, c_raw, hifmi, a_add, a_raw, maf, zero)
-    return _with_exclusive(r, ex, scope, excluded)
+    before = _RunningSums(s0, g)
+    result = layer_chain(x, before, ex)
+    return None if before.negative else result

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from yibao.batch.settle import GROUP, BatchResult
 from yibao.claims import CLAIM_SCHEMA
 from yibao.engine.fund import SUMMED
+from yibao.engine.running_totals import DELTA_COLUMNS, TOTALS
 from yibao.engine.settlement import SETLINFO_AMOUNTS, SettlementError, settle_year
 from yibao.policy.loader import PolicyLibrary, default_library
 
@@ -43,7 +44,6 @@ KIND_ACCUMULATORS = "accumulators"
 CHUNK_ROWS = 200_000  # claims per settle_year call; a person is never split across two calls
 
 _PAIRS = pa.list_(pa.struct([("name", pa.string()), ("fen", pa.int64())]))
-SCALARS = ("critical_eligible", "critical_paid", "assistance_eligible", "assistance_paid")
 
 # One row per claim, as settle_year returns it, plus where and when it was settled.
 SETTLEMENT_SCHEMA = pa.schema(
@@ -63,18 +63,14 @@ SETTLEMENT_SCHEMA = pa.schema(
         # what the claim consumed (settle_year's consumption columns)
         ("pool", pa.string()),
         ("cap_group", pa.string()),
-        ("deductible_used_delta", pa.int64()),
-        ("critical_eligible_delta", pa.int64()),
-        ("assistance_eligible_delta", pa.int64()),
+        *[(name, pa.int64()) for name in DELTA_COLUMNS],
     ]
 )
 ACCUMULATOR_SCHEMA = pa.schema(
     [
         ("psn_no", pa.string()),
         ("year", pa.int64()),
-        ("pool_paid", _PAIRS),
-        ("deductible_used", _PAIRS),
-        *[(name, pa.int64()) for name in SCALARS],
+        *[(t.name, _PAIRS if t.keyed else pa.int64()) for t in TOTALS],
     ]
 )
 # mapInArrow has one output schema: both kinds of rows travel in it, told apart by _kind.

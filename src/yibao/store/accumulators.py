@@ -18,28 +18,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from yibao.engine.running_totals import NAMES, empty_values
 from yibao.store.models import Accumulator, utc_now
 
-FIELDS = (
-    "pool_paid",
-    "deductible_used",
-    "critical_eligible",
-    "critical_paid",
-    "assistance_eligible",
-    "assistance_paid",
-)
+FIELDS = NAMES  # the store keeps every running total of running_totals.RunningTotals
 
 
 def empty_row_values(psn_no: str, year: int) -> dict[str, Any]:
     return {
         "psn_no": psn_no,
         "year": year,
-        "pool_paid": {},
-        "deductible_used": {},
-        "critical_eligible": 0,
-        "critical_paid": 0,
-        "assistance_eligible": 0,
-        "assistance_paid": 0,
+        **empty_values(),
         "settlements": 0,
         "updated_at": utc_now(),
     }

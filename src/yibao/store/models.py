@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from yibao.engine.running_totals import TOTALS
 from yibao.engine.settlement import SETLINFO_AMOUNTS
 
 # PostgreSQL and SQLite agree on these names; the naming convention keeps Alembic diffs stable.
@@ -234,14 +235,23 @@ class Accumulator(Base):
 
     psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pool_paid: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    deductible_used: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    critical_eligible: Mapped[int] = mapped_column(Fen, default=0)
-    critical_paid: Mapped[int] = mapped_column(Fen, default=0)
-    assistance_eligible: Mapped[int] = mapped_column(Fen, default=0)
-    assistance_paid: Mapped[int] = mapped_column(Fen, default=0)
+    # one column per running total (engine.running_totals.RunningTotals), added below
     settlements: Mapped[int] = mapped_column(Integer, default=0)  # count, a cheap consistency check
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
+
+
+# The keyed totals (per cap group, per pool) as JSON maps by name, the others as fen.
+for _total in TOTALS:
+    setattr(
+        Accumulator,
+        _total.name,
+        mapped_column(
+            _total.name,
+            JSON if _total.keyed else Fen,
+            nullable=False,
+            default=dict if _total.keyed else 0,
+        ),
+    )
 
 
 class Warning(Base):
