@@ -233,6 +233,10 @@ def _split(line: FeeLine, visit: Visit, catalogue: Catalogue, level: str) -> Lin
                     f"单价 {format_yuan(line.price)}元 超{level}限价 {format_yuan(ceiling_fen)}元"
                     f"（{ceiling.cite.label()}），超限价 {format_yuan(over)}元"
                 )
+        if entry.restriction.text:
+            parts.append(
+                f"限定支付范围“{entry.restriction.text}”：可判断的条件均符合，其余以医院审批为准"
+            )
         if entry.chrgitm_lv == "02":
             try:
                 prop, cite = catalogue.selfpay(entry, line.date)

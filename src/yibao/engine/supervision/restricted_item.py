@@ -1,5 +1,6 @@
 """限性别 / 限年龄: an item restricted to one sex or an age range, billed to a person outside it.
-Both are certain (明确) violations (monitoring-rules.md)."""
+Both are certain (明确) violations (monitoring-rules.md). The restrictions are the catalogue's
+(``ItemCatalogue.restriction_frame``: the 医保目录's dated rows where it lists the item)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,14 @@ def _billed(
     require(claims, ("setl_id", "psn_no"), "claims")
     require(details, ("setl_id", "line_no", "item_code", "date", "amount"), "details")
     require(persons, ("psn_no", "sex", "birth_date"), "persons")
+    # The restriction of the item's version in force on the line's date (医保目录 rows are
+    # dated; the rules file's own items are not).
+    in_force = (pl.col("valid_from").is_null() | (pl.col("date") >= pl.col("valid_from"))) & (
+        pl.col("valid_to").is_null() | (pl.col("date") <= pl.col("valid_to"))
+    )
     return (
-        details.join(catalogue.frame(), on="item_code", how="inner")
+        details.join(catalogue.restriction_frame(), on="item_code", how="inner")
+        .filter(in_force)
         .join(claims.select("setl_id", "psn_no"), on="setl_id", how="inner")
         .join(persons.select("psn_no", "sex", "birth_date"), on="psn_no", how="inner")
     )
