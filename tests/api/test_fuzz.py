@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 EXAMPLES_PER_OPERATION = 6
+WARNING_STEPS = ("verify", "push", "dispose", "exclude")
+SUPERVISION_STEPS = ("start", "appeal", "decide")
 ROLE_OF = {
     ("POST", "/api/settlements/{setl_id}/reverse"): "reviewer",
     ("GET", "/api/audit"): "reviewer",
@@ -17,7 +19,9 @@ ROLE_OF = {
     ("DELETE", "/api/users/{name}"): "admin",
     ("POST", "/api/policy/reload"): "admin",
     ("POST", "/api/warnings/scan"): "reviewer",
-    ("POST", "/api/warnings/{warning_id}/approve"): "reviewer",
+    **{("POST", f"/api/warnings/{{warning_id}}/{step}"): "reviewer" for step in WARNING_STEPS},
+    ("POST", "/api/supervision/scan"): "reviewer",
+    **{("POST", f"/api/supervision/{{hit_id}}/{step}"): "admin" for step in SUPERVISION_STEPS},
 }
 
 

@@ -103,10 +103,12 @@ def create_app(
         admin,
         audit,
         enrollments,
+        fsi,
         persons,
         quote,
         session,
         settlements,
+        supervision,
         warnings,
     )
 
@@ -116,10 +118,12 @@ def create_app(
         quote,
         settlements,
         warnings,
+        supervision,
         accumulators,
         audit,
         admin,
         session,
+        fsi,
     ):
         app.include_router(module.router)
 

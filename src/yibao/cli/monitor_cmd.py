@@ -42,9 +42,11 @@ def _say(doc: dict[str, Any], json_out: bool, lines: list[str]) -> None:
 
 @app.command("warnings")
 def warnings_cmd(
-    settlements: Path = typer.Option(..., "--settlements", help="settlements Parquet (fen)"),
-    persons: Path = typer.Option(
-        ..., "--persons", help="persons Parquet: psn_no, township, categories"
+    settlements: Path | None = typer.Option(
+        None, "--settlements", help="settlements Parquet (fen); not with --db"
+    ),
+    persons: Path | None = typer.Option(
+        None, "--persons", help="persons Parquet: psn_no, township, categories; not with --db"
     ),
     region: str = typer.Option(..., "--region"),
     year: int = typer.Option(..., "--year"),
@@ -54,10 +56,22 @@ def warnings_cmd(
     as_of: str | None = typer.Option(
         None, "--as-of", help="follow-up judged on this day (default: year end)"
     ),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="scan the store's settlements instead and store the warnings (预警 workflow)",
+    ),
     json_out: bool = JSON,
 ) -> None:
-    """Persons whose out-of-pocket after the three layers reaches the warning line, by township."""
+    """Persons whose out-of-pocket after the three layers reaches the warning line, by township.
+    With --db: the store's settled claims of the region-year are judged and the warnings stored
+    (new ones 待核实, open ones updated, closed ones left), as the console's 扫描 button does."""
+    if db is not None:
+        _scan_store(db, region, year, as_of, json_out)
+        return
     with user_errors():
+        if settlements is None or persons is None:
+            raise UserError("--settlements and --persons: both needed (or --db for the store)")
         policy = default_library().resolve(region, year)
         day = _date(as_of, "--as-of") if as_of else policy.meta.coverage_to
         flagged = early_warnings(
@@ -71,6 +85,33 @@ def warnings_cmd(
     lines = [f"{policy.meta.name} {year}: {doc['flagged']} 人达到预警线"]
     lines += [f"  {t['township']}: {t['count']}" for t in doc["townships"]]
     _say(doc, json_out, lines)
+
+
+def _scan_store(db: str, region: str, year: int, as_of: str | None, json_out: bool) -> None:
+    from yibao.services import reviews
+    from yibao.store import database_url, make_engine, session_factory, transaction, upgrade
+
+    with user_errors():
+        day = _date(as_of, "--as-of") if as_of else None
+        engine = make_engine(database_url(db))
+        try:
+            upgrade(engine)  # the review tables (migration 0006) on an older store
+            with transaction(session_factory(engine)) as session:
+                result = reviews.scan_warnings(
+                    session, default_library(), region, year, reviews.SYSTEM, day
+                )
+        finally:
+            engine.dispose()
+    doc = {"region": region, "year": year, **result}
+    _say(
+        doc,
+        json_out,
+        [
+            f"{region} {year}: {result['settlements']} 笔结算，{result['flagged']} 人达到预警线；"
+            f"新增 {result['added']} 条，更新 {result['updated']} 条，"
+            f"未达预警线 {result['below_line']} 条"
+        ],
+    )
 
 
 @app.command("rules")

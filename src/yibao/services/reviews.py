@@ -297,7 +297,7 @@ def step_document(s: ReviewStep) -> dict[str, Any]:
     }
 
 
-def choices(session: Session, record_type: str, f: Filter) -> dict[str, list[tuple[str, int]]]:
+def choices(session: Session, record_type: str, f: Filter) -> dict[str, list[tuple[str, int, int]]]:
     """The values the list can be narrowed to, with their counts (the other filters kept)."""
     columns = ["status", "township"]
     if record_type == "supervision":

@@ -404,14 +404,20 @@ def all_matching(
     return rows
 
 
-def counts_by(session: Session, record_type: str, f: Filter, column: str) -> list[tuple[str, int]]:
+def counts_by(
+    session: Session, record_type: str, f: Filter, column: str
+) -> list[tuple[str, int, int]]:
     """How many records of the scope fall under each value of ``column`` (status, township,
-    rule_id, fixmedins_code), the other filters applied."""
+    rule_id, fixmedins_code) and their amount (fen), the other filters applied."""
     model = RECORDS[record_type]
     col = getattr(model, column)
+    amount = model.amount if model is WarningRecord else model.vola_amt
     unfiltered = replace(f, **{_FILTER_OF[column]: ""}) if column in _FILTER_OF else f
-    stmt = _where(select(col, func.count()).select_from(model), model, unfiltered)
-    return [(v, int(n)) for v, n in session.execute(stmt.group_by(col).order_by(col))]
+    stmt = _where(select(col, func.count(), func.sum(amount)).select_from(model), model, unfiltered)
+    return [
+        (v, int(n), int(total or 0))
+        for v, n, total in session.execute(stmt.group_by(col).order_by(col))
+    ]
 
 
 _FILTER_OF = {
