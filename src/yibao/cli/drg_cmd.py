@@ -1,0 +1,247 @@
+"""yibao drg: CHS-DRG grouping and the hospitals' year on points (issue 18). ``yibao dip`` is the
+same commands on the DIP 目录库 (cli/dip_cmd.py builds its app from build_app("dip"))."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from yibao.cli.output import UserError, print_json, user_errors
+
+
+def _read_json(source: str) -> Any:
+    text = sys.stdin.read() if source == "-" else None
+    if text is None:
+        path = Path(source)
+        if not path.exists():
+            raise UserError(f"CASE: 文件 {source} 不存在")
+        text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"CASE: 不是合法的 JSON（第 {exc.lineno} 行）") from exc
+
+
+def _grouper(method: str, version: str | None, table: Path | None) -> Any:
+    """The grouping function of the method's version (shipped, or a folder a bureau gives)."""
+    if method == "drg":
+        from yibao.drg.grouping import group_case
+        from yibao.drg.tables import load_drg_table, shipped_table
+
+        t = load_drg_table(table) if table else shipped_table(version or "CHS-DRG 1.1")
+        return (lambda case: group_case(case, t)), t.version
+    from yibao.drg.dip import group_dip, load_dip_table, shipped_dip_table
+
+    d = load_dip_table(table) if table else shipped_dip_table(version or "DIP 421200 2022")
+    return (lambda case: group_dip(case, d)), d.version
+
+
+def build_app(method: str) -> typer.Typer:
+    label = "CHS-DRG" if method == "drg" else "DIP"
+    app = typer.Typer(help=f"{label} 分组与按点数结算", no_args_is_help=True)
+
+    @app.command("group")
+    def group_command(
+        case: str = typer.Argument(
+            ..., help="case JSON file, or - for stdin (an object or a list)"
+        ),
+        version: str | None = typer.Option(None, "--version", help="grouping version"),
+        table: Path | None = typer.Option(None, "--table", help="folder of a full official table"),
+        json_out: bool = typer.Option(False, "--json", help="print JSON"),
+    ) -> None:
+        """分组：主诊断、主要手术/操作 → MDC / ADRG / DRG（DIP：核心病种 / 综合病种），附分组路径。"""
+        from yibao.drg.case import parse_case
+
+        with user_errors():
+            doc = _read_json(case)
+            grouper, used = _grouper(method, version, table)
+            many = isinstance(doc, list)
+            results = [
+                grouper(
+                    parse_case(
+                        item, str(item.get("case_id", i)) if many else str(item.get("case_id", ""))
+                    )
+                )
+                for i, item in enumerate(doc if many else [doc])
+            ]
+            out = [{"version": used, **r.to_json()} for r in results]
+            if json_out:
+                print_json(out if many else out[0])
+                return
+            for r in out:
+                typer.echo(
+                    f"{r['case_id'] or '病例'}: {r['status']} {r['mdc'] or ''} {r['adrg'] or ''} {r['drg'] or ''} {r['name']}"
+                )
+                for line in r["trace"]:
+                    typer.echo(f"  {line}")
+
+    @app.command("settle")
+    def settle_command(
+        settled: Path = typer.Argument(..., help="settlements Parquet (yibao batch settle --out)"),
+        region: str = typer.Option(..., "--region", help="统筹区 code"),
+        year: int = typer.Option(..., "--year", help="year"),
+        budget: str | None = typer.Option(
+            None, "--budget", help="the fund's budget for these cases (yuan)"
+        ),
+        bands: bool = typer.Option(False, "--bands", help="apply 结余留用/超支分担 bands"),
+        claims: Path | None = typer.Option(
+            None, "--claims", help="claims Parquet (default: beside SETTLED)"
+        ),
+        cases: Path | None = typer.Option(None, "--cases", help="cases Parquet joined on setl_id"),
+        provisional: str | None = typer.Option(
+            None, "--provisional-point-value", help="月度预结算点值 (yuan)"
+        ),
+        version: str | None = typer.Option(None, "--version", help="grouping version"),
+        table: Path | None = typer.Option(None, "--table", help="folder of a full official table"),
+        excel: Path | None = typer.Option(
+            None, "--excel", help="write the hospitals' statement (.xlsx)"
+        ),
+        json_out: bool = typer.Option(False, "--json", help="print JSON"),
+    ) -> None:
+        """年终清算：点值 = 预算 ÷ 总点数；各医院点数、支付、盈亏（对比按项目）、月度预结算。"""
+        from yibao.drg.params import payment_params
+        from yibao.drg.payment import pay_year
+        from yibao.money import to_decimal, yuan_to_fen
+
+        with user_errors():
+            params = payment_params(region, method)
+            budget_fen = yuan_to_fen(budget, "budget") if budget is not None else None
+            pv = to_decimal(provisional, "provisional_point_value") * 100 if provisional else None
+            rows, cases_source = read_rows(settled, region, year, claims, cases)
+            grouper, used = _grouper(
+                method, version or (params.table if table is None else None), table
+            )
+            result = pay_year(
+                rows, grouper, params, budget_fen=budget_fen, bands=bands,
+                provisional_fen_per_point=Decimal(pv) if pv is not None else None,
+            )  # fmt: skip
+            doc = {"region": region, "year": year, "method": method, "version": used,
+                   "cases_source": cases_source, **result.to_json()}  # fmt: skip
+            if excel is not None:
+                write_statement(excel, doc)
+            if json_out:
+                print_json(doc)
+                return
+            typer.echo(
+                f"点值 {doc['point_value']} 元/点，总点数 {doc['total_points']}，医院 {len(doc['hospitals'])} 家"
+            )
+            for h in doc["hospitals"]:
+                typer.echo(
+                    f"  {h['fixmedins_code']}: {h['cases']} 例 {h['points']} 点 支付 {h['payment']} 盈亏 {h['gain_loss']}"
+                )
+
+    @app.command("cases")
+    def cases_command(
+        claims: Path = typer.Argument(..., help="claims Parquet (CLAIM_SCHEMA)"),
+        out: Path = typer.Option(..., "--out", help="cases Parquet to write"),
+        json_out: bool = typer.Option(False, "--json", help="print JSON"),
+    ) -> None:
+        """合成病案首页（主诊断、手术、住院天数、离院方式；假定分布），供 settle --cases 使用。"""
+        import polars as pl
+
+        from yibao.synth.cases import simulate_cases
+
+        with user_errors():
+            if not claims.exists():
+                raise UserError(f"claims: {claims} 不存在")
+            frame = simulate_cases(pl.read_parquet(claims))
+            tmp = out.with_suffix(out.suffix + ".tmp")
+            frame.write_parquet(tmp)
+            tmp.replace(out)
+            doc = {"cases": frame.height, "out": str(out)}
+            print_json(doc) if json_out else typer.echo(f"{frame.height} cases → {out}")
+
+    _ = (group_command, settle_command, cases_command)
+    return app
+
+
+def read_rows(
+    settled: Path, region: str, year: int, claims: Path | None, cases: Path | None
+) -> tuple[Any, str]:
+    """The region-year's covered inpatient settlements joined with their claims (hospital,
+    level, month) and their cases (from --cases, cases.parquet beside SETTLED, or derived by
+    yibao.synth.cases from the claims)."""
+    import polars as pl
+
+    from yibao.synth.cases import simulate_cases
+
+    if not settled.exists():
+        raise UserError(f"SETTLED: {settled} 不存在")
+    claims_path = claims or settled.parent / "claims.parquet"
+    if not claims_path.exists():
+        raise UserError(f"claims: {claims_path} 不存在（用 --claims 指定结算对应的就诊 Parquet）")
+    s = pl.read_parquet(settled)
+    need = {"setl_id", "med_type", "medfee_sumamt", "hifp_pay"}
+    if not need <= set(s.columns):
+        raise UserError(f"SETTLED: 缺少列 {', '.join(sorted(need - set(s.columns)))}")
+    if "covered" in s.columns:
+        s = s.filter(pl.col("covered"))
+    c = pl.read_parquet(claims_path).filter(
+        (pl.col("insuplc_admdvs") == region) & (pl.col("med_type") == "21")
+        & (pl.col("setl_time").dt.year() == year)
+    )  # fmt: skip
+    frame = s.filter(pl.col("med_type") == "21").select("setl_id", "medfee_sumamt", "hifp_pay").join(
+        c.select("setl_id", "certno", "fixmedins_code", "hosp_lv", "setl_time", "begndate", "enddate",
+                 "med_type"),
+        on="setl_id", how="inner",
+    )  # fmt: skip
+    if frame.height == 0:
+        raise UserError(f"SETTLED: {region} {year} 年没有已结算的住院（21）病例")
+    if cases is not None or (settled.parent / "cases.parquet").exists():
+        path = cases or settled.parent / "cases.parquet"
+        if not path.exists():
+            raise UserError(f"cases: {path} 不存在")
+        case_frame = pl.read_parquet(path)
+        source = str(path)
+    else:
+        case_frame = simulate_cases(frame)
+        source = "synthetic (yibao.synth.cases, assumed distributions)"
+    joined = frame.join(case_frame, on="setl_id", how="left")
+    lacking = joined.filter(pl.col("diagnoses").is_null())
+    if lacking.height:
+        raise UserError(
+            f"病例 {lacking['setl_id'][0]}: diagnoses: 没有病案首页（cases 中无此 setl_id）"
+        )
+    return joined.with_columns(pl.col("setl_time").dt.month().alias("month")), source
+
+
+def write_statement(path: Path, doc: dict[str, Any]) -> None:
+    """The hospitals' statement as Excel (written to a temporary file, then renamed)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "医院结算单"
+    sheet.append([f"{doc['region']} {doc['year']} {doc['method'].upper()} 年终清算", f"点值 {doc['point_value']}",
+                  f"总点数 {doc['total_points']}", f"预算 {doc['budget']}"])  # fmt: skip
+    heads = ["定点医疗机构", "病例数", "点数", "按点数金额", "按项目金额", "盈亏", "患者及其他支付",
+             "基金支付", "月度预结算合计", "年终清算"]  # fmt: skip
+    sheet.append(heads)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for h in doc["hospitals"]:
+        sheet.append([h["fixmedins_code"], h["cases"], h["points"], h["drg_amount"], h["project_amount"],
+                      h["gain_loss"], h["patients_and_other_layers"], h["payment"], h["prepaid"],
+                      h["year_end_settlement"]])  # fmt: skip
+    months = book.create_sheet("月度预结算")
+    months.append(["定点医疗机构", *[f"{m:02d}月" for m in range(1, 13)]])
+    for h in doc["hospitals"]:
+        months.append(
+            [
+                h["fixmedins_code"],
+                *[h["monthly_prepayment"].get(f"{m:02d}", 0) for m in range(1, 13)],
+            ]
+        )
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    book.save(tmp)
+    tmp.replace(path)
+
+
+def register(main: typer.Typer) -> None:
+    main.add_typer(build_app("drg"), name="drg")

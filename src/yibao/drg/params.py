@@ -1,0 +1,121 @@
+"""DRG/DIP payment parameters of a region: data/drg/params/000000.yaml overridden key by key by
+data/drg/params/<region>.yaml (each value with its source or assumed: true)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from yibao import yamlfile
+from yibao.drg.tables import DATA_DIR
+
+PARAMS_DIR = DATA_DIR / "params"
+LEVEL_CLASS = {
+    **{c: "三级" for c in ("01", "02", "03", "04", "12")},
+    **{c: "二级" for c in ("05", "06", "07", "13")},
+    **{c: "一级" for c in ("08", "09", "10", "11", "14")},
+}
+
+
+class ParamsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Band:
+    up_to_bp: int | None  # this band covers the difference up to this share of the project amount
+    share_bp: int  # surplus: the hospital keeps; deficit: the fund shares
+
+
+@dataclass(frozen=True)
+class PaymentParams:
+    region: str
+    method: str  # drg | dip
+    table: str
+    point_scale: int
+    level_coefficient: dict[str, int]  # 三级/二级/一级 → bp
+    hospital_coefficient: dict[str, int]  # fixmedins_code → bp
+    high_ratio_bp: int
+    low_ratio_bp: int
+    high_formula: str  # drg | dip
+    special_los_days: int
+    budget_rule: str
+    prepay_ratio_bp: int
+    surplus_bands: tuple[Band, ...]
+    deficit_bands: tuple[Band, ...]
+    sources: dict[str, dict[str, Any]]
+
+    def coefficient(self, fixmedins_code: str, hosp_lv: str) -> int:
+        if fixmedins_code in self.hospital_coefficient:
+            return self.hospital_coefficient[fixmedins_code]
+        level = LEVEL_CLASS.get(hosp_lv)
+        if level is None or level not in self.level_coefficient:
+            raise ParamsError(
+                f"hosp_lv: 医院 {fixmedins_code} 的等级 {hosp_lv!r} 没有{'成本系数' if self.method == 'drg' else '医疗机构系数'}"
+                f"（{self.region} 的 {self.method}.cost_coefficient / hospitals 均未给出）"
+            )
+        return self.level_coefficient[level]
+
+
+def _file(region: str) -> dict[str, Any]:
+    path = PARAMS_DIR / f"{region}.yaml"
+    if not path.exists():
+        return {}
+    return yamlfile.load(path.read_text(encoding="utf-8")) or {}
+
+
+def _bands(raw: list[dict[str, Any]], key: str, where: str) -> tuple[Band, ...]:
+    bands = []
+    for i, band in enumerate(raw):
+        if key not in band:
+            raise ParamsError(f"{where}[{i}].{key}: 缺少")
+        up = band.get("up_to")
+        bands.append(Band(None if up is None else int(up), int(band[key])))
+    if not bands or bands[-1].up_to_bp is not None:
+        raise ParamsError(f"{where}: 最后一档应为 up_to: null")
+    return tuple(bands)
+
+
+@cache
+def payment_params(region: str, method: str) -> PaymentParams:
+    if method not in ("drg", "dip"):
+        raise ParamsError(f"method: {method!r} 应为 drg 或 dip")
+    base = _file("000000").get(method, {})
+    mine = _file(region)
+    if not mine:
+        raise ParamsError(
+            f"region: {region} 没有 DRG/DIP 付费参数（data/drg/params/{region}.yaml）"
+        )
+    merged = {**base, **mine.get(method, {})}
+    needed = (
+        "table", "point_scale", "cost_coefficient", "hospitals", "high_ratio", "low_ratio",
+        "high_formula", "special_los_days", "budget_rule", "prepay_ratio", "bands",
+    )  # fmt: skip
+    for key in needed:
+        if key not in merged or "value" not in merged[key]:
+            raise ParamsError(f"{region} {method}.{key}: 缺少参数值")
+    v = {k: merged[k]["value"] for k in needed}
+    where = f"{region} {method}.bands"
+    return PaymentParams(
+        region=region,
+        method=method,
+        table=str(v["table"]),
+        point_scale=int(v["point_scale"]),
+        level_coefficient={str(k): int(x) for k, x in v["cost_coefficient"].items()},
+        hospital_coefficient={str(k): int(x) for k, x in (v["hospitals"] or {}).items()},
+        high_ratio_bp=int(v["high_ratio"]),
+        low_ratio_bp=int(v["low_ratio"]),
+        high_formula=str(v["high_formula"]),
+        special_los_days=int(v["special_los_days"]),
+        budget_rule=str(v["budget_rule"]),
+        prepay_ratio_bp=int(v["prepay_ratio"]),
+        surplus_bands=_bands(v["bands"]["surplus"], "hospital_keeps", where + ".surplus"),
+        deficit_bands=_bands(v["bands"]["deficit"], "fund_shares", where + ".deficit"),
+        sources={k: {x: y for x, y in merged[k].items() if x != "value"} for k in needed},
+    )
+
+
+def params_path(region: str) -> Path:
+    return PARAMS_DIR / f"{region}.yaml"

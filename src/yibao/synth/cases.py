@@ -1,0 +1,146 @@
+"""Synthetic 病案首页 fields for inpatient claims (med_type 21): 主诊断 and 手术 codes, other
+diagnoses, LOS, age, sex and 离院方式, so every hospital has a case mix for DRG/DIP (issue 18).
+
+All distributions here are ASSUMED (no bulletin gives a case mix by code): a catalogue of common
+inpatient case types with assumed shares by age band and an assumed relative cost, matched to the
+claim's own cost so that dearer claims get dearer case types. Age, sex and LOS are not drawn:
+they come from the claim (certno, begndate/enddate). Codes are CHS-DRG 1.1 / 国家医保版 ICD-10 and
+ICD-9-CM-3 codes present in the shipped table (data/drg/chs-drg-1.1).
+
+Deterministic: each claim's draws are seeded by its setl_id, so the cases of a claim do not
+depend on which other claims are in the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+ASSUMED = True  # every share and weight below is an assumption (see module docstring)
+
+
+@dataclass(frozen=True)
+class CaseType:
+    main: str  # 主诊断
+    procedures: tuple[str, ...]  # 主手术 first
+    relative_cost: float  # assumed cost relative to the mean admission
+    shares: tuple[float, float, float]  # assumed weight among children (<15), adults, elderly (≥65)
+    sex: str = ""  # "1"/"2" when the type is sex-specific
+
+
+CATALOGUE: tuple[CaseType, ...] = (
+    CaseType("J18.900", (), 0.8, (30, 6, 10)),  # 肺炎
+    CaseType("J20.900", (), 0.5, (20, 2, 2)),  # 急性支气管炎
+    CaseType("J06.900", (), 0.4, (12, 2, 1)),  # 急性上呼吸道感染
+    CaseType("A09.900x003", (), 0.45, (12, 4, 2)),  # 胃肠炎和结肠炎
+    CaseType("J44.100", (), 1.0, (0, 2, 12)),  # 慢阻肺急性加重
+    CaseType("I63.900", (), 1.2, (0, 4, 12)),  # 脑梗死
+    CaseType("I61.900x002", (), 2.2, (0, 1, 2)),  # 脑内出血
+    CaseType("I25.103", (), 0.8, (0, 3, 8)),  # 冠心病
+    CaseType("I20.000", ("36.0700",), 4.0, (0, 1, 3)),  # 不稳定型心绞痛, 药物洗脱支架
+    CaseType("I50.900", (), 1.1, (0, 1, 6)),  # 心力衰竭
+    CaseType("E11.900", (), 0.7, (0, 3, 4)),  # 2型糖尿病
+    CaseType("K29.700", (), 0.5, (1, 4, 3)),  # 胃炎
+    CaseType("K35.800x001", ("47.0901",), 1.1, (4, 4, 1)),  # 急性阑尾炎, 阑尾切除
+    CaseType("K80.100x001", ("51.2300",), 1.5, (0, 4, 3)),  # 胆囊结石伴胆囊炎, 腹腔镜胆囊切除
+    CaseType("K40.900x002", ("53.0001",), 1.0, (2, 2, 2), "1"),  # 腹股沟疝, 修补
+    CaseType("K56.700", (), 0.9, (1, 1, 2)),  # 肠梗阻
+    CaseType("K85.900", (), 1.6, (0, 2, 1)),  # 急性胰腺炎
+    CaseType("N39.000", (), 0.6, (2, 2, 3)),  # 泌尿道感染
+    CaseType("N20.000", (), 0.6, (0, 3, 1)),  # 肾结石
+    CaseType("N40.x00", ("60.2900x003",), 1.3, (0, 0, 3), "1"),  # 前列腺增生, 经尿道切除
+    CaseType("H25.900", ("13.4100",), 0.9, (0, 1, 6)),  # 老年性白内障, 超声乳化
+    CaseType("M51.202", (), 0.8, (0, 4, 2)),  # 腰椎间盘突出（保守）
+    CaseType("M17.900", ("81.5400",), 5.0, (0, 0, 2)),  # 膝关节病, 全膝置换
+    CaseType("S72.000", ("81.5100",), 5.5, (0, 0, 2)),  # 股骨颈骨折, 全髋置换
+    CaseType("S82.201", ("79.3600x013",), 2.5, (1, 2, 1)),  # 胫骨骨干骨折, 内固定
+    CaseType("S06.000", (), 0.6, (3, 2, 1)),  # 脑震荡
+    CaseType("C34.900x001", (), 1.3, (0, 1, 3)),  # 肺恶性肿瘤
+    CaseType("Z51.102", ("99.2503",), 0.9, (0, 2, 2)),  # 术后恶性肿瘤化学治疗
+    CaseType("R50.900", (), 0.4, (6, 1, 1)),  # 发热
+)
+
+# Other diagnoses (assumed prevalence among adults ≥ 45 and elderly): 2型糖尿病, 高血压3级 (CC in
+# CHS-DRG 1.1), 贫血, 低钠血症, 慢性肾脏病5期, 急性呼吸衰竭 (MCC).
+COMORBIDITY: tuple[tuple[str, float], ...] = (
+    ("E11.900", 0.12),
+    ("I10.x05", 0.18),
+    ("D64.900", 0.05),
+    ("E87.100", 0.04),
+    ("N18.500", 0.01),
+    ("J96.000", 0.02),
+)
+# 离院方式 (assumed): 1 医嘱离院, 2 医嘱转院, 3 转社区, 4 非医嘱离院, 5 死亡, 9 其他.
+LEAVING = (("1", 0.955), ("2", 0.015), ("3", 0.005), ("4", 0.015), ("5", 0.005), ("9", 0.005))
+COST_SIGMA = 0.6  # assumed spread of a case type's cost (lognormal) when matching claims to types
+
+CASE_COLUMNS = {
+    "setl_id": pl.String,
+    "gend": pl.String,
+    "age": pl.Int32,
+    "age_days": pl.Int32,
+    "weight": pl.Int32,
+    "los": pl.Int32,
+    "leaving_type": pl.String,
+    "diagnoses": pl.String,  # "|"-joined, 主诊断 first
+    "procedures": pl.String,  # "|"-joined, 主手术 first ("" none)
+}
+
+
+def _seed(setl_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(setl_id.encode(), digest_size=8).digest(), "little")
+
+
+def _band(age: int) -> int:
+    return 0 if age < 15 else (2 if age >= 65 else 1)
+
+
+def simulate_cases(claims: pl.DataFrame) -> pl.DataFrame:
+    """Cases (CASE_COLUMNS) for the inpatient claims (med_type 21) of a CLAIM_SCHEMA frame."""
+    inpatient = claims.filter(pl.col("med_type") == "21")
+    if inpatient.height == 0:
+        return pl.DataFrame(schema=CASE_COLUMNS)
+    # Cost against the mean over all levels: dearer hospitals (三级) get the dearer case types.
+    frame = inpatient
+    mean = max(float(frame["medfee_sumamt"].mean() or 1.0), 1.0)  # type: ignore[arg-type]
+    rel = np.log(np.maximum(frame["medfee_sumamt"].to_numpy(), 1) / mean)
+    weights = np.array([t.shares for t in CATALOGUE], dtype=float)  # T × 3
+    log_cost = np.log([t.relative_cost for t in CATALOGUE])
+    rows: dict[str, list[object]] = {k: [] for k in CASE_COLUMNS}
+    for i, (setl_id, certno, begin, end, setl_time) in enumerate(
+        frame.select("setl_id", "certno", "begndate", "enddate", "setl_time").iter_rows()
+    ):
+        rng = np.random.default_rng(_seed(setl_id))
+        birth = (int(certno[6:10]), int(certno[10:12]), int(certno[12:14]))
+        born = dt.date(*birth)
+        gend = "1" if int(certno[16]) % 2 == 1 else "2"
+        day = setl_time.date() if setl_time is not None else end
+        age = day.year - birth[0] - ((day.month, day.day) < birth[1:])
+        band = _band(age)
+        p = weights[:, band] * np.exp(-0.5 * ((rel[i] - log_cost) / COST_SIGMA) ** 2)
+        p *= np.array([1.0 if (not t.sex or t.sex == gend) else 0.0 for t in CATALOGUE])
+        if p.sum() <= 0:
+            p = weights[:, band].copy()
+        kind = CATALOGUE[int(rng.choice(len(CATALOGUE), p=p / p.sum()))]
+        diagnoses = [kind.main]
+        if age >= 45:
+            for code, prevalence in COMORBIDITY:
+                if code != kind.main and rng.random() < prevalence * (1.5 if band == 2 else 1.0):
+                    diagnoses.append(code)
+        leaving = str(rng.choice([c for c, _ in LEAVING], p=[w for _, w in LEAVING]))
+        rows["setl_id"].append(setl_id)
+        rows["gend"].append(gend)
+        rows["age"].append(age)
+        days = (day - born).days if age == 0 else None
+        rows["age_days"].append(days)
+        # Birth weight of a neonate: assumed 3,200 g (a normal term weight).
+        rows["weight"].append(3200 if days is not None and days <= 28 else None)
+        rows["los"].append(max((end - begin).days, 1))
+        rows["leaving_type"].append(leaving)
+        rows["diagnoses"].append("|".join(diagnoses))
+        rows["procedures"].append("|".join(kind.procedures))
+    return pl.DataFrame(rows, schema=CASE_COLUMNS)
