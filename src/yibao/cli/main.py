@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate_cmd", "模拟一个统筹区一年的参保、缴费和就医结算数据（Parquet）"),
     "batch": ("batch_cmd", "批量结算（Parquet，本地或 Spark）"),
     "monitor": ("monitor_cmd", "监测预警、智能监控、基金风险、依申请救助、目标"),
+    "drg": ("drg_cmd", "CHS-DRG 分组与按点数结算（点值、月度预结算、年终清算）"),
+    "dip": ("dip_cmd", "DIP 分组与按分值结算（点值、月度预结算、年终清算）"),
     "compare": ("compare_cmd", "政策仿真：改革方案与基准在同一批就诊上比较"),
     "serve": ("serve_cmd", "启动 API 与控制台（OpenAPI 见 /docs）"),
     "user": ("user_cmd", "API 用户：添加、列出、停用"),
