@@ -20,7 +20,7 @@ from yibao.drg.settlement import PaidCase, YearSettlement, settle_year
 Grouper = Callable[[Case], GroupResult]
 REQUIRED = (
     "setl_id", "fixmedins_code", "hosp_lv", "month", "medfee_sumamt", "hifp_pay",
-    "gend", "age", "age_days", "weight", "los", "leaving_type", "diagnoses", "procedures",
+    "gend", "age", "los", "leaving_type", "diagnoses", "procedures",
 )  # fmt: skip
 
 

@@ -1,0 +1,195 @@
+"""The CLI contract of issue 18: yibao drg|dip group … --json and settle … --json."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from yibao.cli.main import app
+
+runner = CliRunner()
+ORACLE = {
+    "gend": "2",
+    "age": 88,
+    "age_days": None,
+    "weight": None,
+    "los": 94,
+    "leaving_type": "1",
+    "diagnoses": ["K22.301", "K11.901", "E11.900", "I10.x05"],
+    "procedures": ["96.0800x005"],
+}
+
+
+def test_drg_group_oracle_from_stdin():
+    result = runner.invoke(
+        app, ["drg", "group", "-", "--version", "CHS-DRG 1.1", "--json"], input=json.dumps(ORACLE)
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["mdc"], doc["adrg"], doc["drg"]) == ("MDCG", "GZ1", "GZ13")
+    assert doc["trace"] and doc["trace"][-1].startswith("GZ13")
+
+
+def test_dip_group_core_and_comprehensive(tmp_path: Path):
+    cases = [
+        {
+            "case_id": "a",
+            "gend": "1",
+            "age": 30,
+            "los": 5,
+            "diagnoses": ["K35.800x001"],
+            "procedures": ["47.0901"],
+        },
+        {
+            "case_id": "b",
+            "gend": "1",
+            "age": 30,
+            "los": 5,
+            "diagnoses": ["K35.800x001"],
+            "procedures": ["51.2300"],
+        },
+        {"case_id": "c", "gend": "1", "age": 30, "los": 5, "diagnoses": ["Z00.000"]},
+    ]
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps(cases), encoding="utf-8")
+    result = runner.invoke(app, ["dip", "group", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    a, b, c = json.loads(result.stdout)
+    assert a["drg"] == "K35.8-47.0901" and a["status"] == "入组"
+    assert b["drg"] == "K35-综合-手术"
+    assert c["status"] == "未入组" and "Z00.0" in c["reason"]
+
+
+def test_group_error_names_the_field():
+    bad = {**ORACLE, "diagnoses": ["K22.301", "Q99.999"]}
+    result = runner.invoke(app, ["drg", "group", "-", "--json"], input=json.dumps(bad))
+    assert result.exit_code == 2
+    assert "diagnoses[1]" in result.stderr and "Q99.999" in result.stderr
+
+
+def _year(tmp_path: Path, region: str, n: int = 60) -> Path:
+    """A small settled year: n inpatient claims at three hospitals of three levels."""
+    levels = ["02", "05", "08"]
+    rows = []
+    for i in range(n):
+        lv = levels[i % 3]
+        fee = 300_000 + 7_919 * i * (3 - i % 3)
+        rows.append(
+            {
+                "setl_id": f"P{i:03d}-0001",
+                "certno": f"34170219{50 + i % 40:02d}0101123{i % 10}",
+                "insuplc_admdvs": region,
+                "med_type": "21",
+                "hosp_lv": lv,
+                "fixmedins_code": f"H{region}{lv}",
+                "setl_time": dt.datetime(2023, 1 + i % 12, 15, 10),
+                "begndate": dt.date(2023, 1 + i % 12, 5),
+                "enddate": dt.date(2023, 1 + i % 12, 5 + 3 + i % 9),
+                "medfee_sumamt": fee,
+                "hifp_pay": fee * 6 // 10,
+                "covered": True,
+            }
+        )
+    frame = pl.DataFrame(rows)
+    frame.drop("hifp_pay", "covered").write_parquet(tmp_path / "claims.parquet")
+    frame.select("setl_id", "med_type", "medfee_sumamt", "hifp_pay", "covered").write_parquet(
+        tmp_path / "settled.parquet"
+    )
+    return tmp_path / "settled.parquet"
+
+
+@pytest.mark.parametrize(("method", "region"), [("drg", "341700"), ("dip", "421200")])
+def test_settle_with_budget_payments_add_to_the_budget(tmp_path: Path, method: str, region: str):
+    settled = _year(tmp_path, region)
+    excel = tmp_path / "statement.xlsx"
+    args = [
+        method,
+        "settle",
+        str(settled),
+        "--region",
+        region,
+        "--year",
+        "2023",
+        "--budget",
+        "123456.78",
+    ]
+    result = runner.invoke(app, [*args, "--excel", str(excel), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    hospitals = doc["hospitals"]
+    assert {h["fixmedins_code"] for h in hospitals} == {
+        f"H{region}02",
+        f"H{region}05",
+        f"H{region}08",
+    }
+    assert sum(h["cases"] for h in hospitals) == 60
+    total_fen = sum(round(h["payment"] * 100) for h in hospitals)
+    assert abs(total_fen - 12_345_678) <= len(hospitals)
+    assert doc["point_value"] > 0 and doc["total_points"] > 0
+    assert excel.exists()
+
+
+def test_settle_bad_budget_writes_nothing(tmp_path: Path):
+    settled = _year(tmp_path, "341700")
+    excel = tmp_path / "statement.xlsx"
+    args = ["drg", "settle", str(settled), "--region", "341700", "--year", "2023", "--budget", "0"]
+    result = runner.invoke(app, [*args, "--excel", str(excel), "--json"])
+    assert result.exit_code == 2
+    assert "budget" in result.stderr
+    assert not excel.exists()
+
+
+def test_settle_with_a_cases_file_joined_on_setl_id(tmp_path: Path):
+    settled = _year(tmp_path, "341700", n=6)
+    cases = pl.DataFrame(
+        {
+            "setl_id": [f"P{i:03d}-0001" for i in range(6)],
+            "gend": ["2"] * 6,
+            "age": [88] * 6,
+            "age_days": [None] * 6,
+            "weight": [None] * 6,
+            "los": [9] * 6,
+            "leaving_type": ["1"] * 6,
+            "diagnoses": ["K22.301|K11.901"] * 3 + ["K22.301"] * 3,
+            "procedures": [""] * 6,
+        },
+        schema_overrides={"age_days": pl.Int32, "weight": pl.Int32},
+    )
+    cases_path = tmp_path / "my_cases.parquet"
+    cases.write_parquet(cases_path)
+    args = [
+        "drg",
+        "settle",
+        str(settled),
+        "--region",
+        "341700",
+        "--year",
+        "2023",
+        "--cases",
+        str(cases_path),
+        "--json",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["cases_source"] == str(cases_path)
+    assert doc["cases"]["grouped"] == 6
+
+
+def test_settle_case_without_main_diagnosis_is_named(tmp_path: Path):
+    settled = _year(tmp_path, "341700", n=3)
+    cases = pl.DataFrame(
+        {"setl_id": [f"P{i:03d}-0001" for i in range(3)], "gend": ["1"] * 3, "age": [50] * 3,
+         "los": [5] * 3, "leaving_type": ["1"] * 3, "diagnoses": ["J18.900", "", "J18.900"], "procedures": [""] * 3}
+    )  # fmt: skip
+    cases.write_parquet(tmp_path / "cases.parquet")
+    result = runner.invoke(
+        app, ["drg", "settle", str(settled), "--region", "341700", "--year", "2023", "--json"]
+    )
+    assert result.exit_code == 2
+    assert "病例 P001-0001" in result.stderr and "diagnoses" in result.stderr
