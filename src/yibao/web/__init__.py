@@ -11,11 +11,13 @@ from fastapi.responses import RedirectResponse
 
 from yibao.web import console, fund, ledger, persons, policy, settle, supervision, targets, warnings
 from yibao.web.admin import router as admin_router
+from yibao.web.print_settlement import router as print_router
 
 web_router = APIRouter()
 for _module in (console, persons, settle, warnings, fund, supervision, policy, ledger, targets):
     web_router.include_router(_module.router)
 web_router.include_router(admin_router)  # 管理 (管理 role only)
+web_router.include_router(print_router)  # 结算单 / 缴费凭证: print page and PDF
 
 
 @web_router.get("/", include_in_schema=False)
