@@ -33,7 +33,7 @@ from yibao.engine.running_totals import (
 )
 from yibao.engine.settlement_batch import Prepared, Slots, Totals, initial_totals, prepare, run
 from yibao.engine.settlement_rules import NO_CAP, ClaimRules, SettlementError
-from yibao.engine.settlement_single import prepare_claim, settle_prepared
+from yibao.engine.settlement_single import prepare_claim, settle_prepared, typed_row
 from yibao.money import BP_PER_UNIT, fen_to_json
 from yibao.policy.loader import PolicyLibrary
 from yibao.policy.model import Policy
@@ -211,23 +211,10 @@ class Settlement:
 
 # ---------------------------------------------------------------- one claim
 def _claim_frame(claim: Mapping[str, Any]) -> pl.DataFrame:
+    """One claim as a one-row frame, its fields checked and typed as the real-time path does."""
     from yibao.claims import CLAIM_SCHEMA
 
-    row = {name: claim.get(name) for name in CLAIM_SCHEMA.names}
-    unknown = set(claim) - set(CLAIM_SCHEMA.names)
-    if unknown:
-        raise SettlementError(f"{sorted(unknown)[0]}: not a claim field")
-    for name in ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"):
-        value = row[name]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise SettlementError(f"{name}: expected integer fen, got {value!r}")
-    if not row.get("setl_id"):
-        row["setl_id"] = f"{row.get('psn_no')}-{row.get('setl_time')}"
-    try:
-        table = pa.Table.from_pylist([row], schema=CLAIM_SCHEMA)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as exc:
-        raise SettlementError(f"claim: {exc}") from exc
-    frame = pl.from_arrow(table)
+    frame = pl.from_arrow(pa.Table.from_pylist([typed_row(claim)], schema=CLAIM_SCHEMA))
     assert isinstance(frame, pl.DataFrame)
     return frame
 

@@ -23,6 +23,17 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from yibao.engine.claim_checks import (
+    AMOUNTS,
+    CLAIM_CHECKS,
+    COVERED,
+    DEFAULTS,
+    REQUIRED,
+    SELF_PAY_PARTS,
+    SPAN_CHECKS,
+    Default,
+    Span,
+)
 from yibao.engine.running_totals import SCALARS, TOTALS, RunningTotals
 from yibao.engine.settlement_layers import (
     I64,
@@ -35,8 +46,6 @@ from yibao.engine.settlement_layers import (
     settle_step,
 )
 from yibao.engine.settlement_rules import (
-    MAX_AMOUNT_FEN,
-    TOO_LARGE,
     CategoryRules,
     ClaimRules,
     PoolRules,
@@ -48,9 +57,7 @@ from yibao.engine.settlement_rules import (
 from yibao.policy.errors import PolicyError
 from yibao.policy.model import Policy
 
-AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 ORDER = ["psn_no", "setl_time", "setl_id"]  # settlement order: person, then settle time
-REQUIRED = ("setl_id", "psn_no", "insuplc_admdvs", "med_type", "hosp_lv", "setl_time")
 RULE_KEY = ["insuplc_admdvs", "year", "med_type", "hosp_lv", "tier", "categories"]
 # StepInput fields that come from the claim itself; all the others come from its rule set.
 CLAIM_FIELDS = ("medfee_sumamt", "inscp_scp_amt", "covered", "days")
@@ -126,31 +133,40 @@ def _in_order() -> pl.Expr:
     return (psn < psn.shift(1)) | (same & later)
 
 
+# Columns a claim may lack that no default fills (read only where present).
+ABSENT_COLUMNS: dict[str, pl.Expr] = {
+    "certno": pl.lit("", pl.String),
+    "coverage_begin": pl.lit(None, pl.Date),
+    "coverage_end": pl.lit(None, pl.Date),
+}
+INT64_FIELDS = ("tier", *AMOUNTS)
+
+
 def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in REQUIRED if c not in claims.columns]
     if missing:
         raise SettlementError(f"{missing[0]}: missing column")
-    defaults: dict[str, pl.Expr] = {
-        "tier": pl.lit(1, pl.Int8),
-        "categories": pl.lit("", pl.String),
-        "certno": pl.lit("", pl.String),
-        "begndate": pl.col("setl_time").dt.date(),
-        "enddate": pl.col("begndate"),
-        "coverage_begin": pl.lit(None, pl.Date),
-        "coverage_end": pl.lit(None, pl.Date),
-        **{name: pl.lit(0, pl.Int64) for name in AMOUNTS},
-    }
     frame = claims
-    for name, expr in defaults.items():
+    for d in DEFAULTS:
+        if d.field not in frame.columns:
+            frame = frame.with_columns(d.expr().alias(d.field))
+    for name, expr in ABSENT_COLUMNS.items():
         if name not in frame.columns:
             frame = frame.with_columns(expr.alias(name))
-    parts = pl.col("fulamt_ownpay_amt") + pl.col("overlmt_selfpay") + pl.col("preselfpay_amt")
+
     # One materialised frame: the claim as settled, with year and policy scope. The checks only
     # read it, all in one parallel pass below (the required columns are never filled, so their
-    # nulls are still there to be found).
-    begin = pl.col("begndate")
-    if frame.get_column("begndate").null_count():  # (filling computes a date for every claim)
-        begin = begin.fill_null(pl.col("setl_time").dt.date())
+    # nulls are still there to be found). Defaults that copy a field are filled after it.
+    def filled(d: Default) -> pl.Expr:
+        expr = pl.col(d.field).fill_null(d.expr())
+        return expr.cast(pl.Int64) if d.field in INT64_FIELDS else expr
+
+    # (a column without nulls is not filled: filling the date computes one for every claim)
+    first_pass = [
+        filled(d)
+        for d in DEFAULTS
+        if not d.copy_of and (not d.date_of or frame.get_column(d.field).null_count())
+    ]
     # A chunk's claims are usually all of one year: then the year is a constant, not a calendar
     # computation per claim (a null settle time is refused below either way).
     first, last = frame.get_column("setl_time").min(), frame.get_column("setl_time").max()
@@ -158,32 +174,15 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
     if isinstance(first, dt.datetime) and isinstance(last, dt.datetime) and first.year == last.year:
         year = pl.lit(first.year, pl.Int64)
     frame = frame.with_columns(
-        pl.col("setl_time").cast(pl.Datetime("us")),
-        begin,
-        pl.col("categories").fill_null(""),
-        pl.col("tier").fill_null(1).cast(pl.Int64),
-        *[pl.col(a).fill_null(0).cast(pl.Int64) for a in AMOUNTS],
+        pl.col("setl_time").cast(pl.Datetime("us")), *first_pass
     ).with_columns(
-        pl.col("enddate").fill_null(pl.col("begndate")),
+        *[filled(d) for d in DEFAULTS if d.copy_of],
         year.alias("year"),
-        (pl.col("medfee_sumamt") - parts).alias("inscp_scp_amt"),
+        (pl.col("medfee_sumamt") - pl.sum_horizontal(*SELF_PAY_PARTS)).alias("inscp_scp_amt"),
     )
     unordered, distinct_ids = _check(
         frame,
-        [
-            *[(pl.col(name).is_null(), f"{name}: missing") for name in REQUIRED],
-            *[(pl.col(name) < 0, f"{name}: must not be negative") for name in AMOUNTS],
-            *[(pl.col(name) >= MAX_AMOUNT_FEN, f"{name}: {TOO_LARGE}") for name in AMOUNTS],
-            (
-                parts > pl.col("medfee_sumamt"),
-                "fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt: larger than medfee_sumamt",
-            ),
-            (pl.col("enddate") < pl.col("begndate"), "enddate: before begndate"),
-            (
-                pl.col("coverage_end") < pl.col("coverage_begin"),
-                "coverage_end: before coverage_begin",
-            ),
-        ],
+        [(check.test.expr(), check.message) for check in CLAIM_CHECKS],
         _in_order().any(),
         pl.col("setl_id").hash().n_unique(),
     )
@@ -237,43 +236,19 @@ def _coverage(
         spans[(code, year)] for code, year in distinct.select("insuplc_admdvs", "year").iter_rows()
     ]
     # Settle times against the span's first and day-after-last midnights: no date per claim.
-    bounds = {
-        "_from": [f for f, _ in per_rule],
-        "_to": [t for _, t in per_rule],
-        "_from_time": [dt.datetime.combine(f, dt.time()) for f, _ in per_rule],
-        "_after_time": [
-            dt.datetime.combine(t + dt.timedelta(days=1), dt.time()) for _, t in per_rule
-        ],
-    }
+    bounds = [Span.bounds(f, t) for f, t in per_rule]
+    names = ("first", "last", "from_time", "after_time")
     if len(set(per_rule)) <= 1:  # one policy year (nearly always): the bounds are constants
-        span = {name: pl.lit(values[0] if values else None) for name, values in bounds.items()}
+        span = Span(**{n: pl.lit(bounds[0][n] if bounds else None) for n in names})
         joined = frame
     else:
         index = pl.Series(rule_index)
         joined = frame.with_columns(
-            pl.Series(name, values).gather(index) for name, values in bounds.items()
+            pl.Series(f"_{n}", [b[n] for b in bounds]).gather(index) for n in names
         )
-        span = {name: pl.col(name) for name in bounds}
-    time = pl.col("setl_time")
-    _check(
-        joined,
-        [
-            (
-                (time < span["_from_time"]) | (time >= span["_after_time"]),
-                "setl_time: outside the policy year's coverage",
-            ),
-            (
-                (pl.col("coverage_end") < span["_from"]).fill_null(False)
-                | (pl.col("coverage_begin") > span["_to"]).fill_null(False),
-                "coverage_end: person has no coverage in the policy year",
-            ),
-        ],
-    )
-    covered = (
-        (pl.col("coverage_begin").is_null() | (pl.col("begndate") >= pl.col("coverage_begin")))
-        & (pl.col("coverage_end").is_null() | (pl.col("begndate") <= pl.col("coverage_end")))
-    ).fill_null(True)
-    return frame.with_columns(covered.alias("covered"))
+        span = Span(**{n: pl.col(f"_{n}") for n in names})
+    _check(joined, [(check.test.expr(span), check.message) for check in SPAN_CHECKS])
+    return frame.with_columns(COVERED.expr().alias("covered"))
 
 
 # Rule sets by policy, across calls: a batch settles its year chunk by chunk, and every chunk

@@ -20,7 +20,15 @@ import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from yibao.claims import CLAIM_SCHEMA
-from yibao.engine.settlement_batch import AMOUNTS, REQUIRED, Array, _rule_table
+from yibao.engine.claim_checks import (
+    AMOUNTS,
+    COVERED,
+    SELF_PAY_PARTS,
+    fill_defaults,
+    first_failure,
+    first_span_failure,
+)
+from yibao.engine.settlement_batch import Array, _rule_table
 from yibao.engine.settlement_layers import (
     Exclusive,
     StepInput,
@@ -30,7 +38,6 @@ from yibao.engine.settlement_layers import (
 )
 from yibao.engine.settlement_rules import (
     MAX_AMOUNT_FEN,
-    TOO_LARGE,
     ClaimRules,
     SettlementError,
     claim_rules,
@@ -76,7 +83,7 @@ def _plain(name: str, value: Any) -> bool:
     return type(value) is int and abs(value) < PLAIN_AMOUNT_LIMIT
 
 
-def _typed_row(claim: Mapping[str, Any]) -> dict[str, Any]:
+def typed_row(claim: Mapping[str, Any]) -> dict[str, Any]:
     """The claim as a full CLAIM_SCHEMA row with the Arrow conversion's types and errors."""
     unknown = set(claim) - CLAIM_NAME_SET
     if unknown:
@@ -140,60 +147,23 @@ def clear_rules_cache() -> None:
 def prepare_claim(claim: Mapping[str, Any], policy: Policy) -> Prepared:
     """Validate one claim like ``settlement_batch.prepare`` does, in the same order and with the
     same messages; raises ``Unusual`` for a claim only the columnar path reproduces exactly."""
-    row = _typed_row(claim)
+    row = typed_row(claim)
     setl_id = row["setl_id"]
-    for name in REQUIRED:
-        if row[name] is None:
-            raise SettlementError(f"{name}: missing (setl_id {setl_id})")
+    fill_defaults(row)  # (a claim without setl_time fails the first check below)
+    failed = first_failure(row)
+    if failed is not None:
+        raise SettlementError(f"{failed} (setl_id {setl_id})")
     setl_time: dt.datetime = row["setl_time"]
-    if row["begndate"] is None:
-        row["begndate"] = setl_time.date()
-    if row["categories"] is None:
-        row["categories"] = ""
-    if row["tier"] is None:
-        row["tier"] = 1
-    for name in AMOUNTS:
-        if row[name] is None:
-            row[name] = 0
-    if row["enddate"] is None:
-        row["enddate"] = row["begndate"]
-    for name in AMOUNTS:
-        if row[name] < 0:
-            raise SettlementError(f"{name}: must not be negative (setl_id {setl_id})")
-    for name in AMOUNTS:
-        if row[name] >= MAX_AMOUNT_FEN:
-            raise SettlementError(f"{name}: {TOO_LARGE} (setl_id {setl_id})")
-    parts = row["fulamt_ownpay_amt"] + row["overlmt_selfpay"] + row["preselfpay_amt"]
-    if parts > row["medfee_sumamt"]:
-        raise SettlementError(
-            "fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt: larger than medfee_sumamt"
-            f" (setl_id {setl_id})"
-        )
     begin: dt.date = row["begndate"]
     end: dt.date = row["enddate"]
-    if end < begin:
-        raise SettlementError(f"enddate: before begndate (setl_id {setl_id})")
-    cover_begin: dt.date | None = row["coverage_begin"]
-    cover_end: dt.date | None = row["coverage_end"]
-    if cover_begin is not None and cover_end is not None and cover_end < cover_begin:
-        raise SettlementError(f"coverage_end: before coverage_begin (setl_id {setl_id})")
     row["year"] = setl_time.year
-    row["inscp_scp_amt"] = row["medfee_sumamt"] - parts
+    row["inscp_scp_amt"] = row["medfee_sumamt"] - sum(row[name] for name in SELF_PAY_PARTS)
 
     # The policy year's coverage (settlement_batch._coverage).
-    first, last = policy.meta.coverage_from, policy.meta.coverage_to
-    day = setl_time.date()
-    if day < first or day > last:
-        raise SettlementError(f"setl_time: outside the policy year's coverage (setl_id {setl_id})")
-    if (cover_end is not None and cover_end < first) or (
-        cover_begin is not None and cover_begin > last
-    ):
-        raise SettlementError(
-            f"coverage_end: person has no coverage in the policy year (setl_id {setl_id})"
-        )
-    row["covered"] = (cover_begin is None or begin >= cover_begin) and (
-        cover_end is None or begin <= cover_end
-    )
+    failed = first_span_failure(row, policy.meta.coverage_from, policy.meta.coverage_to)
+    if failed is not None:
+        raise SettlementError(f"{failed} (setl_id {setl_id})")
+    row["covered"] = COVERED.holds(row)
 
     try:
         rules, arrays = rules_for(
