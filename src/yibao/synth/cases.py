@@ -13,7 +13,6 @@ depend on which other claims are in the file.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
@@ -91,56 +90,76 @@ CASE_COLUMNS = {
 }
 
 
-def _seed(setl_id: str) -> int:
-    return int.from_bytes(hashlib.blake2b(setl_id.encode(), digest_size=8).digest(), "little")
+DRAWS = 2 + len(COMORBIDITY)  # uniforms per claim: case type, 离院方式, one per comorbidity
 
 
-def _band(age: int) -> int:
-    return 0 if age < 15 else (2 if age >= 65 else 1)
+def _uniforms(setl_ids: list[str]) -> np.ndarray:
+    """DRAWS uniforms in [0, 1) per claim from a hash of its setl_id (stable across runs,
+    independent of the other claims in the file)."""
+    raw = b"".join(hashlib.blake2b(s.encode(), digest_size=8 * DRAWS).digest() for s in setl_ids)
+    words = np.frombuffer(raw, dtype="<u8").reshape(len(setl_ids), DRAWS)
+    return (words >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
 def simulate_cases(claims: pl.DataFrame) -> pl.DataFrame:
     """Cases (CASE_COLUMNS) for the inpatient claims (med_type 21) of a CLAIM_SCHEMA frame."""
-    inpatient = claims.filter(pl.col("med_type") == "21")
-    if inpatient.height == 0:
+    frame = claims.filter(pl.col("med_type") == "21")
+    if frame.height == 0:
         return pl.DataFrame(schema=CASE_COLUMNS)
+    u = _uniforms(frame["setl_id"].to_list())
+    day = frame.select(
+        pl.coalesce(pl.col("setl_time").cast(pl.Date), pl.col("enddate")).alias("day")
+    )["day"]
+    birth = frame["certno"].str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d")
+    gend = np.where(frame["certno"].str.slice(16, 1).cast(pl.Int32).to_numpy() % 2 == 1, "1", "2")
+    age = (
+        day.dt.year()
+        - birth.dt.year()
+        - ((day.dt.month() * 100 + day.dt.day()) < (birth.dt.month() * 100 + birth.dt.day())).cast(
+            pl.Int32
+        )
+    ).to_numpy()
+    days = (day - birth).dt.total_days().to_numpy()
+    band = np.where(age < 15, 0, np.where(age >= 65, 2, 1))
     # Cost against the mean over all levels: dearer hospitals (三级) get the dearer case types.
-    frame = inpatient
-    mean = max(float(frame["medfee_sumamt"].mean() or 1.0), 1.0)  # type: ignore[arg-type]
-    rel = np.log(np.maximum(frame["medfee_sumamt"].to_numpy(), 1) / mean)
+    cost = np.maximum(frame["medfee_sumamt"].to_numpy().astype(np.float64), 1.0)
+    rel = np.log(cost / cost.mean())
     weights = np.array([t.shares for t in CATALOGUE], dtype=float)  # T × 3
     log_cost = np.log([t.relative_cost for t in CATALOGUE])
-    rows: dict[str, list[object]] = {k: [] for k in CASE_COLUMNS}
-    for i, (setl_id, certno, begin, end, setl_time) in enumerate(
-        frame.select("setl_id", "certno", "begndate", "enddate", "setl_time").iter_rows()
-    ):
-        rng = np.random.default_rng(_seed(setl_id))
-        birth = (int(certno[6:10]), int(certno[10:12]), int(certno[12:14]))
-        born = dt.date(*birth)
-        gend = "1" if int(certno[16]) % 2 == 1 else "2"
-        day = setl_time.date() if setl_time is not None else end
-        age = day.year - birth[0] - ((day.month, day.day) < birth[1:])
-        band = _band(age)
-        p = weights[:, band] * np.exp(-0.5 * ((rel[i] - log_cost) / COST_SIGMA) ** 2)
-        p *= np.array([1.0 if (not t.sex or t.sex == gend) else 0.0 for t in CATALOGUE])
-        if p.sum() <= 0:
-            p = weights[:, band].copy()
-        kind = CATALOGUE[int(rng.choice(len(CATALOGUE), p=p / p.sum()))]
-        diagnoses = [kind.main]
-        if age >= 45:
-            for code, prevalence in COMORBIDITY:
-                if code != kind.main and rng.random() < prevalence * (1.5 if band == 2 else 1.0):
-                    diagnoses.append(code)
-        leaving = str(rng.choice([c for c, _ in LEAVING], p=[w for _, w in LEAVING]))
-        rows["setl_id"].append(setl_id)
-        rows["gend"].append(gend)
-        rows["age"].append(age)
-        days = (day - born).days if age == 0 else None
-        rows["age_days"].append(days)
-        # Birth weight of a neonate: assumed 3,200 g (a normal term weight).
-        rows["weight"].append(3200 if days is not None and days <= 28 else None)
-        rows["los"].append(max((end - begin).days, 1))
-        rows["leaving_type"].append(leaving)
-        rows["diagnoses"].append("|".join(diagnoses))
-        rows["procedures"].append("|".join(kind.procedures))
-    return pl.DataFrame(rows, schema=CASE_COLUMNS)
+    p = weights.T[band] * np.exp(-0.5 * ((rel[:, None] - log_cost[None, :]) / COST_SIGMA) ** 2)
+    sex = np.array([t.sex for t in CATALOGUE])
+    p *= (sex[None, :] == "") | (sex[None, :] == gend[:, None])
+    empty = p.sum(axis=1) <= 0
+    p[empty] = weights.T[band[empty]]
+    cum = np.cumsum(p, axis=1)
+    kind = np.minimum((cum < (u[:, 0] * cum[:, -1])[:, None]).sum(axis=1), len(CATALOGUE) - 1)
+    mains = np.array([t.main for t in CATALOGUE], dtype=object)[kind]
+    diagnoses = mains.copy()
+    factor = np.where(band == 2, 1.5, 1.0)
+    for j, (code, prevalence) in enumerate(COMORBIDITY):
+        has = (age >= 45) & (mains != code) & (u[:, 2 + j] < prevalence * factor)
+        diagnoses = np.where(has, diagnoses + "|" + code, diagnoses)
+    procs = np.array(["|".join(t.procedures) for t in CATALOGUE], dtype=object)[kind]
+    leave_cum = np.cumsum([w for _, w in LEAVING])
+    leave_idx = np.minimum((u[:, 1][:, None] >= leave_cum[None, :]).sum(axis=1), len(LEAVING) - 1)
+    leaving = np.array([c for c, _ in LEAVING], dtype=object)[leave_idx]
+    # Birth weight of a neonate: assumed 3,200 g (a normal term weight).
+    los = np.maximum((frame["enddate"] - frame["begndate"]).dt.total_days().to_numpy(), 1)
+    columns = {
+        "setl_id": frame["setl_id"],
+        "gend": pl.Series(gend.tolist(), dtype=pl.String),
+        "age": pl.Series(age, dtype=pl.Int32),
+        "age_days": pl.Series(days, dtype=pl.Int32),
+        "weight": pl.Series(np.full(len(age), 3200), dtype=pl.Int32),
+        "los": pl.Series(los, dtype=pl.Int32),
+        "leaving_type": pl.Series(leaving.tolist(), dtype=pl.String),
+        "diagnoses": pl.Series(diagnoses.tolist(), dtype=pl.String),
+        "procedures": pl.Series(procs.tolist(), dtype=pl.String),
+    }
+    out = pl.DataFrame(columns)
+    return out.with_columns(
+        pl.when(pl.col("age") == 0).then(pl.col("age_days")).alias("age_days"),
+        pl.when((pl.col("age") == 0) & (pl.col("age_days") <= 28))
+        .then(pl.col("weight"))
+        .alias("weight"),
+    ).select(*(pl.col(k).cast(v) for k, v in CASE_COLUMNS.items()))
