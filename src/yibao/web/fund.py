@@ -16,11 +16,11 @@ from yibao.web.charts import PALETTE, Series, grouped_bars, horizontal_bars
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, db, library, web_user
 from yibao.web.store_frames import (
+    cells_frame,
     contributions_frame,
     payments_by_month,
     persons_frame,
     scope_context,
-    settlements_frame,
 )
 from yibao.web.templating import PREFIX, page
 
@@ -44,7 +44,8 @@ def fund_page(
         if scope is None:
             return page(request, user, "fund.html", title="基金运行", active="fund", **context)
         people = persons_frame(s, lib, scope)
-        spent = settlements_frame(s, lib, scope)
+        # The stored aggregate cells (summed settlements), not every settlement of the year.
+        spent = cells_frame(s, lib, scope)
         paid = contributions_frame(s, lib, scope, people)
         received = payments_by_month(s, scope.year, set(people["psn_no"].to_list()))
     policy = lib.resolve(scope.region, scope.year)
@@ -97,7 +98,7 @@ def fund_page(
         by_med=by_med,
         med_types=MED_TYPES,
         layer_names=LAYER_NAMES,
-        claims=spent.height,
+        claims=int(spent["claims"].sum()) if spent.height else 0,
         opening_given=bool(opening.strip()),
         **context,
     )

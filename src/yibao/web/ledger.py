@@ -18,7 +18,7 @@ from yibao.categories import EIGHT_CATEGORIES, all_categories
 from yibao.enrollment.ledger import LOW_INCOME_GROUPS, build_ledger
 from yibao.enrollment.records import ENROLLMENT_SCHEMA, ROSTER_SCHEMA
 from yibao.store import transaction
-from yibao.store.models import Enrollment, Person
+from yibao.store.models import Enrollment, Person, PersonCategory
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, db, library, web_user
 from yibao.web.store_frames import persons_frame, scope_context
@@ -47,11 +47,21 @@ def ledger_page(
             return page(
                 request, user, "ledger.html", title="应保尽保台账", active="ledger", **context
             )
-        people = persons_frame(s, lib, scope)
+        # Only persons holding a category can be on the roster; only their enrollments count.
+        people = persons_frame(s, lib, scope, holders_only=True)
+        first, last = dt.date(scope.year, 1, 1), dt.date(scope.year, 12, 31)
+        holders = select(PersonCategory.psn_no).where(
+            PersonCategory.begin_date <= last,
+            PersonCategory.end_date.is_(None) | (PersonCategory.end_date >= first),
+        )
         enrolled = s.execute(
             select(Person.certno, Enrollment.insuplc_admdvs)
             .join(Person, Person.psn_no == Enrollment.psn_no)
-            .where(Enrollment.year == scope.year, Enrollment.status == "enrolled")
+            .where(
+                Enrollment.year == scope.year,
+                Enrollment.status == "enrolled",
+                Enrollment.psn_no.in_(holders),
+            )
         ).all()
     roster = pl.DataFrame(
         [
@@ -67,7 +77,6 @@ def ledger_page(
         ],
         schema=ROSTER_SCHEMA,
     )
-    first, last = dt.date(scope.year, 1, 1), dt.date(scope.year, 12, 31)
     enrollments = pl.DataFrame(
         [
             {

@@ -15,12 +15,22 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from yibao.engine.contribution import Quote, quote
 from yibao.policy import PolicyLibrary
 from yibao.services.bureau import BUREAU_KEY
-from yibao.store.models import Claim, ContributionPayment, Enrollment, Household, Person
+from yibao.store import aggregates
+from yibao.store.aggregate_models import AMOUNTS as AGG_AMOUNTS
+from yibao.store.aggregate_models import AggPersonYear
+from yibao.store.models import (
+    Claim,
+    ContributionPayment,
+    Enrollment,
+    Household,
+    Person,
+    PersonCategory,
+)
 from yibao.store.models import Settlement as SettlementRow
 
 UNKNOWN_TOWNSHIP = "（未登记乡镇）"
@@ -69,50 +79,115 @@ def _in_scope(library: PolicyLibrary, scope: Scope, codes: Iterable[str]) -> set
     return out
 
 
-def persons_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
+def persons_frame(
+    session: Session, library: PolicyLibrary, scope: Scope, holders_only: bool = False
+) -> pl.DataFrame:
     """psn_no, certno, psn_name, township, categories ("|", valid in the year), sex,
-    birth_date, insuplc_admdvs."""
+    birth_date, insuplc_admdvs; with ``holders_only`` only the persons holding a category in
+    the year (what the 台账 and the 参保率 targets count). Two Core queries, no ORM objects."""
     first, last = dt.date(scope.year, 1, 1), dt.date(scope.year, 12, 31)
-    codes = _in_scope(
-        library, scope, session.scalars(select(Person.insuplc_admdvs).distinct()).all()
+    codes = sorted(
+        _in_scope(library, scope, session.scalars(select(Person.insuplc_admdvs).distinct()).all())
     )
-    towns = dict(session.execute(select(Household.hh_id, Household.addr)).all())
-    rows = []
-    people = session.scalars(
-        select(Person)
-        .where(Person.insuplc_admdvs.in_(codes))
-        .options(selectinload(Person.categories))
-        .order_by(Person.psn_no)
-    )
-    for p in people:
-        cats = [
-            c.category
-            for c in p.categories
-            if c.begin_date <= last and (c.end_date is None or c.end_date >= first)
-        ]
-        rows.append(
-            {
-                "psn_no": p.psn_no,
-                "certno": p.certno,
-                "psn_name": p.psn_name,
-                "township": (towns.get(p.hh_id or "") or "").strip() or UNKNOWN_TOWNSHIP,
-                "categories": "|".join(dict.fromkeys(cats)),
-                "sex": p.gend,
-                "birth_date": p.brdy,
-                "insuplc_admdvs": p.insuplc_admdvs,
-            }
+    p, h, c = Person.__table__, Household.__table__, PersonCategory.__table__
+    valid = (c.c.begin_date <= last) & (c.c.end_date.is_(None) | (c.c.end_date >= first))
+    held: dict[str, list[str]] = {}
+    for psn_no, category in session.execute(
+        select(c.c.psn_no, c.c.category)
+        .join(p, p.c.psn_no == c.c.psn_no)
+        .where(p.c.insuplc_admdvs.in_(codes), valid)
+        .order_by(c.c.psn_no, c.c.begin_date, c.c.id)
+    ):
+        held.setdefault(psn_no, []).append(category)
+    stmt = (
+        select(p.c.psn_no, p.c.certno, p.c.psn_name, h.c.addr, p.c.gend, p.c.brdy,
+               p.c.insuplc_admdvs)
+        .outerjoin(h, h.c.hh_id == p.c.hh_id)
+        .where(p.c.insuplc_admdvs.in_(codes))
+        .order_by(p.c.psn_no)
+    )  # fmt: skip
+    if holders_only:
+        stmt = stmt.where(p.c.psn_no.in_(select(c.c.psn_no).where(valid)))
+    rows = [
+        (
+            psn_no,
+            certno,
+            name,
+            (addr or "").strip() or UNKNOWN_TOWNSHIP,
+            "|".join(dict.fromkeys(held.get(psn_no, ()))),
+            sex,
+            birth,
+            admdvs,
         )
+        for psn_no, certno, name, addr, sex, birth, admdvs in session.execute(stmt)
+    ]
+    return pl.DataFrame(rows, schema=PERSONS_SCHEMA, orient="row")
+
+
+PERSONS_SCHEMA = {
+    "psn_no": pl.String,
+    "certno": pl.String,
+    "psn_name": pl.String,
+    "township": pl.String,
+    "categories": pl.String,
+    "sex": pl.String,
+    "birth_date": pl.Date,
+    "insuplc_admdvs": pl.String,
+}
+
+
+def scope_codes(session: Session, library: PolicyLibrary, scope: Scope) -> list[str]:
+    """The 参保地 codes with settlements whose policy region is the scope's."""
+    codes = session.scalars(select(AggPersonYear.insuplc_admdvs).distinct()).all()
+    return sorted(_in_scope(library, scope, codes))
+
+
+CELL_COLUMNS = ("township", "categories", "month", "med_type", "hosp_lv")
+
+
+def cells_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
+    """The scope's stored aggregate cells (store.aggregates): one row per 乡镇 / 人员类别 /
+    month / med_type / hosp_lv with ``claims`` (the number of settled settlements) and the
+    summed setlinfo amounts (fen), named as in settlements_frame. A few hundred rows whatever
+    the year's number of settlements."""
+    rows = aggregates.cells(session.connection(), scope_codes(session, library, scope), scope.year)
     schema = {
-        "psn_no": pl.String,
-        "certno": pl.String,
-        "psn_name": pl.String,
         "township": pl.String,
         "categories": pl.String,
-        "sex": pl.String,
-        "birth_date": pl.Date,
-        "insuplc_admdvs": pl.String,
+        "month": pl.Int32,
+        "med_type": pl.String,
+        "hosp_lv": pl.String,
+        "claims": pl.Int64,
+        **dict.fromkeys(AGG_AMOUNTS, pl.Int64),
+        "critical_eligible": pl.Int64,
     }
-    return pl.DataFrame(rows, schema=schema)
+    data = [
+        (*(r[k] for k in CELL_COLUMNS), r["settlements"], *(r[a] for a in AGG_AMOUNTS),
+         r["critical_eligible"])
+        for r in rows
+    ]  # fmt: skip
+    return pl.DataFrame(data, schema=schema, orient="row")
+
+
+def person_years_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
+    """The scope's person-years with a 大病 running total (critical_eligible > 0) or a 大病
+    payment: psn_no, year, critical_eligible_delta (their sum), hifmi_pay (fen)."""
+    t = AggPersonYear.__table__
+    rows = session.execute(
+        select(t.c.psn_no, t.c.year, t.c.critical_eligible, t.c.hifmi_pay).where(
+            t.c.insuplc_admdvs.in_(scope_codes(session, library, scope)),
+            t.c.year == scope.year,
+            t.c.settlements > 0,
+            (t.c.critical_eligible != 0) | (t.c.hifmi_pay != 0),
+        )
+    ).all()
+    schema = {
+        "psn_no": pl.String,
+        "year": pl.Int32,
+        "critical_eligible_delta": pl.Int64,
+        "hifmi_pay": pl.Int64,
+    }
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
 
 def settlements_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:

@@ -1,14 +1,16 @@
 """目标: every target of the notices against the store's year (yibao.engine.targets), with
 its Excel download (yibao.monitoring.targets_export).
 
-The settled claims are the store's (store_frames.settlements_frame, with hosp_lv and what each
-added to the 大病 running total), the categories the persons hold in the year (persons_frame).
+The settled claims are read as the store's aggregates (store_frames.cells_frame: sums by
+med_type and hosp_lv; person_years_frame: what each person-year added to the 大病 running total),
+the categories the persons hold in the year (persons_frame).
 参保率: the store knows who holds a low-income or 八类 category and who is enrolled in the year,
 so those two rates are measured (an enrollment of the year counts, as on the 台账 page); the
 whole population that should be insured is not in the store, so 全体参保率 is not measurable."""
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import quote as urlquote
 
 import polars as pl
@@ -25,7 +27,13 @@ from yibao.store import transaction
 from yibao.store.models import Enrollment
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, db, library, web_user
-from yibao.web.store_frames import Scope, persons_frame, scope_context, settlements_frame
+from yibao.web.store_frames import (
+    Scope,
+    cells_frame,
+    person_years_frame,
+    persons_frame,
+    scope_context,
+)
 from yibao.web.templating import PREFIX, page
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -64,6 +72,44 @@ def _enrollment_counts(
     return {key: EnrollmentCount(eligible=e, insured=i) for key, (e, i) in tallies.items() if e > 0}
 
 
+def aggregate_frame(
+    cells: pl.DataFrame, person_years: pl.DataFrame, people: pl.DataFrame
+) -> pl.DataFrame:
+    """The engine's settlement frame (targets_report) from the stored aggregates, with the
+    same sums: one row per aggregate cell (med_type, hosp_lv, hifp_pay, inscp_scp_amt) and
+    one per person-year with a 大病 total (psn_no, year, critical_eligible_delta, hifmi_pay,
+    the categories the person holds in the year). A cell row belongs to no person-year (psn_no
+    "": nothing eligible, nothing paid), a person-year row to no pool (med_type "", both ratio
+    sums 0) at an existing hosp_lv, so each figure of the report sums exactly what the
+    settlements would; the number of claims is the cells' count (the caller sets it)."""
+    level = cells["hosp_lv"][0] if cells.height else ""
+    cell_rows = cells.select(
+        pl.lit("").alias("psn_no"),
+        pl.lit(0, pl.Int32).alias("year"),
+        "med_type",
+        "hosp_lv",
+        "hifp_pay",
+        "inscp_scp_amt",
+        pl.lit(0, pl.Int64).alias("hifmi_pay"),
+        pl.lit(0, pl.Int64).alias("critical_eligible_delta"),
+        pl.lit("").alias("categories"),
+    )
+    person_rows = person_years.join(
+        people.select("psn_no", "categories"), on="psn_no", how="left"
+    ).select(
+        "psn_no",
+        "year",
+        pl.lit("").alias("med_type"),
+        pl.lit(level).alias("hosp_lv"),
+        pl.lit(0, pl.Int64).alias("hifp_pay"),
+        pl.lit(0, pl.Int64).alias("inscp_scp_amt"),
+        "hifmi_pay",
+        "critical_eligible_delta",
+        pl.col("categories").fill_null(""),
+    )
+    return pl.concat([cell_rows, person_rows], how="vertical")
+
+
 def _report(
     request: Request, region: str, year: int | None
 ) -> tuple[TargetsReport | None, dict[str, object]]:
@@ -72,13 +118,16 @@ def _report(
         scope, context = scope_context(s, lib, region, year)
         if scope is None:
             return None, context
-        people = persons_frame(s, lib, scope)
-        settled = settlements_frame(s, lib, scope)
+        # Persons holding a category (the 参保率 counts and the 大病 起付线 need no others),
+        # the stored aggregates instead of the year's settlements.
+        people = persons_frame(s, lib, scope, holders_only=True)
+        cells = cells_frame(s, lib, scope)
+        person_years = person_years_frame(s, lib, scope)
         counts = _enrollment_counts(s, scope, people)
-    settled = settled.join(
-        people.select("psn_no", "categories"), on="psn_no", how="left"
-    ).with_columns(pl.col("categories").fill_null(""))
-    return targets_report(lib.resolve(scope.region, scope.year), settled, counts), context
+    frame = aggregate_frame(cells, person_years, people)
+    report = targets_report(lib.resolve(scope.region, scope.year), frame, counts)
+    claims = int(cells["claims"].sum()) if cells.height else 0
+    return dataclasses.replace(report, claims=claims), context
 
 
 @router.get("/targets", response_class=HTMLResponse)
