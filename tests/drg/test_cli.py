@@ -193,3 +193,10 @@ def test_settle_case_without_main_diagnosis_is_named(tmp_path: Path):
     )
     assert result.exit_code == 2
     assert "病例 P001-0001" in result.stderr and "diagnoses" in result.stderr
+
+
+def test_dip_diagnosis_not_in_the_version_is_named():
+    bad = {"gend": "1", "age": 30, "los": 5, "diagnoses": ["K35.800x001", "Q99.999"]}
+    result = runner.invoke(app, ["dip", "group", "-", "--json"], input=json.dumps(bad))
+    assert result.exit_code == 2
+    assert "diagnoses[1]: 编码 Q99.999 不在 DIP 421200 2022" in result.stderr

@@ -109,3 +109,20 @@ def test_loader_reads_a_bureau_folder_and_refuses_an_unknown_rule(tmp_path: Path
 def test_unknown_version_is_an_error():
     with pytest.raises(TableError, match="version: 分组版本 'CHS-DRG 9' 不存在"):
         shipped_table("CHS-DRG 9")
+
+
+def test_ambiguous_group_when_the_version_has_one(tmp_path: Path):
+    # 歧义组: an operation-room procedure that no surgical ADRG of the case's MDC lists.
+    folder = tmp_path / "qy"
+    shutil.copytree(DATA_DIR / "chs-drg-1.1", folder)
+    meta = folder / "version.yaml"
+    meta.write_text(
+        meta.read_text(encoding="utf-8").replace("ambiguous_group: false", "ambiguous_group: true"),
+        encoding="utf-8",
+    )
+    case = parse_case({**ORACLE, "procedures": ["81.5100"]}, "Q-1")
+    result = group_case(case, load_drg_table(folder))
+    assert (result.status, result.mdc, result.drg) == ("歧义组", "MDCG", "GQY")
+    assert "手术室手术" in result.reason
+    # The shipped 1.1 transcription has no 歧义组: the same case goes on to its medical ADRG.
+    assert group_case(case, shipped_table("CHS-DRG 1.1")).drg == "GZ13"

@@ -6,7 +6,8 @@ Table folder: version.yaml (kind: dip) + groups.csv ``code,kind,dx,procedures,na
 is core or comprehensive, dx the 亚目 (core) or 类目 (comprehensive), procedures the "|"-joined
 codes of a core group ("" = 保守治疗) or, for a comprehensive group, ``conservative`` or
 ``operative``. Scores (分值) are not in the table: they are computed from the cases' costs
-(points.base_points with the DIP scale), like DRG 基准点数."""
+(points.base_points with the DIP scale), like DRG 基准点数. Optional diagnoses.csv and
+procedures.csv (code,name) are the version's code lists: a code outside them is an error."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from yibao import yamlfile
-from yibao.drg.case import Case
+from yibao.drg.case import Case, CaseError
 from yibao.drg.grouping import GROUPED, UNGROUPED, GroupResult
 from yibao.drg.tables import DATA_DIR, TableError
 
@@ -31,6 +32,8 @@ class DipTable:
     assumed: bool
     core: dict[tuple[str, frozenset[str]], tuple[str, str]]  # (亚目, procedures) → (code, name)
     comprehensive: dict[tuple[str, str], tuple[str, str]]  # (类目, conservative|operative) → …
+    diagnoses: dict[str, str] | None  # the version's code lists (optional files): code → name
+    procedures: dict[str, str] | None
 
 
 def load_dip_table(folder: Path) -> DipTable:
@@ -63,6 +66,8 @@ def load_dip_table(folder: Path) -> DipTable:
                     f"{path} 第 {line} 行: kind {row['kind']!r} 应为 core 或 comprehensive"
                 )
     return DipTable(
+        diagnoses=_codes(folder / "diagnoses.csv"),
+        procedures=_codes(folder / "procedures.csv"),
         version=str(meta["version"]),
         region=str(meta.get("region", "")),
         effective=dt.date.fromisoformat(str(meta["effective"])),
@@ -73,9 +78,31 @@ def load_dip_table(folder: Path) -> DipTable:
     )
 
 
+def _codes(path: Path) -> dict[str, str] | None:
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {row["code"]: row["name"] for row in csv.DictReader(fh)}
+
+
+def check_dip_codes(case: Case, table: DipTable) -> None:
+    """With the version's code lists present, every code must be in them."""
+    who = f"病例 {case.case_id}: " if case.case_id else ""
+    for field, codes, known in (
+        ("diagnoses", case.diagnoses, table.diagnoses),
+        ("procedures", case.procedures, table.procedures),
+    ):
+        if known is None:
+            continue
+        for i, code in enumerate(codes):
+            if code not in known:
+                raise CaseError(f"{who}{field}[{i}]: 编码 {code} 不在 {table.version} 的编码表中")
+
+
 def group_dip(case: Case, table: DipTable) -> GroupResult:
     """核心病种 when the 亚目 and the procedure combination are in the 目录库; else the 综合病种 of
     the 类目; else 未入组 with the reason."""
+    check_dip_codes(case, table)
     main = case.diagnoses[0]
     sub, cat = main[:5], main[:3]
     procs = frozenset(case.procedures)
