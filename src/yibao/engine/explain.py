@@ -52,7 +52,7 @@ def explain(
     ci = p.critical_illness
     ma = p.medical_assistance
     pool = rules.pool_values
-    pdef = rules.pool_def
+    applied = rules.applied  # the policy value each rule value came from, cited as applied
     out: list[Entry] = []
 
     def add(step: str, rule: str, value: str, param: Any, amount: int | None) -> None:
@@ -99,12 +99,18 @@ def explain(
         # smaller of the two, as for every pool)
         met = min(rules.deductible, before["deductible_used"])
         ded_note += f"，本年已累计 {format_yuan(met)}元"
-    add("基本医保起付线", "政策范围内费用先扣起付线", ded_note, pdef.deductible, r["act_pay_dedc"])
+    add(
+        "基本医保起付线",
+        "政策范围内费用先扣起付线",
+        ded_note,
+        applied["deductible"],
+        r["act_pay_dedc"],
+    )
     add(
         "基本医保支付比例",
         "（政策范围内费用 − 起付线）× 支付比例",
         f"{bp_to_percent(rules.ratio_bp)}（{rules.level}，{rules.tier_used}档）",
-        pdef.ratio,
+        applied["ratio_bp"],
         r["basic_before_caps"],
     )
     if rules.daily_cap < NO_CAP:
@@ -112,14 +118,14 @@ def explain(
             "基本医保日支付限额",
             "日限额 × 天数",
             f"{format_yuan(rules.daily_cap)}元/日 × {int(claim['days'])}日",
-            pdef.daily_cap,
+            applied["daily_cap"],
             r["daily_limit"],
         )
     add(
         "基本医保年度限额",
         f"限额组 {rules.cap_group} 年度最高支付限额，减去本年已支付",
         f"{_yuan(rules.annual_cap)}，本年已支付 {format_yuan(before['pool_paid'])}元",
-        pdef.annual_cap,
+        applied["annual_cap"],
         r["hifp_pay"],
     )
 
@@ -135,14 +141,14 @@ def explain(
             "基本医保支付后政策范围内个人自付，按年累计",
             f"本年累计 {format_yuan(before['critical_eligible'])} → "
             f"{format_yuan(before['critical_eligible'] + r['critical_eligible_delta'])}元",
-            ci.included_pools,
+            applied["critical_included"],
             r["critical_eligible_delta"],
         )
         add(
             "大病保险起付线",
             "年度起付线" + ("（特殊群体降低）" if rules.critical_special else ""),
             f"{format_yuan(rules.critical_deductible)}元",
-            ci.special_deductible_factor if rules.critical_special else ci.deductible,
+            applied["critical_deductible"],
             rules.critical_deductible,
         )
         if rules.critical_special:
@@ -159,14 +165,14 @@ def explain(
             "大病保险分段支付",
             "F(本年累计后) − F(本年累计前)，分段比例",
             segs,
-            ci.segments,
+            ci.segments,  # the segments; a special group's raised ratios are the entry above
             r["critical_before_cap"],
         )
         add(
             "大病保险年度限额",
             "年度最高支付限额，减去本年已支付",
             f"{_yuan(rules.critical_cap)}，本年已支付 {format_yuan(before['critical_paid'])}元",
-            ci.special_no_cap if rules.critical_special else ci.annual_cap,
+            applied["critical_cap"],
             r["hifmi_pay"],
         )
     else:
@@ -184,14 +190,14 @@ def explain(
             f"{rules.assistance_category}：政策范围内个人自付按比例救助（多重身份就高）",
             f"{bp_to_percent(rules.assistance_ratio_bp)}，年度起付 "
             f"{format_yuan(rules.assistance_deductible)}元",
-            ma.ratio_by_category,
+            applied["assistance_ratio_bp"],
             r["assistance_eligible_delta"],
         )
         add(
             "医疗救助年度限额",
             "门诊和住院共用年度救助限额，减去本年已救助",
             f"{_yuan(rules.assistance_limit)}，本年已救助 {format_yuan(before['assistance_paid'])}元",
-            ma.annual_limit,
+            applied["assistance_limit"],
             r["maf_pay"],
         )
     else:

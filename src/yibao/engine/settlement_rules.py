@@ -7,7 +7,8 @@ year of claims resolves a few hundred distinct rule sets, not one per claim. The
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from yibao.categories import CategoryError, applicable
@@ -60,6 +61,10 @@ class ClaimRules:
     # claim's pool from paying ("" none), and whether this pool's use is recorded for that.
     exclusive_watch: str = ""
     marks_pool_use: bool = False
+    # The policy value (a cited Param) that decided each value above, by field name: the
+    # explanation cites what was applied (e.g. a special group whose 大病 cap is not lifted
+    # keeps the ordinary cap, and cites it).
+    applied: Mapping[str, Param[Any]] = field(default_factory=dict)
 
 
 def level_of(policy: Policy, hosp_lv: str) -> str:
@@ -150,6 +155,7 @@ class CategoryRules:
     assistance_category: str
     assistance_ratio_bp: int
     assistance_deductible: int
+    applied: Mapping[str, Param[Any]]
 
 
 def category_rules(policy: Policy, categories: tuple[str, ...]) -> CategoryRules:
@@ -159,11 +165,19 @@ def category_rules(policy: Policy, categories: tuple[str, ...]) -> CategoryRules
     c_ded = ci.deductible.value
     add = 0
     c_cap = ci.annual_cap.value
+    applied: dict[str, Param[Any]] = {
+        "critical_deductible": ci.deductible,
+        "critical_ratios": ci.segments,
+        "critical_cap": ci.annual_cap,
+    }
     if special:
         c_ded = apply_ratio(c_ded, ci.special_deductible_factor.value)
         add = ci.special_ratio_add.value
+        applied["critical_deductible"] = ci.special_deductible_factor
+        applied["critical_ratios"] = ci.special_ratio_add
         if ci.special_no_cap.value:
             c_cap = None
+            applied["critical_cap"] = ci.special_no_cap
     lows: list[int] = []
     highs: list[int] = []
     ratios: list[int] = []
@@ -186,6 +200,11 @@ def category_rules(policy: Policy, categories: tuple[str, ...]) -> CategoryRules
         assistance_category=a_cat,
         assistance_ratio_bp=a_ratio,
         assistance_deductible=a_ded,
+        applied={
+            **applied,
+            "assistance_ratio_bp": policy.medical_assistance.ratio_by_category,
+            "assistance_deductible": policy.medical_assistance.deductible_by_category,
+        },
     )
 
 
@@ -295,6 +314,16 @@ def combine_rules(policy: Policy, b: PoolRules, c: CategoryRules) -> ClaimRules:
         assistance_limit=ma.annual_limit.value,
         exclusive_watch=b.exclusive_watch,
         marks_pool_use=b.marks_pool_use,
+        applied={
+            "deductible": b.pool_def.deductible,
+            "ratio_bp": b.pool_def.ratio,
+            "annual_cap": b.pool_def.annual_cap,
+            "daily_cap": b.pool_def.daily_cap,
+            "critical_included": policy.critical_illness.included_pools,
+            **c.applied,
+            "assistance_included": ma.included_pools,
+            "assistance_limit": ma.annual_limit,
+        },
     )
 
 
