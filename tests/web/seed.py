@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from yibao.claims import ClaimIn
 from yibao.idcard import make_id
 from yibao.policy import PolicyLibrary
-from yibao.services import payments
+from yibao.services import payments, reviews
 from yibao.store import ledger, persons, transaction, users
 from yibao.store.audit import Actor
 from yibao.store.models import Household
@@ -175,4 +175,6 @@ def seed(factory, library: PolicyLibrary, persons_count: int = 80) -> Seeded:
     for row in cases:
         with transaction(factory) as s:
             ledger.settle(s, library, row, SEEDER)
+    with transaction(factory) as s:  # 预警 and 监管 are scanned after settling, as the demo does
+        reviews.scan(s, library, REGION, YEAR)
     return Seeded(tokens, to_enroll, "陈秀英", warned, fresh)

@@ -19,6 +19,7 @@ import polars as pl
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from yibao.money import format_yuan
 from yibao.store import audit
 from yibao.store.audit import Actor
 from yibao.store.errors import Conflict, Invalid, NotFound
@@ -329,7 +330,7 @@ def store_hits(
         ):
             add_step(
                 session, "supervision", record.id, "金额更新", record.status, record.status,
-                actor, f"重新扫描：涉及金额 {record.vola_amt} → {amount} 分", amount,
+                actor, f"重新扫描：涉及金额 {format_yuan(record.vola_amt)} → {format_yuan(amount)} 元", amount,
                 {"before": record.vola_amt, "after": amount}, at=now,
             )  # fmt: skip
             record.vola_amt, record.vola_cont, record.updated_at = amount, h["vola_cont"], now

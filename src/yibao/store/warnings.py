@@ -16,6 +16,7 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yibao.money import format_yuan
 from yibao.store.audit import Actor
 from yibao.store.models import Settlement, utc_now
 from yibao.store.review_models import WARNING_OPEN, WarningRecord
@@ -92,7 +93,8 @@ def store_warnings(
     for record in added:
         add_step(
             session, "warning", record.id, SCANNER, "", record.status, actor,
-            f"个人自付 {record.amount} 分，达到预警线 {record.threshold} 分（{record.basis}）",
+            f"个人自付 {format_yuan(record.amount)} 元，达到预警线 {format_yuan(record.threshold)} 元"
+            f"（{record.basis}）",
             record.amount, at=now,
         )  # fmt: skip
     return {"added": len(added), "updated": updated, "below_line": below}
@@ -114,7 +116,7 @@ def _update(
     for key, value in values.items():
         setattr(record, key, value)
     record.updated_at = now
-    note = f"重新扫描：个人自付 {before['amount']} → {record.amount} 分"
+    note = f"重新扫描：个人自付 {format_yuan(before['amount'])} → {format_yuan(record.amount)} 元"
     add_step(
         session, "warning", record.id, "金额更新", record.status, record.status, actor,
         f"{note}；{why}" if why else note, record.amount,
