@@ -78,3 +78,15 @@ def test_dearer_claims_get_dearer_case_types():
 @pytest.mark.parametrize("code", [t.main for t in CATALOGUE])
 def test_catalogue_codes_are_in_the_shipped_table(code: str):
     assert code in shipped_table("CHS-DRG 1.1").diagnoses
+
+
+def test_age_is_whole_years_at_the_claim_day_for_a_newborn_and_after_the_birthday():
+    claims = _claims(1).with_columns(
+        pl.lit("341702202306020011").alias("certno"),
+        pl.lit(dt.datetime(2023, 7, 20, 9)).alias("setl_time"),
+        pl.lit("21").alias("med_type"),
+    )
+    row = simulate_cases(claims).row(0, named=True)
+    assert (row["age"], row["age_days"], row["weight"]) == (0, 48, None)
+    older = claims.with_columns(pl.lit("341702195012310011").alias("certno"))
+    assert simulate_cases(older).row(0, named=True)["age"] == 72  # birthday 31 Dec not yet reached

@@ -115,9 +115,10 @@ def simulate_cases(claims: pl.DataFrame) -> pl.DataFrame:
     age = (
         day.dt.year()
         - birth.dt.year()
-        - ((day.dt.month() * 100 + day.dt.day()) < (birth.dt.month() * 100 + birth.dt.day())).cast(
-            pl.Int32
-        )
+        - (
+            (day.dt.month().cast(pl.Int32) * 100 + day.dt.day())
+            < (birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day())
+        ).cast(pl.Int32)
     ).to_numpy()
     days = (day - birth).dt.total_days().to_numpy()
     band = np.where(age < 15, 0, np.where(age >= 65, 2, 1))
