@@ -13,6 +13,7 @@ gives all of its rows (its dated versions), price ceilings and 先行自付 rule
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -59,6 +60,7 @@ class Cited:
     row: int = 0
     jurisdiction: str = ""
 
+    @functools.cached_property
     def label(self) -> str:
         where = f"{self.file}第{self.row}行" if self.file else ""
         basis = f"{self.source}{(' ' + self.clause) if self.clause else ''}"

@@ -210,7 +210,7 @@ def _check_region(visit: Visit, catalogue: Catalogue) -> None:
 def _split(line: FeeLine, visit: Visit, catalogue: Catalogue, level: str) -> LineSplit:
     entry = _check(line, catalogue)
     amount = line.det_item_fee_sumamt
-    row = f"目录 {entry.hilist_code} {entry.hilist_name}（{entry.cite.label()}）"
+    row = f"目录 {entry.hilist_code} {entry.hilist_name}（{entry.cite.label}）"
     full = over = pre = 0
     prop = 0
     ceiling_fen: int | None = None
@@ -231,7 +231,7 @@ def _split(line: FeeLine, visit: Visit, catalogue: Catalogue, level: str) -> Lin
                 over = amount - times_qty(line.qty, ceiling_fen, line=line.feedetl_sn)
                 parts.append(
                     f"单价 {format_yuan(line.price)}元 超{level}限价 {format_yuan(ceiling_fen)}元"
-                    f"（{ceiling.cite.label()}），超限价 {format_yuan(over)}元"
+                    f"（{ceiling.cite.label}），超限价 {format_yuan(over)}元"
                 )
         if entry.restriction.text:
             parts.append(
@@ -245,7 +245,7 @@ def _split(line: FeeLine, visit: Visit, catalogue: Catalogue, level: str) -> Lin
                     line.feedetl_sn, "selfpay_prop", f"{_where(line)} {exc}"
                 ) from exc
             pre = divide_half_up((amount - over) * prop, BP_PER_UNIT)
-            parts.append(f"先行自付比例 {prop / 100:g}%（{cite.label()}）")
+            parts.append(f"先行自付比例 {prop / 100:g}%（{cite.label}）")
         reason = "，".join(parts)
     return LineSplit(
         feedetl_sn=line.feedetl_sn,

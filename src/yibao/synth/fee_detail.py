@@ -1,145 +1,196 @@
-"""The fee-detail table (费用明细) of synthetic claims: the lines a hospital uploads.
+"""The fee-detail table (费用明细) of synthetic claims: the lines a hospital uploads, drawn from
+the 就医地's 医保目录 (yibao.catalogue) and split by the engine (engine.fee_split).
 
-For each inpatient and outpatient claim the lines add up exactly to the claim: 甲类 (01) lines to
-what is neither 乙类 nor 丙类, 乙类 (02) lines to the 乙类 part (whose 先行自付 share is the claim's
-preselfpay_amt) and 丙类 (03) lines to fulamt_ownpay_amt. Every line has amount = qty × price.
-The supervision rules (智能监控) run on this table; it is large, so it is made only on request.
+The claims are generated first and are not changed by asking for their lines (the claim
+amounts that the synthetic year's tests and the fund statement rest on stay as they were); the
+lines are built to add up to them exactly, and the split of every line by the engine proves it:
+
+* 丙类 (03) lines add up to ``fulamt_ownpay_amt``;
+* 乙类 (02) lines add up to the claim's 乙类 part: every line but the last is a multiple of the
+  amount at which the item's 先行自付比例 is exact (10 fen at 10 %), so the lines' rounded
+  先行自付 add up to the claim's ``preselfpay_amt`` to the fen;
+* 甲类 (01) lines add up to the rest; where the claim has ``overlmt_selfpay`` one line is a
+  甲类 item with a price ceiling at the hospital's level, billed at ceiling + the over-limit
+  amount, so its ``overlmt_amt`` is the claim's.
+
+Items are drawn only where the split pays them as their class: no sex or age limits (the
+generator does not pick patients for them), the hospital level and 门诊/住院 scope met, valid
+the whole year, an item with a ceiling never above it (except the over-limit line). Every line
+has amount = qty × price. The supervision rules (智能监控) run on this table; it is large, so
+it is made only on request.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+from dataclasses import dataclass
+from math import gcd
+from typing import Any
+
 import numpy as np
 import polars as pl
 
-# (item_code, item_name, item_type) by 收费项目等级; codes shaped like the national catalogue.
-CATALOGUE: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "01": (
-        ("XJ01CAA040", "阿莫西林胶囊", "药品"),
-        ("XC09AAE056", "卡托普利片", "药品"),
-        ("XA10BAA007", "二甲双胍片", "药品"),
-        ("XB05BBA173", "氯化钠注射液", "药品"),
-        ("001101000010000", "普通门诊诊察费", "诊察"),
-        ("001102000010000", "床位费（普通病房）", "床位"),
-        ("001201000010000", "一级护理", "护理"),
-        ("002501000010000", "血常规", "检查"),
-        ("002502000010000", "肝功能检测", "检查"),
-        ("003111000010000", "静脉输液", "治疗"),
-    ),
-    "02": (
-        ("XJ01DDA045", "头孢曲松钠注射剂", "药品"),
-        ("XN02BEA013", "对乙酰氨基酚缓释片", "药品"),
-        ("XC10AAA030", "阿托伐他汀钙片", "药品"),
-        ("002703000010000", "CT平扫", "检查"),
-        ("002704000010000", "彩色多普勒超声", "检查"),
-        ("003312000010000", "腹腔镜胆囊切除术", "治疗"),
-        ("C0313000000", "一次性使用输液器", "材料"),
-    ),
-    "03": (
-        ("XL01XCC999", "自费靶向药", "药品"),
-        ("C1409000000", "进口人工晶体", "材料"),
-        ("003999000010000", "特需病房床位", "床位"),
-        ("002799000010000", "体检套餐（非医疗必需）", "检查"),
-    ),
-}
+from yibao.catalogue.loader import load_catalogue
+from yibao.catalogue.model import Catalogue, CatalogueEntry
+from yibao.engine.fee_split import INPATIENT_MED_TYPES, FeeLine, LineSplit, Visit, split_lines
+from yibao.idcard import parse_id
+from yibao.money import BP_PER_UNIT, apply_ratio
+from yibao.policy.loader import load_policy
+
 DETAIL_MED_TYPES = ("11", "13", "14", "21")
+LONG = (14, 28, 28, 30, 30)  # days of a long prescription (长期处方管理规范)
+
+
+class FeeDetailError(ValueError):
+    """The catalogue cannot make lines that add up to a synthetic claim."""
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """Candidate items of one class for one (hospital level, 门诊/住院) combination."""
+
+    codes: list[str]  # hilist_code
+    ceilings: list[int]  # fen; -1: no ceiling at this level
+    kinds: list[str]  # item_type
+    free: list[int]  # indices into codes of items without a ceiling (the closing line)
+
+
+def _usable(
+    entry: CatalogueEntry, level: str, inpatient: bool, first: dt.date, last: dt.date
+) -> bool:
+    r = entry.restriction
+    if r.sex or r.age_min is not None or r.age_max is not None:
+        return False
+    if r.hosp_levels and level not in r.hosp_levels:
+        return False
+    if r.med_scope and r.med_scope != ("住院" if inpatient else "门诊"):
+        return False
+    return entry.begndate <= first and (entry.enddate is None or entry.enddate >= last)
+
+
+def _pools(
+    catalogue: Catalogue, first: dt.date, last: dt.date
+) -> dict[tuple[str, bool, str], _Pool]:
+    """Pools by (level, inpatient, chrgitm_lv); 乙类 items keyed by their 先行自付比例 as well
+    (chrgitm_lv "02:<bp>")."""
+    rows: dict[tuple[str, bool, str], list[tuple[str, int, str]]] = {}
+    for code in catalogue.codes():
+        entry = catalogue.entry(code, first)
+        if entry is None:
+            continue
+        for level in ("三级", "二级", "一级"):
+            for inpatient in (False, True):
+                if not _usable(entry, level, inpatient, first, last):
+                    continue
+                ceiling = catalogue.ceiling(code, first, level)
+                lv = entry.chrgitm_lv
+                if lv == "02":
+                    lv = f"02:{catalogue.selfpay(entry, first)[0]}"
+                rows.setdefault((level, inpatient, lv), []).append(
+                    (
+                        code,
+                        -1 if ceiling is None else ceiling.hilist_pric_uplmt_amt,
+                        entry.item_type,
+                    )
+                )
+    out: dict[tuple[str, bool, str], _Pool] = {}
+    for key, items in rows.items():
+        out[key] = _Pool(
+            codes=[i[0] for i in items],
+            ceilings=[i[1] for i in items],
+            kinds=[i[2] for i in items],
+            free=[k for k, i in enumerate(items) if i[1] < 0],
+        )
+    return out
 
 
 def _group_lines(
-    rng: np.random.Generator,
-    claim_rows: np.ndarray,
-    totals: np.ndarray,
-    lines: np.ndarray,
-    level: str,
-    stay_days: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """Lines of one 收费项目等级 for each claim: they add up to ``totals`` exactly."""
-    lines = np.where(totals > 0, np.maximum(lines, 1), 0)
-    row = np.repeat(claim_rows, lines)
-    n = len(row)
-    if n == 0:
-        return {}
-    ends = np.cumsum(lines)[lines > 0] - 1  # last line of each claim's group
-    starts = ends - lines[lines > 0] + 1
-    total = np.repeat(totals, lines)
-    w = rng.random(n) + 0.1
-    wsum = np.repeat(np.add.reduceat(w, starts), lines[lines > 0])
-    target = (total * (w / wsum)).astype(np.int64)
-    catalogue = CATALOGUE[level]
-    item = rng.integers(0, len(catalogue), size=n)
-    kinds = np.array([c[2] for c in catalogue], dtype=object)[item]
-    days = np.repeat(stay_days, lines)
-    qty = np.where(kinds == "床位", np.maximum(days, 1), rng.integers(1, 6, size=n))
-    price = target // qty
-    amount = qty * price
-    # The last line takes what is left, as one unit: the group adds up to the fen.
-    others = np.add.reduceat(amount, starts) - amount[ends]
-    rest = totals[lines > 0] - others
-    qty[ends] = 1
-    price[ends] = rest
-    amount[ends] = rest
-    return {
-        "row": row,
-        "item": item,
-        "level": np.full(n, level, dtype=object),
-        "kind": kinds,
-        "qty": qty,
-        "price": price,
-        "amount": amount,
-        "offset": (rng.random(n) * (days + 1)).astype(np.int64),
-    }
+    rnd: random.Random,
+    total: int,
+    lines: int,
+    pool: _Pool,
+    days: int,
+    unit: int,
+) -> list[tuple[str, str, int, int]]:
+    """Lines (code, kind, qty, price) of one class adding up to ``total`` exactly; every line but
+    the last is a multiple of ``unit`` fen, and the last is an item without a ceiling."""
+    if total <= 0:
+        return []
+    if not pool.free:
+        raise FeeDetailError("目录中没有可作结尾行的无限价项目")
+    n = max(lines, 1)
+    w = [rnd.random() + 0.1 for _ in range(n)]
+    wsum = sum(w)
+    out = []
+    used = 0
+    for k in range(n - 1):
+        i = rnd.randrange(len(pool.codes))
+        kind = pool.kinds[i]
+        qty = max(days, 1) if kind == "床位" else rnd.randint(1, 5)
+        price = int(total * w[k] / wsum) // qty // unit * unit
+        ceiling = pool.ceilings[i]
+        if ceiling >= 0:
+            price = min(price, ceiling // unit * unit)
+        out.append((pool.codes[i], kind, qty, price))
+        used += qty * price
+    last = pool.free[rnd.randrange(len(pool.free))]
+    out.append((pool.codes[last], pool.kinds[last], 1, total - used))
+    return out
+
+
+def _over_line(pool: _Pool, jia: int, over: int) -> tuple[str, str, int, int]:
+    """The 甲类 line billed above its ceiling by exactly ``over`` (the cheapest ceiling that fits)."""
+    capped = sorted((c, i) for i, c in enumerate(pool.ceilings) if c >= 0)
+    for ceiling, i in capped:
+        if ceiling + over <= jia:
+            return pool.codes[i], pool.kinds[i], 1, ceiling + over
+    raise FeeDetailError(
+        f"甲类部分 {jia} 分放不下超限价 {over} 分的明细（目录中没有合适的限价项目）"
+    )
+
+
+def _selfpay_key(
+    pools: dict[tuple[str, bool, str], _Pool], level: str, inpatient: bool, yi: int, pre: int
+) -> str:
+    """The 乙类 pool whose 先行自付比例 reproduces the claim's preselfpay_amt."""
+    for key in sorted(
+        k[2] for k in pools if k[:2] == (level, inpatient) and k[2].startswith("02:")
+    ):
+        if apply_ratio(yi, int(key[3:])) == pre:
+            return key
+    raise FeeDetailError(
+        f"就医地目录中没有先行自付比例能得出 preselfpay_amt={pre} 分（乙类部分 {yi} 分）的乙类项目"
+    )
 
 
 def simulate_fee_detail(rng: np.random.Generator, claims: pl.DataFrame) -> pl.DataFrame:
-    """费用明细 for the inpatient and outpatient claims (needs the generator's _yilei, _days)."""
+    """费用明细 for the inpatient and outpatient claims (needs the generator's _yilei, _days),
+    with the engine's split of every line."""
     frame = claims.filter(pl.col("med_type").is_in(DETAIL_MED_TYPES))
-    rows = np.arange(frame.height)
-    total = frame["medfee_sumamt"].to_numpy()
-    bing = frame["fulamt_ownpay_amt"].to_numpy()
-    yi = frame["_yilei"].to_numpy()
-    jia = total - yi - bing
-    days = frame["_days"].to_numpy()
-    inpatient = (frame["med_type"] == "21").to_numpy()
-    n = frame.height
-    parts = [
-        _group_lines(rng, rows, jia, np.where(inpatient, 8 + rng.poisson(4, n), 1 + rng.poisson(1, n)), "01", days),
-        _group_lines(rng, rows, yi, np.where(inpatient, 4 + rng.poisson(3, n), 1), "02", days),
-        _group_lines(rng, rows, bing, np.where(inpatient, 1 + rng.poisson(1, n), 1), "03", days),
-    ]  # fmt: skip
-    parts = [p for p in parts if p]
-    if not parts:
+    if frame.height == 0:
         return empty_fee_detail()
-    data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    codes = {lv: np.array([c[0] for c in cat], dtype=object) for lv, cat in CATALOGUE.items()}
-    names = {lv: np.array([c[1] for c in cat], dtype=object) for lv, cat in CATALOGUE.items()}
-    item_code = np.empty(len(data["row"]), dtype=object)
-    item_name = np.empty(len(data["row"]), dtype=object)
-    for lv in CATALOGUE:
-        mask = data["level"] == lv
-        item_code[mask] = codes[lv][data["item"][mask]]
-        item_name[mask] = names[lv][data["item"][mask]]
-    outpatient_drug = (data["kind"] == "药品") & ~inpatient[data["row"]]
-    # 处方管理办法 第十九条: an outpatient prescription is at most 7 days; chronic-disease and
-    # 两病 prescriptions are long prescriptions (长期处方管理规范: usually 4 weeks, up to 12).
-    chronic = frame["med_type"].is_in(["14", "9901"]).to_numpy()[data["row"]]
-    ordinary_days = rng.integers(1, 8, size=len(data["row"]))
-    chronic_days = rng.choice(np.array([14, 28, 28, 30, 30]), size=len(data["row"]))
-    supply = np.where(outpatient_drug, np.where(chronic, chronic_days, ordinary_days), 0)
-    begin = frame["begndate"].to_numpy().astype("datetime64[D]")[data["row"]]
-    detail = pl.DataFrame(
-        {
-            "setl_id": frame["setl_id"].gather(data["row"]),
-            "item_code": pl.Series(item_code, dtype=pl.String),
-            "item_name": pl.Series(item_name, dtype=pl.String),
-            "item_type": pl.Series(data["kind"], dtype=pl.String),
-            "chrgitm_lv": pl.Series(data["level"], dtype=pl.String),
-            "date": begin + data["offset"].astype("timedelta64[D]"),
-            "qty": data["qty"].astype(np.int64),
-            "price": data["price"].astype(np.int64),
-            "amount": data["amount"].astype(np.int64),
-            "days_supply": pl.Series(supply).cast(pl.Int32).replace(0, None),
-            "_row": data["row"],
-        }
-    )
+    regions = frame["insuplc_admdvs"].unique().to_list()
+    year = int(frame["begndate"].min().year)  # type: ignore[union-attr]
+    first, last = dt.date(year, 1, 1), dt.date(year + 1, 12, 31)
+    n = frame.height
+    line_counts = {
+        "01": np.where(frame["med_type"] == "21", 8 + rng.poisson(4, n), 1 + rng.poisson(1, n)),
+        "02": np.where(frame["med_type"] == "21", 4 + rng.poisson(3, n), 1),
+        "03": np.where(frame["med_type"] == "21", 1 + rng.poisson(1, n), 1),
+    }
+    parts: list[pl.DataFrame] = []
+    for region in sorted(regions):
+        # Residents are treated where they are insured: 就医地 = 参保地.
+        catalogue = load_catalogue(region)
+        level_map = load_policy(region, year).benefits.hosp_level_map.value
+        pools = _pools(catalogue, first, last)
+        rows = np.flatnonzero((frame["insuplc_admdvs"] == region).to_numpy())
+        rnd = random.Random(int(rng.integers(0, 2**63 - 1)))
+        parts.append(
+            _region_lines(rnd, frame, rows, line_counts, pools, catalogue, level_map, region)
+        )
+    detail = pl.concat(parts)
     return (
         detail.sort("_row", "chrgitm_lv", "date", maintain_order=True)
         .with_columns(pl.int_range(1, pl.len() + 1).over("_row").cast(pl.Int32).alias("line_no"))
@@ -147,9 +198,111 @@ def simulate_fee_detail(rng: np.random.Generator, claims: pl.DataFrame) -> pl.Da
     )
 
 
+def _region_lines(
+    rnd: random.Random,
+    frame: pl.DataFrame,
+    rows: np.ndarray,
+    counts: dict[str, np.ndarray],
+    pools: dict[tuple[str, bool, str], _Pool],
+    catalogue: Catalogue,
+    level_map: dict[str, str],
+    region: str,
+) -> pl.DataFrame:
+    col = {name: frame[name].to_list() for name in _CLAIM_COLUMNS}
+    n_lines = {lv: c.tolist() for lv, c in counts.items()}
+    out: dict[str, list[object]] = {c: [] for c in _BUILD_COLUMNS}
+    for r in rows.tolist():
+        med_type, stay = col["med_type"][r], col["_days"][r]
+        inpatient = med_type in INPATIENT_MED_TYPES
+        level = level_map[col["hosp_lv"][r]]
+        yi, bing, over = col["_yilei"][r], col["fulamt_ownpay_amt"][r], col["overlmt_selfpay"][r]
+        jia = col["medfee_sumamt"][r] - yi - bing
+        flat: list[tuple[str, str, int, int]] = []
+        jia_pool = _pool(pools, (level, inpatient, "01"))
+        if over > 0:
+            flat.append(_over_line(jia_pool, jia, over))
+            jia -= flat[-1][3]
+        flat += _group_lines(rnd, jia, n_lines["01"][r], jia_pool, stay, 1)
+        if yi > 0:
+            key = _selfpay_key(pools, level, inpatient, yi, col["preselfpay_amt"][r])
+            unit = BP_PER_UNIT // gcd(int(key[3:]), BP_PER_UNIT)
+            yi_pool = _pool(pools, (level, inpatient, key))
+            flat += _group_lines(rnd, yi, n_lines["02"][r], yi_pool, stay, unit)
+        if bing > 0:
+            bing_pool = _pool(pools, (level, inpatient, "03"))
+            flat += _group_lines(rnd, bing, n_lines["03"][r], bing_pool, stay, 1)
+        begin: dt.date = col["begndate"][r]
+        fee = [
+            FeeLine(
+                str(k), code, begin + dt.timedelta(days=int(rnd.random() * (stay + 1))), qty,
+                price, qty * price,
+            )
+            for k, (code, _, qty, price) in enumerate(flat)
+        ]  # fmt: skip
+        person = parse_id(col["certno"][r])
+        birth = person.birth_date
+        age = begin.year - birth.year - ((begin.month, begin.day) < (birth.month, birth.day))
+        visit = Visit(col["hosp_lv"][r], med_type, person.sex, age, region)
+        splits = split_lines(fee, visit, catalogue, level_map)
+        _check_claim(splits, col, r)
+        # 处方管理办法 第十九条: an outpatient prescription is at most 7 days; chronic-disease and
+        # 两病 prescriptions are long (长期处方管理规范: usually 4 weeks, up to 12).
+        chronic = med_type in ("14", "9901")
+        for f, s, (_, kind, _, _) in zip(fee, splits, flat, strict=True):
+            supply = rnd.choice(LONG) if chronic else rnd.randint(1, 7)
+            values = (
+                r, col["setl_id"][r], f.item_code, s.hilist_name, kind, s.chrgitm_lv, f.date,
+                int(f.qty), f.price, f.det_item_fee_sumamt, s.fulamt_ownpay_amt, s.overlmt_amt,
+                s.preselfpay_amt, s.inscp_scp_amt, s.selfpay_prop, s.lmt_used_flag,
+                supply if kind == "药品" and not inpatient else None,
+            )  # fmt: skip
+            for name, value in zip(_BUILD_COLUMNS, values, strict=True):
+                out[name].append(value)
+    return pl.DataFrame(out, schema=_BUILD_COLUMNS)
+
+
+_CLAIM_COLUMNS = (
+    "setl_id", "med_type", "hosp_lv", "certno", "begndate", "medfee_sumamt",
+    "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "_yilei", "_days",
+)  # fmt: skip
+
+
+def _pool(pools: dict[tuple[str, bool, str], _Pool], key: tuple[str, bool, str]) -> _Pool:
+    if key not in pools:
+        scope = "住院" if key[1] else "门诊"
+        raise FeeDetailError(f"就医地目录中没有{key[0]}医疗机构{scope}可用的{key[2]}类项目")
+    return pools[key]
+
+
+def _check_claim(splits: list[LineSplit], col: dict[str, list[Any]], r: int) -> None:
+    """The lines' split must give the claim's amounts (never a silent mismatch)."""
+    got = (
+        sum(s.det_item_fee_sumamt for s in splits),
+        sum(s.fulamt_ownpay_amt for s in splits),
+        sum(s.overlmt_amt for s in splits),
+        sum(s.preselfpay_amt for s in splits),
+    )
+    names = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+    want = tuple(col[name][r] for name in names)
+    if got != want:
+        raise FeeDetailError(
+            f"{col['setl_id'][r]}：费用明细拆分 {got} 与结算 {dict(zip(names, want, strict=True))} 不一致"
+        )
+
+
+_BUILD_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "_row": pl.Int64, "setl_id": pl.String, "item_code": pl.String, "item_name": pl.String,
+    "item_type": pl.String, "chrgitm_lv": pl.String, "date": pl.Date, "qty": pl.Int64,
+    "price": pl.Int64, "amount": pl.Int64, "fulamt_ownpay_amt": pl.Int64,
+    "overlmt_amt": pl.Int64, "preselfpay_amt": pl.Int64, "inscp_scp_amt": pl.Int64,
+    "selfpay_prop": pl.Int32, "lmt_used_flag": pl.String, "days_supply": pl.Int32,
+}  # fmt: skip
+
+# Money in fen; selfpay_prop in basis points (1000 = 10 %), as everywhere inside yibao.
 FEE_DETAIL_COLUMNS = [
     "setl_id", "line_no", "item_code", "item_name", "item_type", "chrgitm_lv", "date", "qty",
-    "price", "amount", "days_supply",
+    "price", "amount", "days_supply", "fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt",
+    "inscp_scp_amt", "selfpay_prop", "lmt_used_flag",
 ]  # fmt: skip
 
 
@@ -159,6 +312,8 @@ def empty_fee_detail() -> pl.DataFrame:
             "setl_id": pl.String, "line_no": pl.Int32, "item_code": pl.String,
             "item_name": pl.String, "item_type": pl.String, "chrgitm_lv": pl.String,
             "date": pl.Date, "qty": pl.Int64, "price": pl.Int64, "amount": pl.Int64,
-            "days_supply": pl.Int32,
+            "days_supply": pl.Int32, "fulamt_ownpay_amt": pl.Int64, "overlmt_amt": pl.Int64,
+            "preselfpay_amt": pl.Int64, "inscp_scp_amt": pl.Int64, "selfpay_prop": pl.Int32,
+            "lmt_used_flag": pl.String,
         }
     )  # fmt: skip
