@@ -11,19 +11,6 @@ from yibao import yamlfile
 
 DATA = Path(__file__).resolve().parent / "data" / "categories.yaml"
 
-# The eight groups the notices track for 应保尽保 (彭水: 八类人群).
-EIGHT_CATEGORIES = (
-    "特困人员",
-    "低保对象",
-    "低保边缘家庭成员",
-    "返贫致贫人口",
-    "脱贫不稳定人口",
-    "边缘易致贫人口",
-    "突发严重困难人口",
-    "稳定脱贫人口",
-)
-
-
 class CategoryError(ValueError):
     pass
 
@@ -54,6 +41,15 @@ def all_categories() -> dict[str, Category]:
         )
         for r in rows
     }
+
+
+def _tracked(tag: str) -> tuple[str, ...]:
+    rows = yamlfile.load(DATA.read_text(encoding="utf-8"))
+    return tuple(r["name"] for r in rows if r.get("tracked") == tag)
+
+
+# The eight groups the notices track for 应保尽保 (彭水: 八类人群), as data/categories.yaml tags them.
+EIGHT_CATEGORIES: tuple[str, ...] = _tracked("八类人群")
 
 
 def application_categories(chain: Sequence[str]) -> dict[str, str]:

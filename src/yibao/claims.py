@@ -10,37 +10,11 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from yibao.categories import canonical_all
+from yibao.codes import HOSP_LVS, INSUTYPE_RESIDENT, MED_TYPES
 from yibao.idcard import parse_id
 from yibao.money import yuan_to_fen
 
-MED_TYPES = {
-    "11": "普通门诊",
-    "12": "门诊挂号",
-    "13": "急诊",
-    "14": "门诊慢特病",
-    "21": "普通住院",
-    "51": "生育门诊",
-    "52": "生育住院",
-    "9901": "两病门诊用药",
-    "9902": "门诊单独支付药品",
-}
-HOSP_LVS = {
-    "01": "三级特等",
-    "02": "三级甲等",
-    "03": "三级乙等",
-    "04": "三级丙等",
-    "05": "二级甲等",
-    "06": "二级乙等",
-    "07": "二级丙等",
-    "08": "一级甲等",
-    "09": "一级乙等",
-    "10": "一级丙等",
-    "11": "无等级",
-    "12": "三级无等",
-    "13": "二级无等",
-    "14": "一级无等",
-}
-INSUTYPE_RESIDENT = "390"
+# The platform's code lists live in data/codes.yaml (yibao.codes).
 AMOUNT_FIELDS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 
 # Columnar claims (Parquet and the vectorised engine). Money in fen (int64).

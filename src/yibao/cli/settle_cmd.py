@@ -35,7 +35,6 @@ SETLINFO_LABELS = {
     "psn_cash_pay": "个人现金支出",
     "balc": "个人账户余额",
 }
-FUND_LABELS = {"390100": "基本医疗保险基金", "390200": "大病医疗保险基金", "610100": "医疗救助基金"}
 
 
 def describe_validation(exc: ValidationError) -> str:
@@ -123,7 +122,7 @@ def _print_readable(settlement: Settlement, after: Accumulators) -> None:
     for row in settlement.setldetail:
         limit = row["crt_payb_lmt_amt"]
         detail.add_row(
-            FUND_LABELS[row["fund_pay_type"]],
+            row["fund_pay_type_name"],
             row["fund_pay_type"],
             format_yuan(row["fund_payamt"]),
             format_yuan(row["inscp_scp_amt"]),

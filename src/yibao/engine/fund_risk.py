@@ -15,10 +15,10 @@ from typing import Any
 
 import polars as pl
 
+from yibao.codes import INPATIENT_MED_TYPES
 from yibao.money import BP_PER_UNIT, bp_to_percent, divide_half_up, fen_to_json
 from yibao.policy.model import Policy
 
-INPATIENT_MED_TYPES = ("21", "52")
 LAYERS = ("hifp_pay", "hifmi_pay", "maf_pay")
 
 
@@ -87,7 +87,7 @@ def drg_fund_share_bp(settlements: pl.DataFrame) -> int | None:
     for col in ("med_type", "hifp_pay", "drg"):
         if col not in settlements.columns:
             raise ValueError(f"settlements: missing column {col}")
-    inpatient = settlements.filter(pl.col("med_type").is_in(INPATIENT_MED_TYPES))
+    inpatient = settlements.filter(pl.col("med_type").is_in(sorted(INPATIENT_MED_TYPES)))
     total = int(inpatient["hifp_pay"].sum() or 0)
     if total <= 0:
         return None

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from yibao.codes import FUND_ASSISTANCE, FUND_BASIC, FUND_CRITICAL, FUND_NAMES
 from yibao.engine.explain import explain
 from yibao.engine.running_totals import (
     DELTA_COLUMNS,
@@ -51,9 +52,6 @@ __all__ = [
     "settle_year_sums",
 ]
 
-FUND_BASIC = "390100"  # 城乡居民基本医疗保险基金
-FUND_CRITICAL = "390200"  # 城乡居民大病医疗保险基金
-FUND_ASSISTANCE = "610100"  # 医疗救助基金
 
 SETLINFO_AMOUNTS = (
     "medfee_sumamt",
@@ -377,6 +375,7 @@ def _setlinfo_amounts(
 def _detail(fund: str, pay: int, base: int, cap: int, used: int, info: str) -> dict[str, Any]:
     return {
         "fund_pay_type": fund,
+        "fund_pay_type_name": FUND_NAMES[fund],
         "fund_payamt": pay,
         "inscp_scp_amt": base,
         # the limit still payable when this claim came in (None: no cap)

@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from yibao.engine.fund_risk import INPATIENT_MED_TYPES
+from yibao.codes import INPATIENT_MED_TYPES
 from yibao.engine.settlement_rules import category_rules
 from yibao.money import BP_PER_UNIT, bp_to_percent, divide_half_up, fen_to_json, format_yuan
 from yibao.policy.model import LEVELS, Param, Policy
@@ -511,7 +511,9 @@ def targets_report(
     if drg.value is not None:
         figures = None
         if "drg" in frame.columns:
-            inpatient = frame.filter(pl.col("med_type").cast(pl.String).is_in(INPATIENT_MED_TYPES))
+            inpatient = frame.filter(
+                pl.col("med_type").cast(pl.String).is_in(sorted(INPATIENT_MED_TYPES))
+            )
             total = int(inpatient["hifp_pay"].sum()) if inpatient.height else 0
             by_drg = inpatient.filter(pl.col("drg"))
             # fund_risk.drg_fund_share_bp's numerator and denominator (same filter, same sums)
