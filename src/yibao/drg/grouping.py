@@ -16,6 +16,9 @@ AMBIGUOUS = "歧义组"
 UNGROUPED = "未入组"
 
 
+_QY_MARK = AdrgRule("", "", "marker", "", frozenset(), None, None, (), {}, {}, False, "")
+
+
 @dataclass(frozen=True)
 class GroupResult:
     case_id: str
@@ -183,6 +186,28 @@ def _final_drg(adrg: AdrgRule, case: Case, table: DrgTable, trace: list[str]) ->
     return None
 
 
+def candidates(table: DrgTable, main: str) -> tuple[tuple[MdcRule, tuple[AdrgRule, ...]], ...]:
+    """The MDCs a 主诊断 can enter and, in each, the ADRGs it can reach (those that require the
+    主诊断 in their list and do not list it are left out): the same result as trying every MDC
+    and ADRG in order, without the tries that cannot succeed. Memoised per table."""
+    plan = table.plans.get(main)
+    if plan is None:
+        plan = tuple(
+            (
+                mdc,
+                tuple(
+                    a
+                    for a in table.adrgs.get(mdc.mdc, ())
+                    if "dx:main" not in a.tokens or main in a.lists.get("dx", ())
+                ),
+            )
+            for mdc in table.mdcs
+            if "dx:main" not in mdc.tokens or main in mdc.diagnoses
+        )
+        table.plans[main] = plan
+    return plan
+
+
 def group_case(case: Case, table: DrgTable) -> GroupResult:
     """The case's MDC, ADRG and DRG under the table's version, with the trace of why."""
     check_codes(case, table)
@@ -192,12 +217,17 @@ def group_case(case: Case, table: DrgTable) -> GroupResult:
     if case.procedures:
         trace.append(f"主要手术/操作 {case.procedures[0]} {table.procedures[case.procedures[0]]}")
     has_or = any(p in table.or_procedures for p in case.procedures)
-    for mdc in table.mdcs:
+    for mdc, adrgs in candidates(table, case.diagnoses[0]):
         if not _enters_mdc(mdc, case, table, trace):
             continue
         surgical_done = False
-        for adrg in table.adrgs.get(mdc.mdc, ()):
-            if adrg.kind == "medical" and not surgical_done:
+        first_medical = next(
+            (a.adrg for a in table.adrgs.get(mdc.mdc, ()) if a.kind == "medical"), None
+        )
+        if first_medical is not None and all(a.kind == "surgical" for a in adrgs):
+            adrgs = (*adrgs, _QY_MARK)
+        for adrg in adrgs:
+            if adrg.kind != "surgical" and not surgical_done:
                 surgical_done = True
                 if table.ambiguous_group and has_or:
                     code = f"{mdc.mdc[-1]}QY"
@@ -206,6 +236,8 @@ def group_case(case: Case, table: DrgTable) -> GroupResult:
                     return GroupResult(
                         case.case_id, AMBIGUOUS, mdc.mdc, None, code, "歧义组", reason, tuple(trace)
                     )
+            if adrg is _QY_MARK:
+                break
             why = _enters_adrg(adrg, case, table)
             if why is None:
                 continue

@@ -99,6 +99,8 @@ class DrgTable:
     diagnoses: dict[str, str]  # code → name
     procedures: dict[str, str]
     drg_names: dict[str, str] = field(default_factory=dict)
+    # Memo of the MDCs and ADRGs a 主诊断 can reach (grouping.candidates); derived, not data.
+    plans: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def meta(self) -> dict[str, Any]:
         return {
