@@ -1,9 +1,11 @@
 """The fee-detail table (费用明细) of synthetic claims: the lines a hospital uploads, drawn from
-the 就医地's 医保目录 (yibao.catalogue) and split by the engine (engine.fee_split).
+the 就医地's 医保目录 (yibao.catalogue) and split by the engine (engine.fee_split_batch, held
+equal to engine.fee_split line by line).
 
 The claims are generated first and are not changed by asking for their lines (the claim
 amounts that the synthetic year's tests and the fund statement rest on stay as they were); the
-lines are built to add up to them exactly, and the split of every line by the engine proves it:
+lines are built to add up to them exactly, and the engine's split of the lines is checked
+against every claim:
 
 * 丙类 (03) lines add up to ``fulamt_ownpay_amt``;
 * 乙类 (02) lines add up to the claim's 乙类 part: every line but the last is a multiple of the
@@ -33,7 +35,8 @@ import polars as pl
 
 from yibao.catalogue.loader import load_catalogue
 from yibao.catalogue.model import Catalogue, CatalogueEntry
-from yibao.engine.fee_split import INPATIENT_MED_TYPES, FeeLine, LineSplit, Visit, split_lines
+from yibao.engine.fee_split import INPATIENT_MED_TYPES
+from yibao.engine.fee_split_batch import split_frame
 from yibao.idcard import parse_id
 from yibao.money import BP_PER_UNIT, apply_ratio
 from yibao.policy.loader import load_policy
@@ -187,12 +190,13 @@ def simulate_fee_detail(rng: np.random.Generator, claims: pl.DataFrame) -> pl.Da
         pools = _pools(catalogue, first, last)
         rows = np.flatnonzero((frame["insuplc_admdvs"] == region).to_numpy())
         rnd = random.Random(int(rng.integers(0, 2**63 - 1)))
-        parts.append(
-            _region_lines(rnd, frame, rows, line_counts, pools, catalogue, level_map, region)
-        )
+        lines = _region_lines(rnd, frame, rows, line_counts, pools, level_map)
+        parts.append(split_frame(lines, catalogue, level_map, region))
     detail = pl.concat(parts)
+    _check_claims(detail, frame)
     return (
-        detail.sort("_row", "chrgitm_lv", "date", maintain_order=True)
+        detail.rename({"hilist_name": "item_name", "det_item_fee_sumamt": "amount"})
+        .sort("_row", "chrgitm_lv", "date", maintain_order=True)
         .with_columns(pl.int_range(1, pl.len() + 1).over("_row").cast(pl.Int32).alias("line_no"))
         .select(FEE_DETAIL_COLUMNS)
     )
@@ -204,13 +208,12 @@ def _region_lines(
     rows: np.ndarray,
     counts: dict[str, np.ndarray],
     pools: dict[tuple[str, bool, str], _Pool],
-    catalogue: Catalogue,
     level_map: dict[str, str],
-    region: str,
 ) -> pl.DataFrame:
+    """The lines of one region's claims with their visit (before the split)."""
     col = {name: frame[name].to_list() for name in _CLAIM_COLUMNS}
     n_lines = {lv: c.tolist() for lv, c in counts.items()}
-    out: dict[str, list[object]] = {c: [] for c in _BUILD_COLUMNS}
+    out: dict[str, list[Any]] = {c: [] for c in _BUILD_COLUMNS}
     for r in rows.tolist():
         med_type, stay = col["med_type"][r], col["_days"][r]
         inpatient = med_type in INPATIENT_MED_TYPES
@@ -232,33 +235,39 @@ def _region_lines(
             bing_pool = _pool(pools, (level, inpatient, "03"))
             flat += _group_lines(rnd, bing, n_lines["03"][r], bing_pool, stay, 1)
         begin: dt.date = col["begndate"][r]
-        fee = [
-            FeeLine(
-                str(k), code, begin + dt.timedelta(days=int(rnd.random() * (stay + 1))), qty,
-                price, qty * price,
-            )
-            for k, (code, _, qty, price) in enumerate(flat)
-        ]  # fmt: skip
         person = parse_id(col["certno"][r])
         birth = person.birth_date
         age = begin.year - birth.year - ((begin.month, begin.day) < (birth.month, birth.day))
-        visit = Visit(col["hosp_lv"][r], med_type, person.sex, age, region)
-        splits = split_lines(fee, visit, catalogue, level_map)
-        _check_claim(splits, col, r)
         # 处方管理办法 第十九条: an outpatient prescription is at most 7 days; chronic-disease and
         # 两病 prescriptions are long (长期处方管理规范: usually 4 weeks, up to 12).
         chronic = med_type in ("14", "9901")
-        for f, s, (_, kind, _, _) in zip(fee, splits, flat, strict=True):
+        for k, (code, kind, qty, price) in enumerate(flat):
             supply = rnd.choice(LONG) if chronic else rnd.randint(1, 7)
             values = (
-                r, col["setl_id"][r], f.item_code, s.hilist_name, kind, s.chrgitm_lv, f.date,
-                int(f.qty), f.price, f.det_item_fee_sumamt, s.fulamt_ownpay_amt, s.overlmt_amt,
-                s.preselfpay_amt, s.inscp_scp_amt, s.selfpay_prop, s.lmt_used_flag,
-                supply if kind == "药品" and not inpatient else None,
+                r, col["setl_id"][r], str(k), code, kind,
+                begin + dt.timedelta(days=int(rnd.random() * (stay + 1))), qty, price,
+                qty * price, supply if kind == "药品" and not inpatient else None,
+                col["hosp_lv"][r], med_type, person.sex, age,
             )  # fmt: skip
             for name, value in zip(_BUILD_COLUMNS, values, strict=True):
                 out[name].append(value)
     return pl.DataFrame(out, schema=_BUILD_COLUMNS)
+
+
+def _check_claims(split: pl.DataFrame, frame: pl.DataFrame) -> None:
+    """The lines' split must give each claim's amounts (never a silent mismatch)."""
+    names = {
+        "det_item_fee_sumamt": "medfee_sumamt",
+        "fulamt_ownpay_amt": "fulamt_ownpay_amt",
+        "overlmt_amt": "overlmt_selfpay",
+        "preselfpay_amt": "preselfpay_amt",
+    }
+    sums = split.group_by("setl_id").agg(pl.col(c).sum().alias(f"_{c}") for c in names)
+    joined = frame.select("setl_id", *names.values()).join(sums, on="setl_id", how="inner")
+    wrong = joined.filter(pl.any_horizontal(pl.col(f"_{c}") != pl.col(n) for c, n in names.items()))
+    if joined.height != sums.height or wrong.height:
+        row = wrong.row(0, named=True) if wrong.height else {"setl_id": "?"}
+        raise FeeDetailError(f"{row['setl_id']}：费用明细拆分与结算金额不一致 {row}")
 
 
 _CLAIM_COLUMNS = (
@@ -274,28 +283,11 @@ def _pool(pools: dict[tuple[str, bool, str], _Pool], key: tuple[str, bool, str])
     return pools[key]
 
 
-def _check_claim(splits: list[LineSplit], col: dict[str, list[Any]], r: int) -> None:
-    """The lines' split must give the claim's amounts (never a silent mismatch)."""
-    got = (
-        sum(s.det_item_fee_sumamt for s in splits),
-        sum(s.fulamt_ownpay_amt for s in splits),
-        sum(s.overlmt_amt for s in splits),
-        sum(s.preselfpay_amt for s in splits),
-    )
-    names = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
-    want = tuple(col[name][r] for name in names)
-    if got != want:
-        raise FeeDetailError(
-            f"{col['setl_id'][r]}：费用明细拆分 {got} 与结算 {dict(zip(names, want, strict=True))} 不一致"
-        )
-
-
 _BUILD_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
-    "_row": pl.Int64, "setl_id": pl.String, "item_code": pl.String, "item_name": pl.String,
-    "item_type": pl.String, "chrgitm_lv": pl.String, "date": pl.Date, "qty": pl.Int64,
-    "price": pl.Int64, "amount": pl.Int64, "fulamt_ownpay_amt": pl.Int64,
-    "overlmt_amt": pl.Int64, "preselfpay_amt": pl.Int64, "inscp_scp_amt": pl.Int64,
-    "selfpay_prop": pl.Int32, "lmt_used_flag": pl.String, "days_supply": pl.Int32,
+    "_row": pl.Int64, "setl_id": pl.String, "feedetl_sn": pl.String, "item_code": pl.String,
+    "item_type": pl.String, "date": pl.Date, "qty": pl.Int64, "price": pl.Int64,
+    "det_item_fee_sumamt": pl.Int64, "days_supply": pl.Int32, "hosp_lv": pl.String,
+    "med_type": pl.String, "sex": pl.String, "age": pl.Int64,
 }  # fmt: skip
 
 # Money in fen; selfpay_prop in basis points (1000 = 10 %), as everywhere inside yibao.
