@@ -131,7 +131,19 @@ def test_settle_with_budget_payments_add_to_the_budget(tmp_path: Path, method: s
     total_fen = sum(round(h["payment"] * 100) for h in hospitals)
     assert abs(total_fen - 12_345_678) <= len(hospitals)
     assert doc["point_value"] > 0 and doc["total_points"] > 0
-    assert excel.exists()
+    assert doc["coverage"] == {
+        "cases": "100.00%",
+        "hospitals": "100.00%",
+        "fund_expenditure": "100.00%",
+    }
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(excel)["医院结算单"]
+    assert sheet["A2"].value == "定点医疗机构"
+    by_code = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    first = hospitals[0]
+    assert by_code[first["fixmedins_code"]][7] == first["payment"]
+    assert by_code[first["fixmedins_code"]][5] == first["gain_loss"]
 
 
 def test_settle_bad_budget_writes_nothing(tmp_path: Path):
@@ -179,6 +191,25 @@ def test_settle_with_a_cases_file_joined_on_setl_id(tmp_path: Path):
     doc = json.loads(result.stdout)
     assert doc["cases_source"] == str(cases_path)
     assert doc["cases"]["grouped"] == 6
+    assert doc["coverage"]["cases"] == "100.00%"
+
+
+def test_ungrouped_cases_are_paid_by_project_and_lower_the_coverage(tmp_path: Path):
+    settled = _year(tmp_path, "341700", n=6)
+    pl.DataFrame(
+        {"setl_id": [f"P{i:03d}-0001" for i in range(6)], "gend": ["1"] * 6, "age": [50] * 6,
+         "los": [5] * 6, "leaving_type": ["1"] * 6,
+         "diagnoses": ["J18.900"] * 4 + ["Z00.000"] * 2, "procedures": [""] * 6}
+    ).write_parquet(tmp_path / "cases.parquet")  # fmt: skip
+    result = runner.invoke(
+        app, ["drg", "settle", str(settled), "--region", "341700", "--year", "2023", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["cases"]["grouped"], doc["cases"]["ungrouped"]) == (4, 2)
+    assert doc["coverage"]["cases"] == "66.67%"
+    assert [c["setl_id"] for c in doc["not_paid_by_points"]] == ["P004-0001", "P005-0001"]
+    assert doc["not_paid_by_points"][0]["reason"] == "不符合所有 MDC 的入组条件"
 
 
 def test_settle_case_without_main_diagnosis_is_named(tmp_path: Path):

@@ -33,6 +33,8 @@ class PaymentYear:
     by_kind: dict[str, int]
     groups: dict[str, dict[str, Any]]  # group → cases, base points
     unpaid_by_points: list[dict[str, Any]]  # 未入组 / 歧义组 cases (paid 按项目), with reasons
+    unpaid_fund_fen: int  # what the fund paid 按项目 on them (their hifp_pay)
+    hospitals_all: int  # hospitals with inpatient cases in the year
 
     def to_json(self) -> dict[str, Any]:
         doc = self.settlement.to_json()
@@ -43,10 +45,21 @@ class PaymentYear:
             "ambiguous": self.ambiguous,
             "ungrouped": self.ungrouped,
             "by_kind": self.by_kind,
-            "coverage": f"{Decimal(self.grouped * 100) / Decimal(max(total, 1)):.2f}%",
+        }
+        paid = sum(h.payment_fen for h in self.settlement.hospitals)
+        # The targets' measured figures (枣庄 70% of inpatient fund expenditure, 内蒙古 病种覆盖率
+        # 80% / 基金支出覆盖率 50%): shares of this year's inpatient cases, hospitals and fund.
+        doc["coverage"] = {
+            "cases": _percent(self.grouped, total),
+            "hospitals": _percent(len(self.settlement.hospitals), self.hospitals_all),
+            "fund_expenditure": _percent(paid, paid + self.unpaid_fund_fen),
         }
         doc["not_paid_by_points"] = self.unpaid_by_points[:50]
         return doc
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{Decimal(part * 100) / Decimal(max(whole, 1)):.2f}%"
 
 
 def case_of(row: dict[str, Any]) -> Case:
@@ -74,7 +87,7 @@ def pay_year(
         raise CaseError(f"cases: 缺少列 {', '.join(missing)}")
     results: list[tuple[dict[str, Any], GroupResult]] = []
     unpaid: list[dict[str, Any]] = []
-    ambiguous = ungrouped = 0
+    ambiguous = ungrouped = unpaid_fund = 0
     for row in rows.iter_rows(named=True):
         result = grouper(case_of(row))
         if result.status == GROUPED:
@@ -85,6 +98,7 @@ def pay_year(
         else:
             ungrouped += 1
         unpaid.append({"setl_id": row["setl_id"], "status": result.status, "reason": result.reason})
+        unpaid_fund += int(row["hifp_pay"])
     # Coefficients first: a hospital without one is an error before any arithmetic.
     coefficient = {
         (row["fixmedins_code"], row["hosp_lv"]): params.coefficient(
@@ -123,4 +137,6 @@ def pay_year(
         by_kind=by_kind,
         groups={g: {"cases": b.cases, "base_points": b.base_points} for g, b in bases.items()},
         unpaid_by_points=unpaid,
+        unpaid_fund_fen=unpaid_fund,
+        hospitals_all=rows["fixmedins_code"].n_unique(),
     )
