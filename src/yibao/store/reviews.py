@@ -308,7 +308,7 @@ def store_hits(
                     setl_id=h["setl_id"],
                     psn_no=h["psn_no"],
                     fixmedins_code=institution.get(h["setl_id"]) or "",
-                    township=town.get(h["psn_no"]) or UNKNOWN_TOWNSHIP,
+                    township=(town.get(h["psn_no"]) or UNKNOWN_TOWNSHIP)[:100],
                     vola_cont=h["vola_cont"] or "",
                     vola_amt=int(h["vola_amt"] or 0),
                     sev_deg=h["sev_deg"] or "",

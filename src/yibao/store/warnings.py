@@ -28,8 +28,8 @@ KIND = "因病返贫致贫预警"
 def _values(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "basis": row["basis"],
-        "township": row["township"],
-        "categories": row["categories"] or "",
+        "township": (row["township"] or "")[:100],  # the column's length (an address's head)
+        "categories": (row["categories"] or "")[:400],
         "amount": int(row["psn_part_amt"]),
         "threshold": int(row["threshold"]),
         "medfee_sumamt": int(row["medfee_sumamt"]),
