@@ -7,6 +7,7 @@ import functools
 from typing import Any
 
 from yibao.engine import settlement_rules
+from yibao.engine.identity_cache import IdentityCache
 from yibao.engine.settlement_rules import NO_CAP, ClaimRules
 from yibao.money import bp_to_percent as _bp_to_percent
 from yibao.money import format_yuan as _format_yuan
@@ -19,19 +20,11 @@ Entry = dict[str, Any]
 # Param so that its id stays its own.
 format_yuan = functools.lru_cache(maxsize=65_536)(_format_yuan)
 bp_to_percent = functools.lru_cache(maxsize=4096)(_bp_to_percent)
-_CITES_MAX = 4096
-_cites: dict[int, tuple[Any, dict[str, Any]]] = {}
+_CITES: IdentityCache[dict[str, Any]] = IdentityCache("citations", 4096)
 
 
 def cite(param: Any) -> dict[str, Any]:
-    hit = _cites.get(id(param))
-    if hit is not None and hit[0] is param:
-        return hit[1]
-    out = settlement_rules.cite(param)
-    if len(_cites) >= _CITES_MAX:
-        _cites.clear()
-    _cites[id(param)] = (param, out)
-    return out
+    return _CITES.get(param, None, lambda: settlement_rules.cite(param))
 
 
 def _yuan(fen: int) -> str:

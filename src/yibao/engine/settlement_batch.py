@@ -34,6 +34,7 @@ from yibao.engine.claim_checks import (
     Default,
     Span,
 )
+from yibao.engine.identity_cache import IdentityCache
 from yibao.engine.running_totals import SCALARS, TOTALS, RunningTotals
 from yibao.engine.settlement_layers import (
     I64,
@@ -252,19 +253,14 @@ def _coverage(
 
 
 # Rule sets by policy, across calls: a batch settles its year chunk by chunk, and every chunk
-# meets the same few thousand keys. Keyed by the policy's id, holding the policy itself so that
-# the id cannot be reused while the entry lives; a handful of policies per process.
-_RULES: dict[int, tuple[Policy, dict[tuple[str, str, int, str], ClaimRules]]] = {}
-_RULES_POLICIES = 64
+# meets the same few thousand keys; a handful of policies per process.
+_RULES: IdentityCache[dict[tuple[str, str, int, str], ClaimRules]] = IdentityCache(
+    "batch rule sets by policy", 64
+)
 
 
 def _rules_of(policy: Policy) -> dict[tuple[str, str, int, str], ClaimRules]:
-    entry = _RULES.get(id(policy))
-    if entry is None or entry[0] is not policy:
-        if len(_RULES) >= _RULES_POLICIES:
-            _RULES.clear()
-        entry = _RULES[id(policy)] = (policy, {})
-    return entry[1]
+    return _RULES.get(policy, None, dict)
 
 
 def _rules(frame: pl.DataFrame, distinct: pl.DataFrame, resolve: Resolver) -> list[ClaimRules]:

@@ -11,7 +11,6 @@ one. One implementation of the arithmetic: batch and real time agree by construc
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -28,6 +27,7 @@ from yibao.engine.claim_checks import (
     first_failure,
     first_span_failure,
 )
+from yibao.engine.identity_cache import IdentityCache
 from yibao.engine.settlement_batch import Array, _rule_table
 from yibao.engine.settlement_layers import (
     Exclusive,
@@ -108,39 +108,30 @@ def typed_row(claim: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- rules, cached
-_RULES_MAX = 4096
-_rules_cache: dict[tuple[int, str, str, int, str], tuple[Policy, ClaimRules, dict[str, Array]]]
-_rules_cache = {}
-_rules_lock = threading.Lock()
+_RULES_FOR: IdentityCache[tuple[ClaimRules, dict[str, Array]]] = IdentityCache(
+    "real-time claim rules", 4096
+)
 
 
 def rules_for(
     policy: Policy, med_type: str, hosp_lv: str, tier: int, categories: str
 ) -> tuple[ClaimRules, dict[str, Array]]:
-    """``claim_rules`` and its StepInput arrays, resolved once per kind of claim.
+    """``claim_rules`` and its StepInput arrays, resolved once per kind of claim and policy."""
 
-    Keyed by the policy's identity; each entry holds the policy itself, so its id cannot be
-    reused by another object while the entry lives. Errors are not cached."""
-    key = (id(policy), med_type, hosp_lv, tier, categories)
-    hit = _rules_cache.get(key)
-    if hit is not None and hit[0] is policy:
-        return hit[1], hit[2]
-    cats = tuple(c for c in categories.split("|") if c)
-    rules = claim_rules(policy, med_type, hosp_lv, tier, cats)
-    arrays = _rule_table([rules])
-    for array in arrays.values():
-        array.flags.writeable = False  # shared by every claim of this kind
-    with _rules_lock:
-        if len(_rules_cache) >= _RULES_MAX:
-            _rules_cache.clear()
-        _rules_cache[key] = (policy, rules, arrays)
-    return rules, arrays
+    def resolve() -> tuple[ClaimRules, dict[str, Array]]:
+        cats = tuple(c for c in categories.split("|") if c)
+        rules = claim_rules(policy, med_type, hosp_lv, tier, cats)
+        arrays = _rule_table([rules])
+        for array in arrays.values():
+            array.flags.writeable = False  # shared by every claim of this kind
+        return rules, arrays
+
+    return _RULES_FOR.get(policy, (med_type, hosp_lv, tier, categories), resolve)
 
 
 def clear_rules_cache() -> None:
     """Forget the cached rules (after a policy reload, to free the old policies)."""
-    with _rules_lock:
-        _rules_cache.clear()
+    _RULES_FOR.clear()
 
 
 # ---------------------------------------------------------------- validation

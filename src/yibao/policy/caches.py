@@ -5,11 +5,12 @@ from __future__ import annotations
 
 
 def clear_policy_caches() -> None:
-    """Forget the default library, the real-time path's resolved claim rules and the register's
-    follow-up rules (each keyed by a policy or read from the default library)."""
-    from yibao.engine import register, settlement_single
+    """Forget the default library, everything the engine derived from a policy object (its
+    identity caches: resolved claim rules, per-policy rule tables, citations) and the
+    register's follow-up rules (read from the default library)."""
+    from yibao.engine import identity_cache, register
     from yibao.policy import loader
 
-    settlement_single.clear_rules_cache()
+    identity_cache.clear_all()
     register.default_followup.cache_clear()
     loader.clear_default_library()
