@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from tests.store.test_ledger import CLERK, REVIEWER, claim_row
 from yibao.idcard import make_id
 from yibao.store import aggregates, ledger, persons, settle_batch, transaction
-from yibao.store.aggregate_models import AggCell, AggPersonYear
+from yibao.store.aggregate_models import AggCell, AggPersonYear, SettlementListing
 from yibao.store.models import Household
 from yibao.store.models import Settlement as SettlementRow
 
@@ -138,8 +138,16 @@ def test_settling_and_reversing_keep_the_aggregates_equal_to_the_settlements(
     assert set(cells) == {(3, ""), (3, "特困人员"), (5, "")}
     assert [cells[k][0] for k in sorted(cells)] == [1, 1, 1]
     assert sum(hifp for _, hifp in cells.values()) == after[a][2] + after[b][2]
+    # The listing (结算查询): every settlement once, the reversed ones marked.
+    listing = SettlementListing.__table__
     with engine.connect() as conn:
+        listed = dict(
+            conn.execute(
+                select(listing.c.setl_id, listing.c.status).where(listing.c.setl_id.in_(ids))
+            ).all()
+        )
         result = aggregates.check(conn)
+    assert listed == {i: "reversed" if i in (ids[1], ids[4]) else "settled" for i in ids}
     assert result.ok, result.summary()
 
 
@@ -162,6 +170,13 @@ def test_check_finds_a_wrong_row_and_rebuild_mends_it(engine, factory, library):
     assert diff["table"] == "agg_cells" and town in diff["key"]
     assert diff["fields"]["hifp_pay"]["stored"] == diff["fields"]["hifp_pay"]["settlements"] + 1
     assert "aggregates FAILED" in broken.summary()
+    with engine.begin() as conn:  # a listing row lost is found too
+        conn.execute(
+            SettlementListing.__table__.delete().where(SettlementListing.__table__.c.psn_no == a)
+        )
+        lost = aggregates.check(conn)
+    assert lost.mismatch_count == 2
+    assert {m["table"] for m in lost.mismatches} == {"agg_cells", "settlement_listing"}
     with engine.begin() as conn:
         mended = aggregates.rebuild(conn)
     assert mended is not None and mended.ok

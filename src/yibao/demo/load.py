@@ -22,7 +22,7 @@ from yibao.engine.settlement import Accumulators, accumulators_from_frame
 from yibao.money import fen_to_json
 from yibao.services.payments import default_payment_id
 from yibao.store.aggregate_models import AMOUNTS as AGG_AMOUNTS
-from yibao.store.aggregate_models import AggCell, AggPersonYear
+from yibao.store.aggregate_models import LISTED, AggCell, AggPersonYear, SettlementListing
 from yibao.store.models import (
     SETLINFO_FEN,
     Accumulator,
@@ -149,8 +149,9 @@ def _sqlite_executemany(cur: Any, table: Any, rows: Iterable[dict[str, Any]]) ->
 
 def aggregate_frames(
     settlements: pl.DataFrame, claims: pl.DataFrame, year: SyntheticYear
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The stored aggregates of the loaded settlements (agg_cells, agg_person_year rows),
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The stored aggregates of the loaded settlements (agg_cells, agg_person_year and
+    settlement_listing rows),
     keyed as store.aggregates keys them: the claim's med_type, hosp_lv and categories, the
     month of setl_time, the household's 乡镇; summed by polars (one pass, no Python loop)."""
     keys = claims.select(
@@ -190,7 +191,21 @@ def aggregate_frames(
         "insuplc_admdvs", "year", "township", "categories", "month", "med_type", "hosp_lv"
     ).agg(sums)
     person_years = frame.group_by("psn_no", "year", "insuplc_admdvs").agg(sums)
-    return cells.to_dicts(), person_years.to_dicts()
+    listing = settlements.select(
+        "setl_id", "psn_no", pl.col("year").cast(pl.Int64), *LISTED
+    ).join(
+        claims.select(
+            "setl_id", "setl_time",
+            pl.col("med_type").cast(pl.String).fill_null(""),
+            pl.col("fixmedins_code").cast(pl.String).fill_null(""),
+        ),
+        on="setl_id", how="left",
+    ).with_columns(
+        pl.lit(year.region).alias("insuplc_admdvs"),
+        pl.lit("settled").alias("status"),
+        *(pl.col(a).fill_null(0).cast(pl.Int64) for a in LISTED),
+    )  # fmt: skip
+    return cells.to_dicts(), person_years.to_dicts(), listing.to_dicts()
 
 
 def _consumed(row: dict[str, Any]) -> dict[str, Any]:
@@ -347,9 +362,14 @@ def load_year(
     times = dict(claims.select("setl_id", "setl_time").iter_rows())
     settled = settlements.to_dicts()
     before = totals_before(settled, times)
-    agg_cells, agg_person_years = aggregate_frames(settlements, claims, year)
+    agg_cells, agg_person_years, listing = aggregate_frames(settlements, claims, year)
     # The settlements and the aggregates they add to, in one transaction (as every write path).
-    counts["settlements"], counts["agg_cells"], counts["agg_person_year"] = _insert_together(
+    (
+        counts["settlements"],
+        counts["agg_cells"],
+        counts["agg_person_year"],
+        counts["settlement_listing"],
+    ) = _insert_together(
         engine,
         [(Settlement,
         ({"setl_id": r["setl_id"], "mdtrt_id": r["setl_id"], "psn_no": r["psn_no"],
@@ -360,7 +380,8 @@ def load_year(
           "acc_before": before[r["setl_id"]].as_dict(), "acc_after": {},
           "consumed": _consumed(r), "status": "settled", "created_by": LOADER}
          for r in settled)),
-         (AggCell, agg_cells), (AggPersonYear, agg_person_years)],
+         (AggCell, agg_cells), (AggPersonYear, agg_person_years),
+         (SettlementListing, listing)],
     )  # fmt: skip
     counts["setldetail"] = _insert(
         engine,

@@ -6,7 +6,9 @@ Two grains:
 
 - ``agg_person_year``: one row per person-year (what the person page's 年度累计 shows);
 - ``agg_cells``: one row per 参保地 / year / 乡镇 / 人员类别 / month / 医疗类别 / 医院等级
-  (what 基金, 目标 and the statistics sum).
+  (what 基金, 目标 and the statistics sum);
+
+and ``settlement_listing``, one indexed row per settlement for the 结算查询 and 就医记录.
 
 Every amount is the sum over the settlements with status ``settled`` of the setlinfo column of
 the same name; ``settlements`` counts them; ``critical_eligible`` sums what each added to the
@@ -16,7 +18,9 @@ settlements and reports any difference (store.aggregates.check).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Integer, String
+import datetime as dt
+
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.store.models import Base
@@ -88,3 +92,37 @@ class AggCell(_Sums, Base):
     month: Mapped[int] = mapped_column(Integer, primary_key=True)
     med_type: Mapped[str] = mapped_column(String(8), primary_key=True)
     hosp_lv: Mapped[str] = mapped_column(String(8), primary_key=True)
+
+
+# The columns a settlement list shows or totals (fen), copied from setlinfo.
+LISTED = ("medfee_sumamt", "hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt")
+
+
+class SettlementListing(Base):
+    """One row per stored settlement (either status) with what the 结算查询 filters on —
+    setl_time, 定点机构, 医疗类别, status, the person — and the amounts it shows and totals,
+    indexed for those filters (the claim's fields live in ``claims.row`` JSON, which no index
+    reaches). Written with the settlement; a reversal sets ``status``."""
+
+    __tablename__ = "settlement_listing"
+    __table_args__ = (
+        Index("ix_settlement_listing_year_time", "year", "setl_time"),
+        Index("ix_settlement_listing_fixmedins_time", "fixmedins_code", "setl_time"),
+        Index("ix_settlement_listing_med_type_time", "med_type", "setl_time"),
+        Index("ix_settlement_listing_psn_no_time", "psn_no", "setl_time"),
+    )
+
+    setl_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    psn_no: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    insuplc_admdvs: Mapped[str] = mapped_column(String(12))
+    setl_time: Mapped[dt.datetime] = mapped_column(DateTime)
+    med_type: Mapped[str] = mapped_column(String(8))
+    fixmedins_code: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))
+    medfee_sumamt: Mapped[int] = mapped_column(Fen, default=0)
+    hifp_pay: Mapped[int] = mapped_column(Fen, default=0)
+    hifmi_pay: Mapped[int] = mapped_column(Fen, default=0)
+    maf_pay: Mapped[int] = mapped_column(Fen, default=0)
+    fund_pay_sumamt: Mapped[int] = mapped_column(Fen, default=0)
+    psn_part_amt: Mapped[int] = mapped_column(Fen, default=0)

@@ -20,12 +20,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, extract, func, select
+from sqlalchemy import Connection, delete, extract, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from yibao.store import pg_bulk
-from yibao.store.aggregate_models import AMOUNTS, SUMMED, AggCell, AggPersonYear
+from yibao.store.aggregate_models import (
+    AMOUNTS,
+    LISTED,
+    SUMMED,
+    AggCell,
+    AggPersonYear,
+    SettlementListing,
+)
 from yibao.store.models import Claim, Household, Person
 from yibao.store.models import Settlement as SettlementRow
 
@@ -33,6 +40,8 @@ CELL_KEYS = ("insuplc_admdvs", "year", "township", "categories", "month", "med_t
 PERSON_KEYS = ("psn_no", "year")
 CELLS = AggCell.__table__
 PERSON_YEARS = AggPersonYear.__table__
+LISTING = SettlementListing.__table__
+LISTING_COLUMNS = tuple(c.name for c in LISTING.columns)
 REPORTED = 20  # differences listed by check (all are counted)
 
 CellKey = tuple[str, int, str, str, int, str, str]
@@ -59,10 +68,12 @@ class Delta:
     cells: dict[CellKey, list[int]] = field(default_factory=dict)
     persons: dict[PersonKey, list[int]] = field(default_factory=dict)
     regions: dict[PersonKey, str] = field(default_factory=dict)
+    listing: list[dict[str, Any]] = field(default_factory=list)  # new settlements' rows
 
     def add(
         self,
         *,
+        setl_id: str,
         psn_no: str,
         year: int,
         insuplc_admdvs: str,
@@ -80,9 +91,23 @@ class Delta:
         _plus(self.cells, cell, values)
         _plus(self.persons, (psn_no, year), values)
         self.regions[(psn_no, year)] = insuplc_admdvs
+        if sign > 0:
+            self.listing.append(
+                {
+                    "setl_id": setl_id,
+                    "psn_no": psn_no,
+                    "year": year,
+                    "insuplc_admdvs": insuplc_admdvs,
+                    "setl_time": setl_time,
+                    "med_type": med_type,
+                    "fixmedins_code": str(claim.get("fixmedins_code") or ""),
+                    "status": "settled",
+                    **{a: int(amounts.get(a) or 0) for a in LISTED},
+                }
+            )
 
     def __bool__(self) -> bool:
-        return bool(self.cells)
+        return bool(self.cells or self.listing)
 
 
 def _plus(into: dict[Any, list[int]], key: Any, values: list[int]) -> None:
@@ -127,6 +152,11 @@ def apply(conn: Connection, delta: Delta) -> None:
             pg_bulk.add_rows(conn, table, keys, SUMMED, rows)
         else:
             conn.execute(_upsert(conn, table, keys), rows)
+    if delta.listing:
+        if conn.dialect.name == "postgresql":
+            pg_bulk.insert_rows(conn, LISTING, delta.listing)
+        else:
+            conn.execute(LISTING.insert(), delta.listing)
 
 
 def _upsert(conn: Connection, table: Any, keys: tuple[str, ...]) -> Any:
@@ -151,6 +181,7 @@ def reversal_delta(conn: Connection, stored: Any) -> Delta:
     ).one()
     delta = Delta()
     delta.add(
+        setl_id=stored.setl_id,
         psn_no=stored.psn_no,
         year=stored.year,
         insuplc_admdvs=stored.insuplc_admdvs,
@@ -162,6 +193,14 @@ def reversal_delta(conn: Connection, stored: Any) -> Delta:
         sign=-1,
     )
     return delta
+
+
+def reverse(conn: Connection, stored: Any) -> None:
+    """Reversing the settled ``stored``: its aggregates taken out, its listing marked."""
+    apply(conn, reversal_delta(conn, stored))
+    conn.execute(
+        update(LISTING).where(LISTING.c.setl_id == stored.setl_id).values(status="reversed")
+    )
 
 
 # ------------------------------------------------------------------- recomputation
@@ -210,6 +249,33 @@ def recompute(conn: Connection, settlements: Any = None) -> Delta:
         _plus(delta.persons, (psn_no, int(year)), cell_values)
         delta.regions[(psn_no, int(year))] = region
     return delta
+
+
+def listing_of(conn: Connection) -> list[dict[str, Any]]:
+    """The listing rows of every stored settlement, derived from settlements and claims."""
+    s = SettlementRow.__table__
+    stmt = (
+        select(
+            s.c.setl_id, s.c.psn_no, s.c.year, s.c.insuplc_admdvs, s.c.setl_time,
+            Claim.row["med_type"].as_string(), Claim.row["fixmedins_code"].as_string(),
+            s.c.status, *(s.c[a] for a in LISTED),
+        )
+        .select_from(s)
+        .join(Claim, Claim.setl_id == s.c.setl_id)
+    )  # fmt: skip
+    out = []
+    for row in conn.execute(stmt):
+        values = dict(zip(LISTING_COLUMNS, row, strict=True))
+        values["med_type"] = str(values["med_type"] or "")
+        values["fixmedins_code"] = str(values["fixmedins_code"] or "")
+        out.append(values)
+    return out
+
+
+def _listing_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(
+        row[c].replace(microsecond=0) if c == "setl_time" else row[c] for c in LISTING_COLUMNS
+    )
 
 
 def _stored(conn: Connection) -> Delta:
@@ -287,6 +353,30 @@ def check(conn: Connection) -> AggregateCheck:
                         if x != y
                     }
                     out.mismatches.append({"table": table, "key": list(key), "fields": fields})
+    stored_rows = {r["setl_id"]: r for r in conn.execute(select(LISTING)).mappings()}
+    for row in listing_of(conn):
+        have = stored_rows.pop(row["setl_id"], None)
+        if have is None or _listing_key(have) != _listing_key(row):
+            out.mismatch_count += 1
+            if len(out.mismatches) < REPORTED:
+                fields = {
+                    c: {
+                        "stored": None if have is None else str(have[c]),
+                        "settlements": str(row[c]),
+                    }
+                    for c in LISTING_COLUMNS
+                    if have is None or have[c] != row[c]
+                }
+                out.mismatches.append(
+                    {"table": "settlement_listing", "key": [row["setl_id"]], "fields": fields}
+                )
+    for setl_id in sorted(stored_rows):  # listed, but no such settlement
+        out.mismatch_count += 1
+        if len(out.mismatches) < REPORTED:
+            out.mismatches.append(
+                {"table": "settlement_listing", "key": [setl_id],
+                 "fields": {"setl_id": {"stored": setl_id, "settlements": None}}}
+            )  # fmt: skip
     return out
 
 
@@ -296,7 +386,10 @@ def rebuild(conn: Connection, verify: bool = True) -> AggregateCheck | None:
     after."""
     conn.execute(delete(CELLS))
     conn.execute(delete(PERSON_YEARS))
-    apply(conn, recompute(conn))
+    conn.execute(delete(LISTING))
+    delta = recompute(conn)
+    delta.listing = listing_of(conn)
+    apply(conn, delta)
     return check(conn) if verify else None
 
 

@@ -195,7 +195,7 @@ def reverse(session: Session, setl_id: str, actor: Actor, reason: str) -> Outcom
     conn.execute(accumulators.UPDATE, accumulators.update_params(*key, after, -1))
     accumulators.expire_loaded(session, *key)
     # The stored aggregates lose what the settlement added, in this transaction.
-    aggregates.apply(conn, aggregates.reversal_delta(conn, stored))
+    aggregates.reverse(conn, stored)
     stored.status = "reversed"
     stored.reversed_by = actor.name
     stored.reversed_at = utc_now()

@@ -431,6 +431,7 @@ def _settle_one(
         }
     )
     writes.aggregates.add(
+        setl_id=setl_id,
         psn_no=key[0],
         year=year,
         insuplc_admdvs=claim["insuplc_admdvs"],

@@ -4,7 +4,8 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02 00:30:00
 
-Issue 16: the console's pages read these instead of every settlement of the year. Both tables
+Issue 16: the console's pages read these instead of every settlement of the year, and the
+结算查询 reads ``settlement_listing`` (one indexed row per settlement). The tables
 are filled here from the settlements already stored (store.aggregates.rebuild: the settled
 settlements summed by the database), so a store created before this revision has them right
 from the first page it serves; from then on every write path keeps them in the transaction of
@@ -36,6 +37,15 @@ AMOUNTS = (
     "psn_part_amt",
     "psn_cash_pay",
 )
+
+
+LISTED = ("medfee_sumamt", "hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt")
+LISTING_INDEXES = {
+    "ix_settlement_listing_year_time": ["year", "setl_time"],
+    "ix_settlement_listing_fixmedins_time": ["fixmedins_code", "setl_time"],
+    "ix_settlement_listing_med_type_time": ["med_type", "setl_time"],
+    "ix_settlement_listing_psn_no_time": ["psn_no", "setl_time"],
+}
 
 
 def _sums() -> list[sa.Column]:
@@ -71,6 +81,21 @@ def upgrade() -> None:
             name=op.f("pk_agg_cells"),
         ),
     )  # fmt: skip
+    op.create_table(
+        "settlement_listing",
+        sa.Column("setl_id", sa.String(length=64), nullable=False),
+        sa.Column("psn_no", sa.String(length=40), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("insuplc_admdvs", sa.String(length=12), nullable=False),
+        sa.Column("setl_time", sa.DateTime(), nullable=False),
+        sa.Column("med_type", sa.String(length=8), nullable=False),
+        sa.Column("fixmedins_code", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        *(sa.Column(name, sa.BigInteger(), nullable=False) for name in LISTED),
+        sa.PrimaryKeyConstraint("setl_id", name=op.f("pk_settlement_listing")),
+    )
+    for name, columns in LISTING_INDEXES.items():
+        op.create_index(name, "settlement_listing", columns)
     # The settlements already stored (none in a new store).
     from yibao.store import aggregates
 
@@ -78,6 +103,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name in LISTING_INDEXES:
+        op.drop_index(name, table_name="settlement_listing")
+    op.drop_table("settlement_listing")
     op.drop_table("agg_cells")
     op.drop_index("ix_agg_person_year_region_year", table_name="agg_person_year")
     op.drop_table("agg_person_year")
