@@ -129,3 +129,15 @@ def test_hospital_without_cost_coefficient_is_named(drg):
 def test_region_without_parameters_is_an_error():
     with pytest.raises(ParamsError, match="region: 500243 没有 DRG/DIP 付费参数"):
         payment_params("500243", "drg")
+
+
+def test_drg_high_ratio_threshold_falls_with_the_groups_points(drg):
+    # A: one case of 9,000 yuan among six averaging 2,500 → 360 points (> 200: 高倍率 above 1.5×).
+    # At 2× A's average: 360 + (2 − 1.5) × 360 = 540 points.
+    bases = base_points(["A", "B", "B", "B", "B", "B"], [900_000] + [120_000] * 5, 100)
+    assert bases["A"].base_points == 360 * 10_000
+    base = bases["A"]
+    pts = case_points(base, 1_800_000, 5, 10_000, drg, all_cases=6, all_cost=1_500_000)
+    assert (pts.kind, pts.points) == (HIGH, 360 * 10_000 + 180 * 10_000)
+    assert drg.high_ratio_for(100 * 10_000, 10_000) == 30_000
+    assert drg.high_ratio_for(150 * 10_000, 10_000) == 20_000

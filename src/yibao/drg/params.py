@@ -38,6 +38,7 @@ class PaymentParams:
     level_coefficient: dict[str, int]  # 三级/二级/一级 → bp
     hospital_coefficient: dict[str, int]  # fixmedins_code → bp
     high_ratio_bp: int
+    high_ratio_by_points: tuple[tuple[int | None, int], ...]  # (up to base points, ratio bp)
     low_ratio_bp: int
     high_formula: str  # drg | dip
     special_los_days: int
@@ -58,6 +59,13 @@ class PaymentParams:
             )
         return self.level_coefficient[level]
 
+    def high_ratio_for(self, base_points: int, unit: int) -> int:
+        """The 高倍率 threshold of a group with these base points (in 1/unit points)."""
+        for up_to, ratio in self.high_ratio_by_points:
+            if up_to is None or base_points <= up_to * unit:
+                return ratio
+        return self.high_ratio_bp
+
 
 def _file(region: str) -> dict[str, Any]:
     path = PARAMS_DIR / f"{region}.yaml"
@@ -74,6 +82,19 @@ def _bands(raw: list[dict[str, Any]], key: str, where: str) -> tuple[Band, ...]:
         up = band.get("up_to")
         bands.append(Band(None if up is None else int(up), int(band[key])))
     if not bands or bands[-1].up_to_bp is not None:
+        raise ParamsError(f"{where}: 最后一档应为 up_to: null")
+    return tuple(bands)
+
+
+def _point_bands(merged: dict[str, Any], where: str) -> tuple[tuple[int | None, int], ...]:
+    raw = (merged.get("high_ratio_by_points") or {}).get("value") or []
+    bands = []
+    for i, band in enumerate(raw):
+        if "ratio" not in band:
+            raise ParamsError(f"{where}[{i}].ratio: 缺少")
+        up = band.get("up_to")
+        bands.append((None if up is None else int(up), int(band["ratio"])))
+    if bands and bands[-1][0] is not None:
         raise ParamsError(f"{where}: 最后一档应为 up_to: null")
     return tuple(bands)
 
@@ -106,6 +127,7 @@ def payment_params(region: str, method: str) -> PaymentParams:
         level_coefficient={str(k): int(x) for k, x in v["cost_coefficient"].items()},
         hospital_coefficient={str(k): int(x) for k, x in (v["hospitals"] or {}).items()},
         high_ratio_bp=int(v["high_ratio"]),
+        high_ratio_by_points=_point_bands(merged, f"{region} {method}.high_ratio_by_points"),
         low_ratio_bp=int(v["low_ratio"]),
         high_formula=str(v["high_formula"]),
         special_los_days=int(v["special_los_days"]),

@@ -78,14 +78,15 @@ def case_points(
     scaled = cost * n_g * BP_PER_UNIT  # cost / average, in bp, times sum_g
     if sum_g <= 0:
         return CasePoints(NORMAL, normal)
-    if scaled > params.high_ratio_bp * sum_g:
+    high_bp = params.high_ratio_for(bp, POINT_UNIT)
+    if scaled > high_bp * sum_g:
         if params.high_formula == "dip":
             # [(费用÷次均费用 − 2) + 1] × 分值 × 机构系数 (the "−2 +1" is the 2× threshold).
-            excess = cost * n_g * BP_PER_UNIT - (params.high_ratio_bp - BP_PER_UNIT) * sum_g
+            excess = cost * n_g * BP_PER_UNIT - (high_bp - BP_PER_UNIT) * sum_g
             return CasePoints(
                 HIGH, apply_ratio(divide_half_up(bp * excess, sum_g * BP_PER_UNIT), coefficient_bp)
             )
-        extra = divide_half_up(bp * (scaled - params.high_ratio_bp * sum_g), sum_g * BP_PER_UNIT)
+        extra = divide_half_up(bp * (scaled - high_bp * sum_g), sum_g * BP_PER_UNIT)
         return CasePoints(HIGH, normal + extra)
     if scaled < params.low_ratio_bp * sum_g:
         by_cost = divide_half_up(bp * cost * n_g, sum_g)
