@@ -217,3 +217,12 @@ def test_unknown_hospital_level_is_refused(pengshui, levels):
     with pytest.raises(FeeSplitError) as err:
         split_line(line("XJ01CAA040A001010100001", 1, 850), visit, pengshui, levels)
     assert err.value.field == "hosp_lv"
+
+
+def test_a_unit_price_finer_than_the_fen(pengshui, levels):
+    # 集采 tablets at 0.0857 元 each (pric has up to 6 decimals): 28 × 0.0857 = 2.3996 → 2.40 元.
+    ok = FeeLine("1", "XC08CAA321A001010100001", DAY, 28, Decimal("8.57"), 240)
+    assert split_line(ok, OUTPATIENT, pengshui, levels).inscp_scp_amt == 240
+    bad = FeeLine("1", "XC08CAA321A001010100001", DAY, 28, Decimal("8.57"), 252)
+    with pytest.raises(FeeSplitError, match="单价 0.0857元 = 2.40元"):
+        split_line(bad, OUTPATIENT, pengshui, levels)

@@ -52,7 +52,8 @@ class FeeLine:
     item_code: str  # 医保目录编码 (med_list_codg / hilist_code)
     date: dt.date  # 费用发生日期 (fee_ocur_time's day)
     qty: Decimal | int  # 数量 (cnt); may have decimals
-    price: int  # 单价 (pric), fen
+    price: int | Decimal  # 单价 (pric), fen; a Decimal for a price finer than the fen (pric
+    # has up to 6 decimals of yuan: 0.0857 元 a tablet is Decimal("8.57") fen)
     det_item_fee_sumamt: int  # 明细项目费用总额, fen
 
 
@@ -108,21 +109,30 @@ class SplitTotals:
         }
 
 
-def _fraction(qty: Decimal | int, where: str, line: str) -> tuple[int, int]:
-    if isinstance(qty, bool) or not isinstance(qty, int | Decimal):
-        raise FeeSplitError(line, "qty", f"{where} qty：数量必须是数字，收到 {qty!r}")
-    if isinstance(qty, Decimal) and not qty.is_finite():
-        raise FeeSplitError(line, "qty", f"{where} qty：数量不是有限数 {qty}")
-    num, den = (qty, 1) if isinstance(qty, int) else qty.as_integer_ratio()
+def _fraction(value: Decimal | int, field: str, where: str, line: str) -> tuple[int, int]:
+    """A whole or Decimal quantity or price as an exact fraction; bad or negative is refused."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise FeeSplitError(line, field, f"{where} {field}：必须是数字，收到 {value!r}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise FeeSplitError(line, field, f"{where} {field}：不是有限数 {value}")
+    num, den = (value, 1) if isinstance(value, int) else value.as_integer_ratio()
     if num < 0:
-        raise FeeSplitError(line, "qty", f"{where} qty：数量不能为负（{qty}）")
+        raise FeeSplitError(line, field, f"{where} {field}：不能为负（{value}）")
     return num, den
 
 
-def times_qty(qty: Decimal | int, fen: int, *, where: str = "", line: str = "") -> int:
+def times_qty(qty: Decimal | int, fen: int | Decimal, *, where: str = "", line: str = "") -> int:
     """qty × a unit amount in fen, rounded half up to the fen (the one rounding rule)."""
-    num, den = _fraction(qty, where, line)
-    return divide_half_up(num * fen, den)
+    qn, qd = _fraction(qty, "qty", where, line)
+    pn, pd = _fraction(fen, "price", where, line)
+    return divide_half_up(qn * pn, qd * pd)
+
+
+def _unit_yuan(price: int | Decimal) -> str:
+    """A unit price in yuan for messages: two decimals, more where the price has them."""
+    if isinstance(price, int) or price == price.to_integral_value():
+        return format_yuan(int(price))
+    return f"{(price / 100).normalize():f}"
 
 
 def _where(line: FeeLine) -> str:
@@ -135,6 +145,12 @@ def _check(line: FeeLine, catalogue: Catalogue) -> CatalogueEntry:
         raise FeeSplitError(sn, "item_code", f"{where} item_code：医保目录编码缺失")
     for name in ("price", "det_item_fee_sumamt"):
         value = getattr(line, name)
+        if name == "price" and isinstance(value, Decimal) and value.is_finite():
+            if value < 0:
+                raise FeeSplitError(
+                    sn, name, f"{where} price：金额不能为负（{_unit_yuan(value)}元）"
+                )
+            continue
         if isinstance(value, bool) or not isinstance(value, int):
             raise FeeSplitError(sn, name, f"{where} {name}：金额必须是整数分，收到 {value!r}")
         if value < 0:
@@ -145,7 +161,7 @@ def _check(line: FeeLine, catalogue: Catalogue) -> CatalogueEntry:
             sn,
             "det_item_fee_sumamt",
             f"{where} det_item_fee_sumamt：明细金额 {format_yuan(line.det_item_fee_sumamt)}元 "
-            f"不等于数量 {line.qty} × 单价 {format_yuan(line.price)}元 = {format_yuan(expected)}元",
+            f"不等于数量 {line.qty} × 单价 {_unit_yuan(line.price)}元 = {format_yuan(expected)}元",
         )
     entry = catalogue.entry(line.item_code, line.date)
     if entry is None:
@@ -230,7 +246,7 @@ def _split(line: FeeLine, visit: Visit, catalogue: Catalogue, level: str) -> Lin
             if line.price > ceiling_fen:
                 over = amount - times_qty(line.qty, ceiling_fen, line=line.feedetl_sn)
                 parts.append(
-                    f"单价 {format_yuan(line.price)}元 超{level}限价 {format_yuan(ceiling_fen)}元"
+                    f"单价 {_unit_yuan(line.price)}元 超{level}限价 {format_yuan(ceiling_fen)}元"
                     f"（{ceiling.cite.label}），超限价 {format_yuan(over)}元"
                 )
         if entry.restriction.text:
