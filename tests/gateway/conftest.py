@@ -144,8 +144,8 @@ def registration(h, person, when, **extra):
 def detail(mdtrt_id, person, when, rows=None):
     """feedetail rows (reference_his.line) for the visit."""
     rows = rows or [
-        ("CON002", "门诊诊察费", "1", "10.00", {}),
-        ("DRG002", "阿莫西林胶囊", "2", "18.50", {"chrgitm_lv": "02", "preselfpay_amt": "3.70"}),
+        ("001102000010000", "普通门诊诊查费", "1", "10.00", {}),
+        ("XA02BCA348X001010100001", "奥美拉唑肠溶胶囊", "2", "18.50", {}),  # 乙类: 3.70
     ]
     return [
         his.line(f"{n:04d}", code, name, cnt, pric, when, mdtrt_id, person["psn_no"], **split)

@@ -4,6 +4,7 @@ named (1 中心有医院无, 2 医院有中心无, 3 金额不符)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from tests.gateway.conftest import open_visit, pay_node, register
 
@@ -41,13 +42,13 @@ def test_3201_balances_on_the_net_totals_and_names_a_difference(client, auth, ho
         DAY.replace(hour=12),
         insuplc="500243",
     )
-    fund = sum(int(round(x["fund_pay_sumamt"] * 100)) for x in settled[1:])
-    ok = _totals(hospital, "94.00", f"{fund / 100:.2f}", 2)
+    fund = sum(Decimal(str(x["fund_pay_sumamt"])) for x in settled[1:])
+    ok = _totals(hospital, "94.00", f"{fund:.2f}", 2)
     assert ok["data"]["stmt_rslt"] == "0", ok
     assert [
         (t["clr_type"], t["fixmedins_setl_cnt"], t["medfee_sumamt"]) for t in ok["stmt_totals"]
     ] == [("11", 2, 94.0)]
-    off = _totals(hospital, "141.00", f"{fund / 100:.2f}", 3)
+    off = _totals(hospital, "141.00", f"{fund:.2f}", 3)
     assert off["data"]["stmt_rslt"] == "1"
     assert (
         off["data"]["stmt_rslt_dscr"]

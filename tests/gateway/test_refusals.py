@@ -125,9 +125,9 @@ def test_a_line_whose_amount_is_not_count_times_price(client, auth, app, hospita
     lines[1]["det_item_fee_sumamt"] = "36.99"
     before = counts(app)
     err = failure(hospital, "2204", {"feedetail": lines}, WHEN)
-    assert (
-        err
-        == "input.feedetail[1].det_item_fee_sumamt: 明细项目费用总额 36.99 与数量×单价 37.00 不符"
+    assert err == (
+        "input.feedetail[1].det_item_fee_sumamt: 费用明细 0002（项目 XA02BCA348X001010100001） "
+        "det_item_fee_sumamt：明细金额 36.99元 不等于数量 2 × 单价 18.50元 = 37.00元"
     )
     lines[1]["det_item_fee_sumamt"] = "37.00"
     lines[1]["feedetl_sn"] = lines[0]["feedetl_sn"]
@@ -149,3 +149,49 @@ def test_outpatient_cancel_refused_while_settled(client, auth, hospital):
     err = failure(hospital, "2204", {"feedetail": detail(mdtrt_id, person, WHEN)}, WHEN)
     assert "状态为已结算" in err
     assert setl_id
+
+
+def test_an_item_code_not_in_the_catalogue_on_that_day(client, auth, app, hospital):
+    person = register(client, auth)
+    mdtrt_id = registration(hospital, person, WHEN)
+    unknown = detail(mdtrt_id, person, WHEN, [("XX0000000000000", "自编项目", "1", "5.00", {})])
+    before = counts(app)
+    err = failure(hospital, "2204", {"feedetail": unknown}, WHEN)
+    assert err == (
+        "input.feedetail[0].med_list_codg: 费用明细 0001（项目 XX0000000000000） item_code："
+        "2023-06-01 不在就医地 500243 医保目录内（就医地目录中没有该编码）"
+    )
+    # 普通针刺 is in 重庆's catalogue from 2023-07-01 only (policies/500000/catalogue).
+    early = detail(
+        mdtrt_id, person, WHEN, [("004300000010100", "普通针刺(体针)", "1", "20.00", {})]
+    )
+    err = failure(hospital, "2204", {"feedetail": early}, WHEN)
+    assert err.startswith("input.feedetail[0].med_list_codg: ") and "有效期为 2023-07-01至今" in err
+    assert counts(app) == before
+
+
+def test_the_split_of_each_line_is_returned(client, auth, hospital):
+    person = register(client, auth)
+    mdtrt_id = registration(hospital, person, WHEN)
+    rows = [
+        ("XA02BCA348X001010100001", "奥美拉唑肠溶胶囊", "2", "18.50", {}),  # 乙类 10 %
+        ("XA11AAD001A001010100001", "多维元素片", "1", "6.00", {}),  # 丙类
+        ("C0302010010000000001", "一次性使用输液器", "2", "4.00", {}),  # ceiling 3.00
+    ]
+    result = hospital.call("2204", {"feedetail": detail(mdtrt_id, person, WHEN, rows)}, WHEN)[
+        "result"
+    ]
+    names = (
+        "chrgitm_lv",
+        "fulamt_ownpay_amt",
+        "overlmt_amt",
+        "preselfpay_amt",
+        "inscp_scp_amt",
+        "selfpay_prop",
+    )
+    assert [tuple(r[n] for n in names) for r in result] == [
+        ("02", 0.0, 0.0, 3.7, 33.3, 0.1),
+        ("03", 6.0, 0.0, 0.0, 0.0, 1.0),
+        ("01", 0.0, 2.0, 0.0, 6.0, 0.0),
+    ]
+    assert result[2]["pric_uplmt_amt"] == 3.0

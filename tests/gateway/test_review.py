@@ -21,8 +21,8 @@ def _man(client, auth):
 def test_3102_finds_an_item_for_women_billed_to_a_man(client, auth, hospital):
     person = _man(client, auth)
     rows = [
-        ("CON002", "门诊诊察费", "1", "10.00", {}),
-        ("SEXF01", "宫颈细胞学检查（TCT）", "1", "120.00", {}),
+        ("001102000010000", "普通门诊诊查费", "1", "10.00", {}),
+        ("XG02ABM030B001010100001", "马来酸麦角新碱注射液", "1", "120.00", {}),  # 限女性
     ]
     mdtrt_id, _ = open_visit(hospital, person, WHEN, rows)
     result = hospital.call(
@@ -42,7 +42,7 @@ def test_3102_finds_an_item_for_women_billed_to_a_man(client, auth, hospital):
     assert hit["rule_name"].startswith("限") and hit["sev_deg"] == "明确"
     assert hit["vola_amt"] == 120.0
     assert hit["vola_evid"] == f"明细={mdtrt_id}#2"
-    assert "SEXF01" in hit["vola_cont"]
+    assert "XG02ABM030B001010100001" in hit["vola_cont"]
 
 
 def test_3101_checks_lines_not_yet_uploaded_without_storing_them(client, auth, app, hospital):
@@ -52,7 +52,16 @@ def test_3101_checks_lines_not_yet_uploaded_without_storing_them(client, auth, a
     mdtrt_id, _ = open_visit(hospital, person, WHEN)
     before = counts(app)["gateway_fee_lines"]
     planned = [
-        his.line("0099", "SEXF02", "黄体酮注射液", "1", "8.00", WHEN, mdtrt_id, person["psn_no"])
+        his.line(
+            "0099",
+            "003313030010000",
+            "宫颈息肉切除术",
+            "1",
+            "8.00",
+            WHEN,
+            mdtrt_id,
+            person["psn_no"],
+        )
     ]
     result = hospital.call(
         "3101",
@@ -62,7 +71,7 @@ def test_3101_checks_lines_not_yet_uploaded_without_storing_them(client, auth, a
         },
         WHEN,
     )["result"]
-    assert [(h["vola_amt"], "SEXF02" in h["vola_cont"]) for h in result] == [(8.0, True)]
+    assert [(h["vola_amt"], "003313030010000" in h["vola_cont"]) for h in result] == [(8.0, True)]
     assert counts(app)["gateway_fee_lines"] == before
     clean = hospital.call(
         "3102", {"data": {"psn_no": person["psn_no"], "mdtrt_id": mdtrt_id}}, WHEN

@@ -39,9 +39,9 @@ def test_outpatient_2207_pays_what_the_rest_settlement_pays(client, auth, hospit
     when = dt.datetime(2023, 6, 1, 9, 0)
     a, b = register(client, auth), register(client, auth)
     rows = [
-        ("CON002", "门诊诊察费", "1", "10.00", {}),
-        ("DRG002", "阿莫西林胶囊", "3", "18.55", {"chrgitm_lv": "02", "preselfpay_amt": "5.57"}),
-        ("MAT001", "一次性输液器", "1", "6.00", {"chrgitm_lv": "03", "fulamt_ownpay_amt": "6.00"}),
+        ("001102000010000", "普通门诊诊查费", "1", "10.00", {}),
+        ("XA02BCA348X001010100001", "奥美拉唑肠溶胶囊", "3", "18.55", {}),  # 乙类: 5.565 → 5.57
+        ("XA11AAD001A001010100001", "多维元素片", "1", "6.00", {}),  # 丙类
     ]
     mdtrt_id, lines = open_visit(hospital, a, when, rows)
     out = hospital.call("2207", pay_node(mdtrt_id, a, lines), when, insuplc="500243")["setlinfo"]
@@ -70,15 +70,9 @@ def test_inpatient_2304_pays_what_the_rest_settlement_pays(client, auth, hospita
                           "ipt_no": "ZY1", "hosp_lv": "05", "dise_codg": "J18.900"}}  # fmt: skip
     mdtrt_id = hospital.call("2401", node, admitted)["result"]["mdtrt_id"]
     rows = [
-        ("BED001", "普通床位费", "9", "40.00", {}),
-        (
-            "DRG005",
-            "注射用头孢曲松钠",
-            "30",
-            "65.30",
-            {"chrgitm_lv": "02", "preselfpay_amt": "195.90"},
-        ),
-        ("SUR01", "手术", "1", "8000.00", {}),
+        ("001109000010000", "普通病房床位费", "9", "40.00", {}),  # at the 二级 ceiling
+        ("XB03BAJ038B001010100001", "甲钴胺注射液", "30", "65.30", {}),  # 乙类: 195.90
+        ("XB05AAR021B001010100001", "人血白蛋白", "20", "400.00", {}),  # 乙类: 800.00
     ]
     lines = [
         his.line(f"{n}", c, nm, cnt, p, dt.datetime(2023, 7, 5, 8), mdtrt_id, a["psn_no"], **s)
@@ -102,7 +96,7 @@ def test_inpatient_2304_pays_what_the_rest_settlement_pays(client, auth, hospita
     rest = rest_settle(
         client, auth, b, f"REST-{b['psn_no']}", med_type="21", setl_time=discharged.isoformat(),
         begndate="2023-07-03", enddate="2023-07-12", medfee_sumamt=his.total(lines),
-        preselfpay_amt="195.90", dise_codg="J18.900",
+        preselfpay_amt="995.90", dise_codg="J18.900",
     )  # fmt: skip
     assert {k: fen(out[k]) for k in AMOUNTS} == {k: fen(rest[k]) for k in AMOUNTS}
     assert fen(out["medfee_sumamt"]) == 1031900

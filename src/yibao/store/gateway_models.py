@@ -96,7 +96,10 @@ class GatewayFeeLine(Base):
     inscp_scp_amt: Mapped[int] = mapped_column(Fen, default=0)
     chrgitm_lv: Mapped[str] = mapped_column(String(3), default="")
     selfpay_prop_bp: Mapped[int] = mapped_column(Integer, default=0)
-    split_source: Mapped[str] = mapped_column(String(40), default="")  # which splitter
+    pric_uplmt_amt: Mapped[int | None] = mapped_column(Fen, nullable=True)  # 限价 applied
+    med_chrgitm_type: Mapped[str] = mapped_column(String(6), default="")  # 医疗收费项目类别
+    lmt_used_flag: Mapped[str] = mapped_column(String(1), default="0")  # 限制使用标志
+    split_source: Mapped[str] = mapped_column(Text, default="")  # the catalogue row and rule
     status: Mapped[str] = mapped_column(String(12), default="uploaded")
     setl_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     msgid: Mapped[str] = mapped_column(String(30))

@@ -14,9 +14,10 @@ from yibao.money import fen_to_json, yuan_to_fen
 from yibao.services.gateway.context import Context
 from yibao.services.gateway.encounters import STATUS_NAMES, encounter_of
 from yibao.services.gateway.envelope import Fields, GatewayError
-from yibao.services.gateway.split import split_line
+from yibao.services.gateway.split import VisitFacts, catalogue_for, level_map, split_line
 from yibao.store import gateway
 from yibao.store.gateway_models import GatewayEncounter, GatewayFeeLine
+from yibao.store.models import Person
 
 MAX_LINES = 2000
 
@@ -29,7 +30,7 @@ def _open_for_detail(data: Fields, enc: GatewayEncounter) -> None:
         )
 
 
-def _amount_checked(line: Fields) -> int:
+def amount_checked(line: Fields) -> int:
     """det_item_fee_sumamt, which must be cnt × pric to the fen (half up)."""
     amount = line.yuan("det_item_fee_sumamt")
     cnt = line.decimal("cnt")
@@ -45,6 +46,15 @@ def _amount_checked(line: Fields) -> int:
     return amount
 
 
+def _visit(ctx: Context, enc: GatewayEncounter) -> VisitFacts:
+    person = ctx.session.get(Person, enc.psn_no)
+    assert person is not None  # the encounter's foreign key
+    first = enc.begntime.date()
+    born = person.brdy
+    age = first.year - born.year - ((first.month, first.day) < (born.month, born.day))
+    return VisitFacts(enc.hosp_lv, enc.med_type, person.gend, age, enc.mdtrtarea_admvs)
+
+
 def upload(ctx: Context) -> dict[str, Any]:
     """2204 / 2301: feedetail rows → result rows with the split of each line."""
     rows = ctx.node_rows("feedetail")
@@ -54,10 +64,11 @@ def upload(ctx: Context) -> dict[str, Any]:
     first = rows[0]
     enc = encounter_of(ctx, first, kind)
     _open_for_detail(first, enc)
-    present = {
-        line.feedetl_sn
-        for line in gateway.lines(ctx.session, enc.mdtrt_id, ("uploaded", "settled"))
-    }
+    kept = gateway.lines(ctx.session, enc.mdtrt_id, ("uploaded", "settled"))
+    present = {line.feedetl_sn for line in kept}
+    visit = _visit(ctx, enc)
+    catalogue = catalogue_for(enc.mdtrtarea_admvs)
+    levels = level_map(ctx.library, enc.mdtrtarea_admvs, enc.begntime.year)
     seen: set[str] = set()
     result = []
     for row in rows:
@@ -76,14 +87,23 @@ def upload(ctx: Context) -> dict[str, Any]:
         if enc.endtime is not None and occurred.date() > enc.endtime.date():
             raise row.fail("fee_ocur_time", "晚于出院日期")
         code = row.text("med_list_codg", 50)
-        amount = _amount_checked(row)
+        amount = row.yuan("det_item_fee_sumamt")
+        cnt, pric = row.decimal("cnt"), row.decimal("pric")
+        if cnt <= 0:
+            raise row.fail("cnt", "须为正数")
+        if pric < 0:
+            raise row.fail("pric", "不能为负数")
         split = split_line(
             row,
-            amount,
-            med_list_codg=code,
+            sn=sn,
+            code=code,
             day=occurred.date(),
-            mdtrtarea_admvs=enc.mdtrtarea_admvs,
-            hosp_lv=enc.hosp_lv,
+            cnt=cnt,
+            pric=pric,
+            amount=amount,
+            visit=visit,
+            catalogue=catalogue,
+            levels=levels,
         )
         line = GatewayFeeLine(
             mdtrt_id=enc.mdtrt_id,
@@ -91,10 +111,10 @@ def upload(ctx: Context) -> dict[str, Any]:
             chrg_bchno=row.text("chrg_bchno", 30, required=kind == "门诊"),
             med_list_codg=code,
             medins_list_codg=row.text("medins_list_codg", 150, required=False),
-            med_list_name=row.text("med_list_name", 200, required=False),
+            med_list_name=split.med_list_name,
             fee_ocur_time=occurred,
-            cnt=str(row.decimal("cnt")),
-            pric=str(row.decimal("pric")),
+            cnt=str(cnt),
+            pric=str(pric),
             det_item_fee_sumamt=amount,
             fulamt_ownpay_amt=split.fulamt_ownpay_amt,
             overlmt_amt=split.overlmt_amt,
@@ -102,6 +122,9 @@ def upload(ctx: Context) -> dict[str, Any]:
             inscp_scp_amt=split.inscp_scp_amt,
             chrgitm_lv=split.chrgitm_lv,
             selfpay_prop_bp=split.selfpay_prop_bp,
+            pric_uplmt_amt=split.pric_uplmt_amt,
+            med_chrgitm_type=split.med_chrgitm_type,
+            lmt_used_flag=split.lmt_used_flag,
             split_source=split.source,
             status="uploaded",
             msgid=ctx.envelope.msgid,
@@ -118,15 +141,15 @@ def line_output(line: GatewayFeeLine) -> dict[str, Any]:
         "det_item_fee_sumamt": fen_to_json(line.det_item_fee_sumamt),
         "cnt": float(Decimal(line.cnt)),
         "pric": float(Decimal(line.pric)),
-        "pric_uplmt_amt": None,
+        "pric_uplmt_amt": None if line.pric_uplmt_amt is None else fen_to_json(line.pric_uplmt_amt),
         "selfpay_prop": line.selfpay_prop_bp / 10_000,
         "fulamt_ownpay_amt": fen_to_json(line.fulamt_ownpay_amt),
         "overlmt_amt": fen_to_json(line.overlmt_amt),
         "preselfpay_amt": fen_to_json(line.preselfpay_amt),
         "inscp_scp_amt": fen_to_json(line.inscp_scp_amt),
         "chrgitm_lv": line.chrgitm_lv,
-        "med_chrgitm_type": "",
-        "lmt_used_flag": "0",
+        "med_chrgitm_type": line.med_chrgitm_type,
+        "lmt_used_flag": line.lmt_used_flag,
         "memo": line.split_source,
     }
 

@@ -11,6 +11,7 @@ vola_bhvr_type, mdtrt_id, psn_no`` (yuan).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from decimal import Decimal
@@ -24,7 +25,8 @@ from yibao.money import divide_half_up
 from yibao.monitoring.rules_file import load_rules
 from yibao.services.gateway.context import Context
 from yibao.services.gateway.encounters import encounter_of
-from yibao.services.gateway.fees import _amount_checked
+from yibao.services.gateway.fees import amount_checked
+from yibao.services.gateway.split import catalogue_for
 from yibao.store import gateway
 from yibao.store import persons as register
 from yibao.store.gateway_models import GatewayEncounter
@@ -72,8 +74,11 @@ def analyse(ctx: Context) -> dict[str, Any]:
     data = ctx.data()
     enc = encounter_of(ctx, data)
     data.text("trig_scen", 2, required=False)
-    ruleset = rules()
+    # 限性别 / 限年龄 from the 就医地's 医保目录, as the split reads them (ItemCatalogue.with_medical).
+    medical = catalogue_for(enc.mdtrtarea_admvs)
+    ruleset = dataclasses.replace(rules(), catalogue=rules().catalogue.with_medical(medical))
     types = {item.item_code: item.item_type for item in ruleset.catalogue.items}
+    types.update({code: medical.versions(code)[-1].item_type for code in medical.codes()})
     today = ctx.envelope.inf_time.date()
     year = enc.begntime.year
     others = [
@@ -110,7 +115,7 @@ def analyse(ctx: Context) -> dict[str, Any]:
             code = row.text("med_list_codg", 50)
             occurred = row.time("fee_ocur_time")
             assert occurred is not None
-            amount = _amount_checked(row)
+            amount = amount_checked(row)
             details.append(
                 {
                     "setl_id": enc.mdtrt_id,

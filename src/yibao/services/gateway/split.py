@@ -1,26 +1,28 @@
 """The per-line split of uploaded fee detail (2204 / 2301): one function, ``split_line``.
 
-Until the 医保目录 and the engine's per-line split (issue 17 part 1) are committed, the split
-is the one the REST API already takes, stated by the hospital: a line may carry the local
-extension fields ``chrgitm_lv``, ``fulamt_ownpay_amt``, ``overlmt_amt`` and ``preselfpay_amt``
-(yuan); a line without them is 甲类 and wholly within the policy scope. The claim's amounts at
-settlement are the sums of its lines, so a settlement through the gateway pays what the REST
-path pays for the same amounts, to the fen.
-
-When the catalogue lands, ``split_line`` calls it instead (and refuses an item code that is not
-in the catalogue on the day), and the extension fields are ignored.
+Each line is split by the engine (``engine.fee_split.split_line``) against the 医保目录 of the
+就医地 (``mdtrtarea_admvs``: 就医地目录、参保地政策、就医地管理) on the line's day, with the
+hospital level map of the 就医地's policy: 丙类 and unmet 限定支付 conditions are 全自费, a
+price above the 限价 for the hospital's level is 超限价, 乙类 pays its 先行自付比例 first, and the
+rest is in the policy scope. An item code not in the catalogue on that day is refused, naming
+the line. The claim's amounts at settlement are the sums of the lines, so a settlement through
+the gateway pays what the REST path pays for the same amounts, to the fen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from yibao.money import BP_PER_UNIT, divide_half_up
-from yibao.services.gateway.codes import CHRGITM_LVS
-from yibao.services.gateway.envelope import Fields
+from yibao.catalogue.loader import CatalogueFileError, load_catalogue
+from yibao.catalogue.model import Catalogue
+from yibao.engine import fee_split
+from yibao.money import divide_half_up
+from yibao.policy import PolicyError, PolicyLibrary
+from yibao.services.gateway.envelope import Fields, GatewayError
 
-SOURCE_STATED = "hospital_stated"  # the hospital's split (REST-API semantics)
+SOURCE_CATALOGUE = "catalogue"
 
 
 @dataclass(frozen=True)
@@ -33,52 +35,92 @@ class LineSplit:
     preselfpay_amt: int
     inscp_scp_amt: int
     chrgitm_lv: str
-    selfpay_prop_bp: int  # the share of the line paid by the person before the fund (乙类)
-    source: str
+    selfpay_prop_bp: int  # 0 甲类, the 先行自付比例 for 乙类, 10000 全自费
+    pric_uplmt_amt: int | None  # the ceiling applied (fen per unit)
+    med_chrgitm_type: str
+    lmt_used_flag: str
+    med_list_name: str
+    source: str  # which catalogue row and rule, in Chinese
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    """What the split needs of the visit and the person."""
+
+    hosp_lv: str
+    med_type: str
+    sex: str
+    age: int
+    mdtrtarea_admvs: str
+
+
+def price_fen(pric: Decimal) -> int:
+    """单价 (yuan, up to 6 decimals) in fen, half up (money.divide_half_up)."""
+    return divide_half_up(int(pric * 1_000_000), 10_000)
+
+
+def catalogue_for(region: str) -> Catalogue:
+    try:
+        return load_catalogue(region)
+    except (CatalogueFileError, PolicyError, KeyError, ValueError) as exc:
+        raise GatewayError(f"mdtrtarea_admvs: 就医地 {region} 的医保目录不可用（{exc}）") from exc
+
+
+def level_map(library: PolicyLibrary, region: str, year: int) -> dict[str, str]:
+    try:
+        policy = library.resolve(region, year)
+    except (PolicyError, ValueError) as exc:
+        raise GatewayError(f"mdtrtarea_admvs: 就医地 {region} 无 {year} 年度政策（{exc}）") from exc
+    return dict(policy.benefits.hosp_level_map.value)
 
 
 def split_line(
     line: Fields,
-    amount: int,
     *,
-    med_list_codg: str,
+    sn: str,
+    code: str,
     day: dt.date,
-    mdtrtarea_admvs: str,
-    hosp_lv: str,
+    cnt: Decimal,
+    pric: Decimal,
+    amount: int,
+    visit: VisitFacts,
+    catalogue: Catalogue,
+    levels: dict[str, str],
 ) -> LineSplit:
-    """The split of one line of ``amount`` fen. 就医地目录: the catalogue of ``mdtrtarea_admvs``
-    on ``day`` (once it exists); ``hosp_lv`` for price ceilings by hospital level."""
-    return _stated_split(line, amount)
-
-
-def _stated_split(line: Fields, amount: int) -> LineSplit:
-    fulamt = line.yuan("fulamt_ownpay_amt", required=False)
-    overlmt = line.yuan("overlmt_amt", required=False)
-    preself = line.yuan("preselfpay_amt", required=False)
-    stated_lv = line.text("chrgitm_lv", 3, required=False)
-    if stated_lv and stated_lv not in CHRGITM_LVS:
-        raise line.fail(
-            "chrgitm_lv", f"取值 {stated_lv!r} 不在代码表中（01 甲类、02 乙类、03 丙类）"
-        )
-    if fulamt + overlmt + preself > amount:
-        raise line.fail("fulamt_ownpay_amt", "、超限价金额与先行自付金额之和大于明细项目费用总额")
-    lv = stated_lv or ("03" if amount and fulamt == amount else "02" if preself else "01")
-    if lv == "03" and fulamt != amount:
-        raise line.fail("chrgitm_lv", "为丙类（03）时全自费金额须等于明细项目费用总额")
-    prop = (
-        BP_PER_UNIT
-        if lv == "03"
-        else divide_half_up(preself * BP_PER_UNIT, amount - fulamt - overlmt)
-        if lv == "02" and amount - fulamt - overlmt > 0
-        else 0
-    )
-    return LineSplit(
+    """The split of one uploaded line; a line the split refuses is a GatewayError naming it."""
+    fee_line = fee_split.FeeLine(
+        feedetl_sn=sn,
+        item_code=code,
+        date=day,
+        qty=cnt,
+        price=price_fen(pric),
         det_item_fee_sumamt=amount,
-        fulamt_ownpay_amt=fulamt,
-        overlmt_amt=overlmt,
-        preselfpay_amt=preself,
-        inscp_scp_amt=amount - fulamt - overlmt - preself,
-        chrgitm_lv=lv,
-        selfpay_prop_bp=prop,
-        source=SOURCE_STATED,
+    )
+    facts = fee_split.Visit(
+        hosp_lv=visit.hosp_lv,
+        med_type=visit.med_type,
+        sex=visit.sex,
+        age=visit.age,
+        mdtrtarea_admvs=catalogue.region,
+    )
+    try:
+        split = fee_split.split_line(fee_line, facts, catalogue, levels)
+    except fee_split.FeeSplitError as exc:
+        field = {"item_code": "med_list_codg", "qty": "cnt", "price": "pric"}.get(
+            exc.field, exc.field
+        )
+        raise GatewayError(f"{line.where(field)}: {exc}") from exc
+    return LineSplit(
+        det_item_fee_sumamt=split.det_item_fee_sumamt,
+        fulamt_ownpay_amt=split.fulamt_ownpay_amt,
+        overlmt_amt=split.overlmt_amt,
+        preselfpay_amt=split.preselfpay_amt,
+        inscp_scp_amt=split.inscp_scp_amt,
+        chrgitm_lv=split.chrgitm_lv,
+        selfpay_prop_bp=split.selfpay_prop,
+        pric_uplmt_amt=split.pric_uplmt_amt,
+        med_chrgitm_type=split.med_chrgitm_type,
+        lmt_used_flag=split.lmt_used_flag,
+        med_list_name=split.hilist_name,
+        source=split.reason,
     )
