@@ -226,3 +226,33 @@ def test_a_unit_price_finer_than_the_fen(pengshui, levels):
     bad = FeeLine("1", "XC08CAA321A001010100001", DAY, 28, Decimal("8.57"), 252)
     with pytest.raises(FeeSplitError, match="单价 0.0857元 = 2.40元"):
         split_line(bad, OUTPATIENT, pengshui, levels)
+
+
+def test_hospital_approval_flag_decides_a_restricted_item(pengshui, levels):
+    # 人血白蛋白 has a 限定支付范围 the engine cannot judge (lmt_used_flag 1): hosp_appr_flag
+    # "1" pays it, "0" or "2" makes it 自费 (2204 医院审批标志).
+    def albumin(flag: str | None) -> FeeLine:
+        return FeeLine("1", "XB05AAR021B001010100001", DAY, 2, 30000, 60000, flag)
+
+    approved = split_line(albumin("1"), INPATIENT, pengshui, levels)
+    assert (approved.preselfpay_amt, approved.inscp_scp_amt) == (6000, 54000)
+    assert "医院已审批" in approved.reason
+    for flag in ("0", "2"):
+        s = split_line(albumin(flag), INPATIENT, pengshui, levels)
+        assert s.fulamt_ownpay_amt == 60000 and f"审批标志为{flag}" in s.reason
+    assert split_line(albumin(None), INPATIENT, pengshui, levels).inscp_scp_amt == 54000
+
+
+def test_hospital_approval_flag_two_makes_any_item_self_paid(pengshui, levels):
+    plain = "XJ01CAA040A001010100001"
+    s = split_line(FeeLine("1", plain, DAY, 1, 850, 850, "2"), OUTPATIENT, pengshui, levels)
+    assert s.fulamt_ownpay_amt == 850
+    assert (
+        split_line(
+            FeeLine("1", plain, DAY, 1, 850, 850, "0"), OUTPATIENT, pengshui, levels
+        ).inscp_scp_amt
+        == 850
+    )
+    with pytest.raises(FeeSplitError) as err:
+        split_line(FeeLine("1", plain, DAY, 1, 850, 850, "9"), OUTPATIENT, pengshui, levels)
+    assert err.value.field == "hosp_appr_flag"

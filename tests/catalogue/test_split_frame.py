@@ -29,6 +29,7 @@ rows = st.lists(
         st.dates(dt.date(2023, 7, 1), dt.date(2024, 12, 31)),
         st.integers(0, 30),
         st.integers(0, 300_000),
+        st.sampled_from([None, "0", "1", "2"]),
     ),
     min_size=1,
     max_size=30,
@@ -56,8 +57,14 @@ def frame(fee: list[FeeLine], visit: Visit) -> pl.DataFrame:
             "med_type": [visit.med_type] * len(fee),
             "sex": [visit.sex] * len(fee),
             "age": [visit.age] * len(fee),
+            "hosp_appr_flag": [f.hosp_appr_flag for f in fee],
         },
-        schema_overrides={"qty": pl.Int64, "price": pl.Int64, "det_item_fee_sumamt": pl.Int64},
+        schema_overrides={
+            "qty": pl.Int64,
+            "price": pl.Int64,
+            "det_item_fee_sumamt": pl.Int64,
+            "hosp_appr_flag": pl.String,
+        },
     )
 
 
@@ -65,8 +72,8 @@ def frame(fee: list[FeeLine], visit: Visit) -> pl.DataFrame:
 @given(rows, visits)
 def test_the_batch_split_equals_the_line_split(raw, visit):
     fee = [
-        FeeLine(str(i), code, day, qty, price, qty * price)
-        for i, (code, day, qty, price) in enumerate(raw)
+        FeeLine(str(i), code, day, qty, price, qty * price, flag)
+        for i, (code, day, qty, price, flag) in enumerate(raw)
     ]
     lines = split_lines(fee, visit, CATALOGUE, LEVELS)
     batch = split_frame(frame(fee, visit), CATALOGUE, LEVELS, "500243")

@@ -9,8 +9,8 @@ Per line, in this order (docs/catalogue.md):
 
 1. the item must be in the catalogue on the line's date, and ``det_item_fee_sumamt`` must be
    ``qty × price`` to the fen (half up, yibao.money), none of them negative;
-2. 丙类 (03), or a 限定支付 condition the visit does not meet (限性别/限年龄/限医疗机构等级/限门诊
-   或住院): the whole line is ``fulamt_ownpay_amt``;
+2. 丙类 (03), a 限定支付 condition the visit does not meet (限性别/限年龄/限医疗机构等级/限门诊
+   或住院), or a 医院审批标志 that declines the line: the whole line is ``fulamt_ownpay_amt``;
 3. a unit price above the item's 限价 for the hospital's level: ``overlmt_amt`` =
    amount − qty × ceiling (rounded once);
 4. 乙类 (02): ``preselfpay_amt`` = (amount − overlmt_amt) × 先行自付比例, rounded once;
@@ -55,6 +55,10 @@ class FeeLine:
     price: int | Decimal  # 单价 (pric), fen; a Decimal for a price finer than the fen (pric
     # has up to 6 decimals of yuan: 0.0857 元 a tablet is Decimal("8.57") fen)
     det_item_fee_sumamt: int  # 明细项目费用总额, fen
+    # 医院审批标志 (2204/2301 hosp_appr_flag): for an item with a 限定支付范围 "1" = approved
+    # (paid), "0" or "2" = 自费; for an item without one "2" = 自费. None: not sent, the
+    # catalogue's conditions alone decide (those it cannot judge count as approved).
+    hosp_appr_flag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,27 @@ def _check(line: FeeLine, catalogue: Catalogue) -> CatalogueEntry:
     return entry
 
 
+APPROVAL_FLAGS = ("0", "1", "2")
+
+
+def _declined(line: FeeLine, entry: CatalogueEntry) -> str | None:
+    """The 医院审批标志 that makes the line 自费, in words; None when it does not."""
+    flag = line.hosp_appr_flag
+    if flag is None:
+        return None
+    if flag not in APPROVAL_FLAGS:
+        raise FeeSplitError(
+            line.feedetl_sn,
+            "hosp_appr_flag",
+            f"{_where(line)} hosp_appr_flag：医院审批标志应为 0、1 或 2，收到 {flag!r}",
+        )
+    if entry.lmt_used_flag == "1" and flag in ("0", "2"):
+        return f"限定支付项目医院审批标志为{flag}（未审批通过）"
+    if flag == "2":
+        return "医院审批标志为2（按自费处理）"
+    return None
+
+
 def _unmet_restriction(entry: CatalogueEntry, visit: Visit, level: str) -> str | None:
     """The 限定支付 condition the visit does not meet, in words; None when all are met."""
     r = entry.restriction
@@ -231,12 +256,16 @@ def _split(line: FeeLine, visit: Visit, catalogue: Catalogue, level: str) -> Lin
     prop = 0
     ceiling_fen: int | None = None
     unmet = _unmet_restriction(entry, visit, level)
+    declined = _declined(line, entry)
     if entry.chrgitm_lv == "03":
         full, prop = amount, FULL_SELFPAY_BP
         reason = f"{row}：丙类，全额自费"
     elif unmet is not None:
         full, prop = amount, FULL_SELFPAY_BP
         reason = f"{row}：限定支付范围“{entry.restriction.text}”不符（{unmet}），全额自费"
+    elif declined is not None:
+        full, prop = amount, FULL_SELFPAY_BP
+        reason = f"{row}：{declined}，全额自费"
     else:
         kind = "甲类" if entry.chrgitm_lv == "01" else "乙类"
         parts = [f"{row}：{kind}"]
@@ -250,9 +279,8 @@ def _split(line: FeeLine, visit: Visit, catalogue: Catalogue, level: str) -> Lin
                     f"（{ceiling.cite.label}），超限价 {format_yuan(over)}元"
                 )
         if entry.restriction.text:
-            parts.append(
-                f"限定支付范围“{entry.restriction.text}”：可判断的条件均符合，其余以医院审批为准"
-            )
+            approval = "医院已审批" if line.hosp_appr_flag == "1" else "其余以医院审批为准"
+            parts.append(f"限定支付范围“{entry.restriction.text}”：可判断的条件均符合，{approval}")
         if entry.chrgitm_lv == "02":
             try:
                 prop, cite = catalogue.selfpay(entry, line.date)

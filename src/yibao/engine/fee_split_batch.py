@@ -5,7 +5,7 @@ single-line path, so the messages are the same.
 
 Input columns: ``feedetl_sn`` (str), ``item_code``, ``date``, ``qty`` (Int64), ``price``,
 ``det_item_fee_sumamt`` (fen), and per line the visit: ``hosp_lv``, ``med_type``, ``sex``,
-``age``. Output: the input with ``hilist_name``, ``chrgitm_lv``, ``fulamt_ownpay_amt``,
+``age``; optionally ``hosp_appr_flag`` (医院审批标志). Output: the input with ``hilist_name``, ``chrgitm_lv``, ``fulamt_ownpay_amt``,
 ``overlmt_amt``, ``preselfpay_amt``, ``inscp_scp_amt``, ``pric_uplmt_amt``, ``selfpay_prop``
 (bp) and ``lmt_used_flag``.
 """
@@ -20,6 +20,7 @@ import polars as pl
 
 from yibao.catalogue.model import LEVELS, Catalogue
 from yibao.engine.fee_split import (
+    APPROVAL_FLAGS,
     FULL_SELFPAY_BP,
     INPATIENT_MED_TYPES,
     FeeLine,
@@ -104,7 +105,7 @@ def _report(lines: pl.DataFrame, i: int, catalogue: Catalogue, levels: Mapping[s
     row: dict[str, Any] = lines.row(i, named=True)
     line = FeeLine(
         row["feedetl_sn"], row["item_code"], row["date"], row["qty"], row["price"],
-        row["det_item_fee_sumamt"],
+        row["det_item_fee_sumamt"], row.get("hosp_appr_flag"),
     )  # fmt: skip
     visit = Visit(row["hosp_lv"], row["med_type"], row["sex"], row["age"], catalogue.region)
     split_line(line, visit, catalogue, levels)
@@ -134,6 +135,10 @@ def split_frame(
     qty, price, amount = (base[c].to_numpy() for c in ("qty", "price", "det_item_fee_sumamt"))
     bad = (qty < 0) | (price < 0) | (amount < 0) | (qty * price != amount)
     bad |= ~base["hosp_lv"].is_in(list(hosp_level_map)).to_numpy()
+    approval = "hosp_appr_flag" in lines.columns
+    if approval:
+        flag = base["hosp_appr_flag"]
+        bad |= (flag.is_not_null() & ~flag.is_in(list(APPROVAL_FLAGS))).to_numpy()
     if bad.any():
         _report(lines, int(np.flatnonzero(bad)[0]), catalogue, hosp_level_map)
     base = base.with_columns(
@@ -180,6 +185,10 @@ def split_frame(
     )
     lv = frame["chrgitm_lv"].to_numpy()
     self_paid = (lv == "03") | frame["_unmet"].to_numpy()
+    if approval:  # 医院审批标志 (fee_split._declined)
+        flags = frame["hosp_appr_flag"].fill_null("").to_numpy()
+        limited = frame["lmt_used_flag"].to_numpy() == "1"
+        self_paid |= (limited & ((flags == "0") | (flags == "2"))) | (flags == "2")
     class_b = (lv == "02") & ~self_paid
     prop_b = frame["_prop"].to_numpy()
     no_prop = class_b & frame["_prop"].is_null().to_numpy()
