@@ -4,8 +4,9 @@
 one claim, and building a one-row frame costs far more than the arithmetic. Here the claim dict
 is checked field by field — in the same order and with the same messages as the batch path —
 its rules come from ``settlement_rules.claim_rules`` (cached per kind of claim), and the layers
-are computed by the very ``settlement_layers.settle_step`` the batch uses, on arrays of length
-one. One implementation of the arithmetic: batch and real time agree by construction.
+are computed by ``settlement_layers.settle_step`` on arrays of length one — the one
+``layer_chain`` the batch evaluates too. The checks and their messages are ``claim_checks``'
+table, which the batch evaluates as Polars expressions.
 """
 
 from __future__ import annotations
