@@ -34,11 +34,21 @@ def _grouper(method: str, version: str | None, table: Path | None) -> Any:
         from yibao.drg.tables import load_drg_table, shipped_table
 
         t = load_drg_table(table) if table else shipped_table(version or "CHS-DRG 1.1")
-        return (lambda case: group_case(case, t)), t.version
+        return (lambda case: group_case(case, t)), t.version, plain_groups(t).get
     from yibao.drg.dip import group_dip, load_dip_table, shipped_dip_table
 
     d = load_dip_table(table) if table else shipped_dip_table(version or "DIP 421200 2022")
-    return (lambda case: group_dip(case, d)), d.version
+    return (lambda case: group_dip(case, d)), d.version, lambda _: None
+
+
+def plain_groups(table: Any) -> dict[str, str]:
+    """Each DRG → its ADRG's group without complications (severity any), for 高套分组."""
+    out = {}
+    for rules in table.drgs.values():
+        plain = next((r.drg for r in rules if r.severity == "any"), None)
+        if plain:
+            out.update({r.drg: plain for r in rules})
+    return out
 
 
 def build_app(method: str) -> typer.Typer:
@@ -59,7 +69,7 @@ def build_app(method: str) -> typer.Typer:
 
         with user_errors():
             doc = _read_json(case)
-            grouper, used = _grouper(method, version, table)
+            grouper, used, _ = _grouper(method, version, table)
             many = isinstance(doc, list)
             results = [
                 grouper(
@@ -113,12 +123,12 @@ def build_app(method: str) -> typer.Typer:
             budget_fen = yuan_to_fen(budget, "budget") if budget is not None else None
             pv = to_decimal(provisional, "provisional_point_value") * 100 if provisional else None
             rows, cases_source = read_rows(settled, region, year, claims, cases)
-            grouper, used = _grouper(
+            grouper, used, plain = _grouper(
                 method, version or (params.table if table is None else None), table
             )
             result = pay_year(
                 rows, grouper, params, budget_fen=budget_fen, bands=bands,
-                provisional_fen_per_point=Decimal(pv) if pv is not None else None,
+                provisional_fen_per_point=Decimal(pv) if pv is not None else None, plain_group=plain,
             )  # fmt: skip
             doc = {"region": region, "year": year, "method": method, "version": used,
                    "cases_source": cases_source, **result.to_json()}  # fmt: skip
@@ -187,7 +197,7 @@ def read_rows(
     )  # fmt: skip
     frame = s.filter(pl.col("med_type") == "21").select("setl_id", "medfee_sumamt", "hifp_pay").join(
         c.select("setl_id", "certno", "fixmedins_code", "hosp_lv", "setl_time", "begndate", "enddate",
-                 "med_type"),
+                 "med_type", *(["psn_no"] if "psn_no" in c.columns else [])),
         on="setl_id", how="inner",
     )  # fmt: skip
     if frame.height == 0:

@@ -30,6 +30,14 @@ class Band:
 
 
 @dataclass(frozen=True)
+class MonitoringParams:
+    upcoding_cost_ratio_bp: (
+        int  # DRG01 高套分组: cost below this share of the plain group's average
+    )
+    low_standard_max_los: int  # DRG02 低标准入院: at most this many days
+
+
+@dataclass(frozen=True)
 class PaymentParams:
     region: str
     method: str  # drg | dip
@@ -47,6 +55,7 @@ class PaymentParams:
     surplus_bands: tuple[Band, ...]
     deficit_bands: tuple[Band, ...]
     sources: dict[str, dict[str, Any]]
+    monitoring: MonitoringParams
 
     def coefficient(self, fixmedins_code: str, hosp_lv: str) -> int:
         if fixmedins_code in self.hospital_coefficient:
@@ -136,7 +145,18 @@ def payment_params(region: str, method: str) -> PaymentParams:
         surplus_bands=_bands(v["bands"]["surplus"], "hospital_keeps", where + ".surplus"),
         deficit_bands=_bands(v["bands"]["deficit"], "fund_shares", where + ".deficit"),
         sources={k: {x: y for x, y in merged[k].items() if x != "value"} for k in needed},
+        monitoring=_monitoring(merged, f"{region} {method}"),
     )
+
+
+def _monitoring(merged: dict[str, Any], where: str) -> MonitoringParams:
+    values = {}
+    for key in ("upcoding_cost_ratio", "low_standard_max_los"):
+        node = merged.get(key)
+        if not isinstance(node, dict) or "value" not in node:
+            raise ParamsError(f"{where}.{key}: 缺少参数值")
+        values[key] = int(node["value"])
+    return MonitoringParams(values["upcoding_cost_ratio"], values["low_standard_max_los"])
 
 
 def params_path(region: str) -> Path:

@@ -16,6 +16,7 @@ from yibao.drg.grouping import GROUPED, GroupResult
 from yibao.drg.params import PaymentParams
 from yibao.drg.points import CasePoints, base_points, case_points
 from yibao.drg.settlement import PaidCase, YearSettlement, settle_year
+from yibao.drg.supervision import PricedCase, scan
 
 Grouper = Callable[[Case], GroupResult]
 REQUIRED = (
@@ -34,6 +35,7 @@ class PaymentYear:
     groups: dict[str, dict[str, Any]]  # group → cases, base points
     unpaid_by_points: list[dict[str, Any]]  # 未入组 / 歧义组 cases (paid 按项目), with reasons
     unpaid_fund_fen: int  # what the fund paid 按项目 on them (their hifp_pay)
+    hits: list[dict[str, Any]]  # DRG01 高套分组, DRG02 低标准入院
     hospitals_all: int  # hospitals with inpatient cases in the year
 
     def to_json(self) -> dict[str, Any]:
@@ -55,6 +57,10 @@ class PaymentYear:
             "fund_expenditure": _percent(paid, paid + self.unpaid_fund_fen),
         }
         doc["not_paid_by_points"] = self.unpaid_by_points[:50]
+        by_rule: dict[str, int] = {}
+        for hit in self.hits:
+            by_rule[hit["rule_name"]] = by_rule.get(hit["rule_name"], 0) + 1
+        doc["monitoring"] = {"hits": len(self.hits), "by_rule": by_rule, "items": self.hits[:100]}
         return doc
 
 
@@ -81,6 +87,7 @@ def pay_year(
     budget_fen: int | None = None,
     bands: bool = False,
     provisional_fen_per_point: Decimal | None = None,
+    plain_group: Callable[[str], str | None] = lambda _: None,
 ) -> PaymentYear:
     missing = [c for c in REQUIRED if c not in rows.columns]
     if missing:
@@ -111,11 +118,19 @@ def pay_year(
     bases = base_points(groups, costs, params.point_scale)
     all_cases, all_cost = len(costs), sum(costs)
     paid: list[PaidCase] = []
+    priced: list[PricedCase] = []
     by_kind: dict[str, int] = {}
-    for (row, _), group, cost in zip(results, groups, costs, strict=True):
+    for (row, result), group, cost in zip(results, groups, costs, strict=True):
+        coef = coefficient[(row["fixmedins_code"], row["hosp_lv"])]
         pts: CasePoints = case_points(
-            bases[group], cost, int(row["los"]), coefficient[(row["fixmedins_code"], row["hosp_lv"])],
-            params, all_cases=all_cases, all_cost=all_cost,
+            bases[group], cost, int(row["los"]), coef, params, all_cases=all_cases, all_cost=all_cost
+        )  # fmt: skip
+        priced.append(
+            PricedCase(
+                str(row["setl_id"]), str(row.get("psn_no") or ""), row["fixmedins_code"],
+                result.adrg if result.mdc else None, group, pts.kind, pts.points, coef, cost,
+                int(row["los"]), str(row.get("leaving_type") or "1"),
+            )
         )  # fmt: skip
         by_kind[pts.kind] = by_kind.get(pts.kind, 0) + 1
         fund = int(row["hifp_pay"])
@@ -129,7 +144,12 @@ def pay_year(
         bands=bands,
         provisional_fen_per_point=provisional_fen_per_point,
     )
+    hits = scan(
+        priced, bases, plain_group, params.monitoring,
+        pool_fen=year.pool_fen, total_points=year.total_points,
+    )  # fmt: skip
     return PaymentYear(
+        hits=hits,
         settlement=year,
         grouped=len(results),
         ambiguous=ambiguous,
