@@ -23,7 +23,7 @@ def _case(setl_id: str, group: str, cost: int, kind: str = NORMAL, los: int = 7)
 def test_complication_group_cheaper_than_the_plain_group_is_upcoding():
     # 3,500 yuan in ES31 while ES35 averages 4,000: 50 points gained, 点值 10 yuan → 500 yuan.
     hits = scan(
-        [_case("S1", "ES31", 350_000)], BASES, PLAIN, PARAMS, pool_fen=100_000, total_points=10_000
+        [_case("S1", "ES31", 350_000)], BASES, PLAIN, PARAMS, pool_fen=1_000, total_points=10_000
     )
     assert [(h["rule_id"], h["setl_id"], h["vola_amt"]) for h in hits] == [("DRG01", "S1", 500.0)]
     assert "ES35 均次费用 4000.0 元" in hits[0]["vola_cont"]
