@@ -98,7 +98,7 @@ def opendrg_rate(checkout: Path, cases: list[Case], repeat: int) -> float:
     return rate(proxy.group, records, repeat)
 
 
-HARNESS = """
+HARNESS = r"""
 import java.nio.file.*;
 import java.util.*;
 import drg_group.chs_drg_11.*;
@@ -120,7 +120,7 @@ public class Bench {
             long t0 = System.nanoTime();
             for (MedicalRecord rec : records) {
                 GroupResult g = proxy.group_record(rec);
-                if (r == rounds - 1) out.append(rec.Index).append('\\t').append(g.drg).append('\\n');
+                if (r == rounds - 1) out.append(rec.Index).append('\t').append(g.drg).append('\n');
             }
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);
         }
