@@ -96,7 +96,9 @@ def test_bad_claim_input_names_the_field(client, seeded):
     form = {**_claim_form(seeded.fresh, ""), "medfee_sumamt": "12.345", "csrf": _csrf(client)}
     response = client.post("/console/settle/preview", data=form)
     assert response.status_code == 422
-    assert "medfee_sumamt" in response.text
+    # the field by its Chinese name, the reason in Chinese, no pydantic text (issue 16)
+    assert "医疗费总额：" in response.text and "两位小数" in response.text
+    assert "validation error" not in response.text and "pydantic" not in response.text
 
 
 def test_static_files_are_served_and_paths_outside_are_not(client):

@@ -13,6 +13,7 @@ from yibao.web import console, fund, ledger, persons, policy, settle, supervisio
 from yibao.web.admin import router as admin_router
 from yibao.web.imports import router as import_router
 from yibao.web.print_settlement import router as print_router
+from yibao.web.routing import fallback
 
 web_router = APIRouter()
 for _module in (console, persons, settle, warnings, fund, supervision, policy, ledger, targets):
@@ -26,6 +27,9 @@ web_router.include_router(import_router)  # 批量导入参保人员
 def _root() -> RedirectResponse:
     """Someone who opens the server's address lands on the console."""
     return RedirectResponse("/console", status_code=307)
+
+
+web_router.include_router(fallback)  # keep last: any other /console address is a Chinese 404
 
 
 __all__ = ["web_router"]

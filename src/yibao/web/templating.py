@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from yibao.idcard import mask
 from yibao.money import bp_to_percent, format_yuan, yuan_to_fen
 from yibao.store.audit import mask_name
+from yibao.web import labels
 from yibao.web.session import WebUser
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -74,7 +75,18 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters.update(fen=fen, yuan=yuan, percent=percent, beijing=beijing)
+environment.filters.update(
+    fen=fen,
+    yuan=yuan,
+    percent=percent,
+    beijing=beijing,
+    # Chinese words for keys (web/labels.py): explanation text, policy parameters, quote items
+    explain=labels.explanation_text,
+    param_label=labels.param,
+    quote_item=labels.quote_item,
+    source_label=labels.source,
+    field_label=labels.field,
+)
 
 
 def page(
@@ -86,6 +98,10 @@ def page(
     def name(value: str) -> str:
         return mask_name(value) if user is not None and user.masked and value else value
 
+    if isinstance(context.get("quote"), dict):
+        # 缴费测算: the engine's citation items (personal_contribution, assistance_subsidy.低保对象)
+        # named in Chinese before any template shows them.
+        context["quote"] = labels.quote_for_console(context["quote"])
     html = environment.get_template(template).render(
         request=request,
         user=user,

@@ -1,0 +1,99 @@
+"""Messages for a clerk (issue 16): no pydantic text and no English reaches the console. A bad
+amount on the 结算 form is refused in Chinese naming 医疗费总额, the page lists what was sent,
+and 返回修改 goes back to the form with the input kept; an unknown page is a Chinese 404; the
+缴费测算 and the settlement's explanation show Chinese names, not the engine's keys."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from yibao.web import labels, messages
+from yibao.web.templating import environment
+
+pytestmark = pytest.mark.browser
+
+ENGLISH_KEYS = ("personal_contribution", "assistance_subsidy", "fiscal_sharing", "med_type",
+                "hosp_lv", "inpatient", "validation error", "errors.pydantic.dev", "Field required")  # fmt: skip
+
+
+def _no_english(text: str) -> None:
+    for key in ENGLISH_KEYS:
+        assert key not in text, key
+    assert messages.is_clerk_text(text), text[:400]
+
+
+def test_a_bad_amount_is_refused_in_chinese_and_the_input_is_kept(login, server, seeded):
+    page = login("经办")
+    page.goto(f"{server}/console/settle?psn_no={seeded.fresh}")
+    form = page.locator("form", has=page.locator("[name=medfee_sumamt]")).first
+    form.locator("[name=medfee_sumamt]").fill("12,000.5x")
+    form.locator("[name=dise_codg]").fill("J18.9")
+    form.locator("button", has_text="预结算").click()
+    error = page.get_by_test_id("error")
+    expect(error).to_contain_text("医疗费总额")
+    _no_english(error.inner_text())
+    _no_english(page.locator("main").inner_text())
+    expect(page.get_by_test_id("submitted")).to_contain_text("12,000.5x")
+    expect(page.get_by_test_id("submitted")).not_to_contain_text(seeded.tokens["经办"])
+    page.get_by_test_id("go-back").click()
+    expect(page.locator("[name=medfee_sumamt]").first).to_have_value("12,000.5x")
+    expect(page.locator("[name=dise_codg]").first).to_have_value("J18.9")
+
+
+def test_an_unknown_console_page_is_a_chinese_404(login, server):
+    page = login("经办")
+    response = page.goto(f"{server}/console/no-such-page")
+    assert response is not None and response.status == 404
+    expect(page.get_by_test_id("error")).to_contain_text("页面不存在")
+    expect(page.locator("h1")).to_have_text("未找到")
+
+
+def test_the_quote_and_the_explanation_show_chinese_names(login, server, seeded):
+    page = login("经办")
+    page.goto(f"{server}/console/persons/{seeded.warned}?quote_year=2023&tier=1")
+    quote = page.get_by_test_id("quote")
+    expect(quote).to_contain_text("个人缴费标准")
+    expect(quote).to_contain_text("资助参保·低保对象")
+    _no_english(quote.inner_text())
+
+    page.goto(f"{server}/console/settlements/W-2023-0001")
+    explanation = page.get_by_test_id("explanation")
+    expect(explanation).to_contain_text("医疗类别 21 → 住院；医院等级 05 → 二级")
+    expect(explanation).to_contain_text("本系统假定值")
+    body = explanation.inner_text()
+    assert not re.search(r"\b(med_type|hosp_lv|inpatient|yibao)\b", body)
+
+
+def test_service_messages_are_said_in_chinese():
+    assert messages.chinese("certno: 500243********1234 fails the GB 11643 check digit") == (
+        "身份证号：500243********1234 校验码错误（GB 11643），请核对号码"
+    )
+    assert messages.chinese("certno: a person with this ID number already exists") == (
+        "身份证号：该身份证号已登记，不能重复登记"
+    )
+    assert messages.chinese("setl_id: no settlement X1") == "结算编号：无结算编号为 X1 的结算"
+    assert messages.chinese("psn_no: 未参保：…") == "个人编号：未参保：…"
+
+
+def test_pydantic_errors_are_said_by_their_kind():
+    from pydantic import ValidationError
+
+    from yibao.api.schemas import PersonIn
+
+    with pytest.raises(ValidationError) as caught:
+        PersonIn(certno="123", psn_name="", insuplc_admdvs="50024")
+    text = messages.describe(caught.value.errors(), skip=0)
+    assert "身份证号：长度不足（至少 18 个字符）" in text
+    assert "姓名：长度不足" in text and "参保地：格式不正确" in text
+    assert messages.is_clerk_text(text)
+
+
+def test_labels_name_every_policy_parameter(library):
+    for region, years in library.available():
+        for year in years:
+            for p in library.resolve(region.code, year).params():
+                assert labels.param(p.path) != p.path, p.path
+    assert environment.filters["explain"]("med_type 21 → 住院") == "医疗类别 21 → 住院"
