@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from yibao.codes import INPATIENT_MED_TYPES
-from yibao.money import BP_PER_UNIT, bp_to_percent, divide_half_up, fen_to_json
+from yibao.money import BP_PER_UNIT, bp_to_percent, divide_half_up, fen_to_json, format_yuan
 from yibao.policy.model import Policy
 
 LAYERS = ("hifp_pay", "hifmi_pay", "maf_pay")
@@ -143,7 +143,7 @@ def assess(
             RiskWarning(
                 "current_deficit",
                 "当期收不抵支",
-                f"{fen_to_json(revenue - expenditure):.2f}元",
+                f"{format_yuan(revenue - expenditure)}元",
                 "当期收入≥当期支出",
                 fr.current_year_deficit_warning.cite(),
             )

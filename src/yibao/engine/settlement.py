@@ -35,7 +35,7 @@ from yibao.engine.running_totals import (
 from yibao.engine.settlement_batch import Prepared, Slots, Totals, initial_totals, prepare, run
 from yibao.engine.settlement_rules import NO_CAP, ClaimRules, SettlementError
 from yibao.engine.settlement_single import prepare_claim, settle_prepared, typed_row
-from yibao.money import BP_PER_UNIT, fen_to_json
+from yibao.money import BP_PER_UNIT, bp_to_percent, fen_to_json, format_yuan
 from yibao.policy.loader import PolicyLibrary
 from yibao.policy.model import Policy
 
@@ -317,8 +317,8 @@ def _build(
             int(row["inscp_scp_amt"]) if row["covered"] else 0,
             rules.annual_cap,
             before["pool_paid"],
-            f"{rules.pool_values.label} 起付线{r['act_pay_dedc'] / 100:.2f}元 "
-            f"比例{rules.ratio_bp / 100:g}%",
+            f"{rules.pool_values.label} 起付线{format_yuan(r['act_pay_dedc'])}元 "
+            f"比例{bp_to_percent(rules.ratio_bp)}",
         ),
         _detail(
             FUND_CRITICAL,
@@ -326,8 +326,8 @@ def _build(
             r["critical_eligible_delta"],
             rules.critical_cap,
             before["critical_paid"],
-            f"本年合规累计{(before['critical_eligible'] + r['critical_eligible_delta']) / 100:.2f}元 "
-            f"起付线{rules.critical_deductible / 100:.2f}元",
+            f"本年合规累计{format_yuan(before['critical_eligible'] + r['critical_eligible_delta'])}元 "
+            f"起付线{format_yuan(rules.critical_deductible)}元",
         ),
         _detail(
             FUND_ASSISTANCE,
@@ -335,7 +335,7 @@ def _build(
             r["assistance_eligible_delta"],
             rules.assistance_limit if rules.assistance_included else 0,
             before["assistance_paid"],
-            f"{rules.assistance_category or '非救助对象'} 比例{rules.assistance_ratio_bp / 100:g}%",
+            f"{rules.assistance_category or '非救助对象'} 比例{bp_to_percent(rules.assistance_ratio_bp)}",
         ),
     ]
     consumed = Accumulators.of_claim(r, _slot_keys(rules))
