@@ -132,9 +132,12 @@ def _rows(folder: Path, name: str, columns: tuple[str, ...]) -> list[dict[str, s
         return rows
 
 
-def _adrg_tokens(path: str, row: dict[str, str]) -> tuple[set[str], int | None, int | None, tuple]:
+def _adrg_tokens(
+    path: str, row: dict[str, str]
+) -> tuple[set[str], int | None, int | None, tuple[frozenset[str], ...]]:
     tokens: set[str] = set()
-    wmin = wmax = None
+    wmin: int | None = None
+    wmax: int | None = None
     combo: tuple[frozenset[str], ...] = ()
     for token in filter(None, row["rule"].split(";")):
         if token.startswith("weight>="):
@@ -195,7 +198,7 @@ def load_drg_table(folder: Path) -> DrgTable:
     adrgs: dict[str, list[AdrgRule]] = {}
     columns = ("adrg", "mdc", "seq", "kind", "rule", "fallback", "name")
     for row in sorted(_rows(folder, "adrg.csv", columns), key=lambda r: (r["mdc"], int(r["seq"]))):
-        tokens, wmin, wmax, combo = _adrg_tokens("adrg.csv", row)
+        wanted, wmin, wmax, combo = _adrg_tokens("adrg.csv", row)
         if row["kind"] not in ("surgical", "medical"):
             raise TableError(f"adrg.csv 第 {row['_line']} 行: kind {row['kind']!r} 不认识")
         mine = lists.get(row["adrg"], {})
@@ -205,7 +208,7 @@ def load_drg_table(folder: Path) -> DrgTable:
                 mdc=row["mdc"],
                 kind=row["kind"],
                 rule=row["rule"],
-                tokens=frozenset(tokens),
+                tokens=frozenset(wanted),
                 weight_min=wmin,
                 weight_max=wmax,
                 combo=combo,

@@ -24,7 +24,7 @@ def lists_of(tree: ast.AST) -> dict[str, list[str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
             name = node.targets[0].id  # type: ignore[attr-defined]
-            vals = [e.value for e in node.value.elts if isinstance(e, ast.Constant)]
+            vals = [str(e.value) for e in node.value.elts if isinstance(e, ast.Constant)]
             if len(vals) == len(node.value.elts):
                 found[name] = vals
     return found
@@ -134,7 +134,7 @@ def transcribe(src: Path, out: Path) -> None:
         for fn in tree.body:
             if isinstance(fn, ast.FunctionDef):
                 ret = fn.body[-1]
-                assert isinstance(ret, ast.Return)
+                assert isinstance(ret, ast.Return) and ret.value is not None
                 drg_sev[fn.name.removesuffix("_group")] = drg_severity(ast.unparse(ret.value))
 
     top = ast.parse((src / "Grouper.py").read_text(encoding="utf8"))
@@ -199,7 +199,7 @@ def transcribe(src: Path, out: Path) -> None:
             for dseq, (drg, _) in enumerate(drgs, 1):
                 drg_rows.append((drg, adrg, dseq, drg_sev[drg], drg_names.get(drg, "")))
 
-    def write(name: str, header: list[str], rows: list) -> None:
+    def write(name: str, header: list[str], rows: list[tuple[Any, ...]]) -> None:
         with open(out / name, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(header)
