@@ -126,3 +126,11 @@ def test_ambiguous_group_when_the_version_has_one(tmp_path: Path):
     assert "手术室手术" in result.reason
     # The shipped 1.1 transcription has no 歧义组: the same case goes on to its medical ADRG.
     assert group_case(case, shipped_table("CHS-DRG 1.1")).drg == "GZ13"
+
+
+def test_a_broken_version_file_names_the_file(tmp_path: Path):
+    folder = tmp_path / "broken"
+    shutil.copytree(DATA_DIR / "chs-drg-1.1", folder)
+    (folder / "version.yaml").write_text("version: [unclosed\n", encoding="utf-8")
+    with pytest.raises(TableError, match=r"version.yaml: 不是合法的 YAML"):
+        load_drg_table(folder)

@@ -20,7 +20,7 @@ from pathlib import Path
 from yibao import yamlfile
 from yibao.drg.case import Case, CaseError
 from yibao.drg.grouping import GROUPED, UNGROUPED, GroupResult
-from yibao.drg.tables import DATA_DIR, TableError
+from yibao.drg.tables import DATA_DIR, TableError, read_meta
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def load_dip_table(folder: Path) -> DipTable:
     meta_path = folder / "version.yaml"
     if not meta_path.exists():
         raise TableError(f"{meta_path}: DIP 目录库说明文件不存在")
-    meta = yamlfile.load(meta_path.read_text(encoding="utf-8"))
+    meta = read_meta(meta_path)
     path = folder / "groups.csv"
     if not path.exists():
         raise TableError(f"{path}: DIP 目录库文件不存在")

@@ -80,7 +80,13 @@ def _file(region: str) -> dict[str, Any]:
     path = PARAMS_DIR / f"{region}.yaml"
     if not path.exists():
         return {}
-    return yamlfile.load(path.read_text(encoding="utf-8")) or {}
+    try:
+        doc = yamlfile.load(path.read_text(encoding="utf-8")) or {}
+    except Exception as exc:  # a YAML syntax error: name the file, not the parser's internals
+        raise ParamsError(f"{path}: 不是合法的 YAML（{str(exc).splitlines()[0]}）") from exc
+    if not isinstance(doc, dict):
+        raise ParamsError(f"{path}: 应为映射（key: value）")
+    return doc
 
 
 def _bands(raw: list[dict[str, Any]], key: str, where: str) -> tuple[Band, ...]:

@@ -113,6 +113,17 @@ class DrgTable:
         }
 
 
+def read_meta(path: Path) -> dict[str, Any]:
+    """A version.yaml, with a clear error naming the file."""
+    try:
+        doc = yamlfile.load(path.read_text(encoding="utf-8"))
+    except Exception as exc:
+        raise TableError(f"{path}: 不是合法的 YAML（{str(exc).splitlines()[0]}）") from exc
+    if not isinstance(doc, dict):
+        raise TableError(f"{path}: 应为映射（key: value）")
+    return doc
+
+
 def _rows(folder: Path, name: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
     path = folder / name
     if not path.exists():
@@ -160,7 +171,7 @@ def load_drg_table(folder: Path) -> DrgTable:
     meta_path = folder / "version.yaml"
     if not meta_path.exists():
         raise TableError(f"{meta_path}: 分组版本说明文件不存在")
-    meta = yamlfile.load(meta_path.read_text(encoding="utf-8"))
+    meta = read_meta(meta_path)
     for key in ("version", "effective", "source"):
         if key not in meta:
             raise TableError(f"{meta_path}: 缺少 {key}")
