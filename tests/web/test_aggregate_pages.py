@@ -19,7 +19,7 @@ from yibao.engine.fund import fund_statement
 from yibao.engine.targets import targets_report
 from yibao.store import ledger, persons, session_factory, transaction
 from yibao.store.audit import Actor
-from yibao.store.models import Settlement
+from yibao.store.models import Claim, Settlement
 from yibao.web.store_frames import (
     Scope,
     cells_frame,
@@ -148,3 +148,118 @@ def test_a_new_settlement_moves_the_fund_page_at_once(store, library):
         http.post("/console/login", data={"token": seeded.tokens["管理"]})
         fund = http.get("/console/fund")
     assert f"{before + 1:,}<" in fund.text
+
+
+def _direct_totals(factory, *where):
+    s = Settlement.__table__
+    with factory() as session:
+        return session.execute(
+            select(
+                func.count(),
+                func.sum(s.c.fund_pay_sumamt).filter(s.c.status == "settled"),
+                func.sum(s.c.psn_part_amt).filter(s.c.status == "settled"),
+            )
+            .select_from(s)
+            .join(Claim, Claim.setl_id == s.c.setl_id)
+            .where(*where)
+        ).one()
+
+
+def _yuan(fen) -> str:
+    fen = int(fen or 0)
+    return f"{fen // 100:,}.{fen % 100:02d}"
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_settlement_query_counts_and_totals_what_matches(store):
+    app, factory, seeded, _ = store
+    med = Claim.row["med_type"].as_string() == "21"
+    march = Settlement.setl_time >= dt.datetime(2023, 3, 1)
+    april = Settlement.setl_time < dt.datetime(2023, 5, 1)
+    with TestClient(app) as http:
+        http.post("/console/login", data={"token": seeded.tokens["审核"]})
+        every = _text(http.get("/console/settlements?year=2023").text)
+        inpatient = _text(http.get("/console/settlements?year=2023&med_type=21").text)
+        spring = http.get(
+            "/console/settlements?year=2023&date_from=2023-03-01&date_to=2023-04-30&status=settled"
+        )
+    count, fund, own = _direct_totals(factory, Settlement.year == 2023)
+    assert f"共 {count:,} 笔" in every
+    assert f"基金支付 {_yuan(fund)} 元" in every and f"个人自付 {_yuan(own)} 元" in every
+    count, fund, _ = _direct_totals(factory, Settlement.year == 2023, med)
+    assert f"共 {count:,} 笔" in inpatient and f"基金支付 {_yuan(fund)} 元" in inpatient
+    count, fund, _ = _direct_totals(
+        factory, Settlement.year == 2023, march, april, Settlement.status == "settled"
+    )
+    assert spring.status_code == 200
+    assert f"共 {count:,} 笔（已结算 {count:,} 笔）" in _text(spring.text)
+    rows = re.findall(r"<tr><td><a href=\"/console/settlements/([^\"]+)\"", spring.text)
+    assert len(rows) == min(30, count)
+
+
+def test_settlement_query_pages_through_everything_newest_first(store):
+    app, factory, seeded, _ = store
+    seen = []
+    with TestClient(app) as http:
+        http.post("/console/login", data={"token": seeded.tokens["只读"]})
+        for page_no in (1, 2, 3, 4, 5, 6):
+            html = http.get(f"/console/settlements?year=2023&page={page_no}").text
+            seen += re.findall(r"<tr><td><a href=\"/console/settlements/([^\"]+)\"", html)
+    with factory() as session:
+        want = session.scalars(
+            select(Settlement.setl_id)
+            .where(Settlement.year == 2023)
+            .order_by(Settlement.setl_time.desc(), Settlement.setl_id.desc())
+        ).all()
+    assert seen[: len(want)] == list(want)[: len(seen)] and len(seen) >= min(len(want), 60)
+
+
+def test_settlement_query_by_name_finds_the_persons_claims_reversed_too(store):
+    app, _, seeded, _ = store
+    with TestClient(app) as http:
+        http.post("/console/login", data={"token": seeded.tokens["审核"]})
+        text = _text(http.get("/console/settlements?year=2023&q=周德福").text)
+        one = _text(http.get("/console/settlements?year=2023&q=W-2023-0001").text)
+    assert "共 2 笔（已结算 1 笔）" in text  # W-2023-0002 was reversed
+    assert "W-2023-0001" in text and "W-2023-0002" in text and "已撤销" in text
+    assert "共 1 笔" in one
+
+
+def test_bad_query_input_is_said_in_chinese_and_kept(store):
+    app, _, seeded, _ = store
+    with TestClient(app) as http:
+        http.post("/console/login", data={"token": seeded.tokens["审核"]})
+        bad = http.get("/console/settlements?year=2023&date_from=2023-13-01&fixmedins_code=H1")
+        backwards = http.get(
+            "/console/settlements?year=2023&date_from=2023-05-01&date_to=2023-04-01"
+        )
+    assert bad.status_code == 422
+    assert "开始日期应为日期（YYYY-MM-DD），收到“2023-13-01”" in bad.text
+    assert 'value="2023-13-01"' in bad.text and 'value="H1"' in bad.text
+    assert backwards.status_code == 422 and "结束日期不能早于开始日期" in backwards.text
+
+
+def test_person_page_shows_the_years_totals_and_visits(store):
+    app, factory, seeded, _ = store
+    psn_no = seeded.warned
+    s = Settlement.__table__
+    with factory() as session:
+        count, hifp, hifmi = session.execute(
+            select(func.count(), func.sum(s.c.hifp_pay), func.sum(s.c.hifmi_pay)).where(
+                s.c.psn_no == psn_no, s.c.status == "settled", s.c.year == 2023
+            )
+        ).one()
+    with TestClient(app) as http:
+        http.post("/console/login", data={"token": seeded.tokens["经办"]})
+        html = http.get(f"/console/persons/{psn_no}").text
+    annual = _text(html[html.index('data-testid="annual"') :].split("</table>")[0])
+    assert f"2023（1档） {count} " in annual
+    assert _yuan(hifp) in annual and _yuan(hifmi) in annual
+    assert hifmi > 0  # the 160,000 元 claim reached 大病
+    visits = _text(html[html.index('data-testid="visits"') :].split("</table>")[0])
+    assert "W-2023-0001" in visits and "W-2023-0002" in visits and "已撤销" in visits
+    limits = _text(html[html.index('data-testid="limits-2023"') :].split("</table>")[0])
+    assert "大病保险支付 " + _yuan(hifmi) in limits

@@ -23,7 +23,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yibao.store.models import Base
+from yibao.store.models import Base, Settlement
 
 Fen = BigInteger
 
@@ -126,3 +126,9 @@ class SettlementListing(Base):
     maf_pay: Mapped[int] = mapped_column(Fen, default=0)
     fund_pay_sumamt: Mapped[int] = mapped_column(Fen, default=0)
     psn_part_amt: Mapped[int] = mapped_column(Fen, default=0)
+
+
+# 最近结算 (the settlements entered last) by index, not by sorting the year's settlements.
+SETTLEMENTS_CREATED = Index(
+    "ix_settlements_created_at", Settlement.__table__.c.created_at, Settlement.__table__.c.setl_id
+)

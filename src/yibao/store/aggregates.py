@@ -414,3 +414,92 @@ def cells(conn: Connection, codes: Iterable[str], year: int) -> list[dict[str, A
         )
     ).mappings()
     return [dict(r) for r in rows]
+
+
+# ------------------------------------------------------------------- 结算查询
+@dataclass(frozen=True)
+class ListingQuery:
+    """The 结算查询's filters (all optional but the year): setl_time from/to (days,
+    inclusive), 定点机构, 医疗类别, status, the persons (psn_no list, from a name or ID
+    search) or one setl_id."""
+
+    year: int
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    fixmedins_code: str = ""
+    med_type: str = ""
+    status: str = ""
+    psn_nos: tuple[str, ...] | None = None
+    setl_id: str = ""
+
+
+def _where(query: ListingQuery) -> list[Any]:
+    t = LISTING.c
+    out: list[Any] = [t.year == query.year]
+    if query.date_from is not None:
+        out.append(t.setl_time >= dt.datetime.combine(query.date_from, dt.time()))
+    if query.date_to is not None:
+        out.append(t.setl_time < dt.datetime.combine(query.date_to, dt.time()) + dt.timedelta(1))
+    for column, value in (
+        (t.fixmedins_code, query.fixmedins_code),
+        (t.med_type, query.med_type),
+        (t.status, query.status),
+        (t.setl_id, query.setl_id),
+    ):
+        if value:
+            out.append(column == value)
+    if query.psn_nos is not None:
+        out.append(t.psn_no.in_(sorted(query.psn_nos)))
+    return out
+
+
+def query_listing(
+    conn: Connection, query: ListingQuery, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """One page of the matching settlements, newest setl_time first, and the totals of all
+    that match: ``count`` and the sum of each listed amount (fen; settled ones only, a
+    reversed settlement pays nothing) — from the indexed listing, never the settlements."""
+    where = _where(query)
+    rows = conn.execute(
+        select(LISTING)
+        .where(*where)
+        .order_by(LISTING.c.setl_time.desc(), LISTING.c.setl_id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).mappings()
+    settled = LISTING.c.status == "settled"
+    sums = conn.execute(
+        select(
+            func.count(),
+            func.count().filter(settled),
+            *(func.coalesce(func.sum(LISTING.c[a]).filter(settled), 0) for a in LISTED),
+        ).where(*where)
+    ).one()
+    totals = {"count": int(sums[0]), "settled": int(sums[1])}
+    totals.update({a: int(v) for a, v in zip(LISTED, sums[2:], strict=True)})
+    return [dict(r) for r in rows], totals
+
+
+def listing_of_person(
+    conn: Connection, psn_no: str, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """A person's settlements (就医记录), newest first."""
+    return [
+        dict(r)
+        for r in conn.execute(
+            select(LISTING)
+            .where(LISTING.c.psn_no == psn_no)
+            .order_by(LISTING.c.setl_time.desc(), LISTING.c.setl_id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).mappings()
+    ]
+
+
+def is_listed(conn: Connection, setl_id: str) -> bool:
+    return conn.scalar(select(LISTING.c.setl_id).where(LISTING.c.setl_id == setl_id)) is not None
+
+
+def latest_year(conn: Connection) -> int | None:
+    """The latest coverage year with a listed settlement."""
+    return conn.scalar(select(func.max(LISTING.c.year)))

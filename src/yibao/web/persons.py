@@ -16,11 +16,13 @@ from sqlalchemy import select
 
 from yibao.api.schemas import CategoryIn, EnrollmentIn, PersonIn, QuoteIn
 from yibao.categories import all_categories
+from yibao.claims import MED_TYPES
+from yibao.engine.settlement_rules import NO_CAP, category_rules
 from yibao.money import MoneyError, format_yuan, yuan_to_fen
 from yibao.services import enrollment as enrollments
 from yibao.services import payments as payment_records
 from yibao.services import persons as people
-from yibao.store import persons, transaction
+from yibao.store import accumulators, aggregates, persons, transaction
 from yibao.store.errors import Conflict, Invalid, NotFound
 from yibao.store.models import ContributionPayment
 from yibao.web.routing import ConsoleRoute
@@ -141,7 +143,89 @@ def _person_view(request: Request, psn_no: str) -> dict[str, Any]:
             }
             for p in payment_records.payments_of(s, psn_no)
         ]
-    return {"person": doc, "household": household, "enrollments": enrollments, "payments": paid}
+        annual = _annual(s, library(request), person)
+        visits = aggregates.listing_of_person(s.connection(), psn_no, VISITS, 0)
+    return {
+        "person": doc,
+        "household": household,
+        "enrollments": enrollments,
+        "payments": paid,
+        "annual": annual,
+        "visits": visits,
+    }
+
+
+VISITS = 50  # the newest settlements shown as 就医记录 (all of them: 结算查询 by 个人编号)
+
+
+def _annual(s: Any, lib: Any, person: Any) -> list[dict[str, Any]]:
+    """年度累计 per coverage year with settlements, newest first: the stored person-year
+    aggregate (counts and sums, fen), the running totals (accumulators) and what is left of
+    each yearly limit of the year's policy for the enrolled tier and the categories held."""
+    out = []
+    for row in aggregates.person_year(s.connection(), person.psn_no):
+        year = row["year"]
+        acc = accumulators.read(s, person.psn_no, year)
+        enrolled = persons.enrollment_for(s, person.psn_no, year)
+        tier = str(enrolled.tier) if enrolled is not None else "1"
+        try:
+            policy = lib.resolve(row["insuplc_admdvs"], year)
+        except (KeyError, ValueError):
+            policy = None
+        out.append({**row, "tier": tier, **_limits(policy, acc, tier, _held(person, year))})
+    return out
+
+
+def _held(person: Any, year: int) -> tuple[str, ...]:
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return tuple(
+        dict.fromkeys(
+            c.category
+            for c in person.categories
+            if c.begin_date <= last and (c.end_date is None or c.end_date >= first)
+        )
+    )
+
+
+def _limits(policy: Any, acc: Any, tier: str, categories: tuple[str, ...]) -> dict[str, Any]:
+    """统筹 limits per cap group (paid, cap, left; cap None: none) and the 大病 起付线 and
+    limit (category_rules: the special groups' lower 起付线 and cap)."""
+    pool_paid = dict(acc.pool_paid) if acc is not None else {}
+    groups: dict[str, dict[str, Any]] = {}
+    if policy is not None:
+        for name, pool in policy.benefits.pools.items():
+            group = pool.cap_group.value or name
+            cap = pool.annual_cap.value.get(tier, pool.annual_cap.value.get("1"))
+            entry = groups.setdefault(group, {"labels": [], "cap": cap})
+            entry["labels"].append(pool.label.value)
+    for group in pool_paid:
+        groups.setdefault(group, {"labels": [group], "cap": None})
+    pools = [
+        {
+            "label": "、".join(dict.fromkeys(g["labels"])),
+            "paid": int(pool_paid.get(group, 0)),
+            "cap": g["cap"],
+            "left": None if g["cap"] is None else max(0, g["cap"] - int(pool_paid.get(group, 0))),
+        }
+        for group, g in groups.items()
+        if pool_paid.get(group) or g["cap"] is not None
+    ]
+    critical = None
+    if policy is not None:
+        rules = category_rules(policy, categories)
+        eligible = int(acc.critical_eligible) if acc is not None else 0
+        paid = int(acc.critical_paid) if acc is not None else 0
+        cap = None if rules.critical_cap >= NO_CAP else rules.critical_cap
+        critical = {
+            "deductible": rules.critical_deductible,
+            "eligible": eligible,
+            "deductible_left": max(0, rules.critical_deductible - eligible),
+            "paid": paid,
+            "cap": cap,
+            "left": None if cap is None else max(0, cap - paid),
+        }
+    assistance = int(acc.assistance_paid) if acc is not None else 0
+    return {"pools": pools, "critical": critical, "assistance_paid": assistance}
 
 
 def _quote(request: Request, user: WebUser, psn_no: str, region: str, year: int, tier: int) -> Any:
@@ -198,6 +282,7 @@ def _show(
         "pay_years": sorted({e["year"] for e in view["enrollments"]}, reverse=True),
         "reversible": reversible,
         "form": {},
+        "med_types": MED_TYPES,
         **extra,
     }
     return page(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,7 +17,7 @@ from yibao.api.schemas import PreviewIn, SettleIn
 from yibao.claims import HOSP_LVS, MED_TYPES
 from yibao.engine.register import RegisterError
 from yibao.money import yuan_to_fen
-from yibao.store import ledger, persons, transaction
+from yibao.store import aggregates, ledger, persons, transaction
 from yibao.store.errors import Invalid
 from yibao.web.charts import stacked_bar
 from yibao.web.routing import ConsoleRoute
@@ -290,3 +291,127 @@ def reverse(
         message = str(exc).split(": ", 1)[-1]
         return _reverse_page(request, user, setl_id, reason, f"{message}，未撤销")
     return RedirectResponse(f"{PREFIX}/settlements/{setl_id}?reversed=1", status_code=303)
+
+
+# ------------------------------------------------------------------- 结算查询
+QUERY_PAGE = 30
+MAX_PERSONS = 1000  # persons a name or ID search may stand for
+STATUSES = {"settled": "已结算", "reversed": "已撤销"}
+
+
+def _day(text: str, field: str, label: str) -> dt.date | None:
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(f"{field}: {label}应为日期（YYYY-MM-DD），收到“{text}”") from None
+
+
+def _listing_query(s: Any, year: int, form: dict[str, str]) -> aggregates.ListingQuery:
+    """The filters as typed, checked (Invalid names the field and says why)."""
+    date_from = _day(form["date_from"], "date_from", "开始日期")
+    date_to = _day(form["date_to"], "date_to", "结束日期")
+    if date_from and date_to and date_from > date_to:
+        raise Invalid("date_to: 结束日期不能早于开始日期")
+    for day, field in ((date_from, "date_from"), (date_to, "date_to")):
+        if day is not None and day.year not in (year, year + 1):
+            raise Invalid(f"{field}: 日期应在{year}年度内（跨年度住院可至次年）")
+    if form["med_type"] and form["med_type"] not in MED_TYPES:
+        raise Invalid(f"med_type: 未知的医疗类别 {form['med_type']}")
+    if form["status"] and form["status"] not in STATUSES:
+        raise Invalid("status: 状态应为 已结算 或 已撤销")
+    q = form["q"].strip()
+    psn_nos: tuple[str, ...] | None = None
+    setl_id = ""
+    if q:
+        if aggregates.is_listed(s.connection(), q):
+            setl_id = q
+        else:
+            found, total = persons.search_persons(s, q, limit=MAX_PERSONS)
+            if total > MAX_PERSONS:
+                raise Invalid(f"q: “{q}”匹配 {total} 人，请输入更完整的姓名或身份证号")
+            psn_nos = tuple(p.psn_no for p in found)
+    return aggregates.ListingQuery(
+        year=year,
+        date_from=date_from,
+        date_to=date_to,
+        fixmedins_code=form["fixmedins_code"].strip(),
+        med_type=form["med_type"],
+        status=form["status"],
+        psn_nos=psn_nos,
+        setl_id=setl_id,
+    )
+
+
+@router.get("/settlements", response_class=HTMLResponse)
+def settlements_query(
+    request: Request,
+    year: int | None = Query(None, ge=2000, le=2100),
+    date_from: str = Query("", max_length=10),
+    date_to: str = Query("", max_length=10),
+    fixmedins_code: str = Query("", max_length=40),
+    med_type: str = Query("", max_length=4),
+    status: str = Query("", max_length=10),
+    q: str = Query("", max_length=40),
+    page_no: int = Query(1, alias="page", ge=1, le=1_000_000),
+    user: WebUser = Depends(web_user),
+) -> Response:
+    """结算查询: by date range, 定点机构, 医疗类别, 状态, name or ID (or a 结算流水号), 30 a
+    page with the count and totals of everything that matches (the indexed settlement
+    listing, not the settlements). Bad input: the page with the message and the input kept."""
+    form = {
+        "date_from": date_from,
+        "date_to": date_to,
+        "fixmedins_code": fixmedins_code,
+        "med_type": med_type,
+        "status": status,
+        "q": q,
+    }
+    error = None
+    rows: list[dict[str, Any]] = []
+    totals: dict[str, int] = {"count": 0}
+    with transaction(db(request)) as s:
+        chosen = (
+            year
+            or bureau(request)[1]
+            or aggregates.latest_year(s.connection())
+            or dt.date.today().year
+        )
+        try:
+            query = _listing_query(s, chosen, form)
+        except Invalid as exc:
+            error = str(exc).split(": ", 1)[-1]
+        else:
+            rows, totals = aggregates.query_listing(
+                s.connection(), query, QUERY_PAGE, (page_no - 1) * QUERY_PAGE
+            )
+            last = max(1, -(-totals["count"] // QUERY_PAGE))
+            if page_no > last:  # past the end (a stale link): the last page
+                page_no = last
+                rows, totals = aggregates.query_listing(
+                    s.connection(), query, QUERY_PAGE, (page_no - 1) * QUERY_PAGE
+                )
+    pages = max(1, -(-totals["count"] // QUERY_PAGE))
+    return page(
+        request,
+        user,
+        "settlements.html",
+        status=200 if error is None else 422,
+        title="结算查询",
+        active="settle",
+        form=form,
+        year=chosen,
+        rows=rows,
+        totals=totals,
+        page_no=page_no,
+        pages=pages,
+        error=error,
+        med_types=MED_TYPES,
+        statuses=STATUSES,
+        query_string=_query_string(chosen, form),
+    )
+
+
+def _query_string(year: int, form: dict[str, str]) -> str:
+    return urlencode({"year": year, **{k: v for k, v in form.items() if v}})

@@ -96,6 +96,7 @@ def upgrade() -> None:
     )
     for name, columns in LISTING_INDEXES.items():
         op.create_index(name, "settlement_listing", columns)
+    op.create_index("ix_settlements_created_at", "settlements", ["created_at", "setl_id"])
     # The settlements already stored (none in a new store).
     from yibao.store import aggregates
 
@@ -103,6 +104,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_settlements_created_at", table_name="settlements")
     for name in LISTING_INDEXES:
         op.drop_index(name, table_name="settlement_listing")
     op.drop_table("settlement_listing")
