@@ -134,3 +134,9 @@ def test_a_broken_version_file_names_the_file(tmp_path: Path):
     (folder / "version.yaml").write_text("version: [unclosed\n", encoding="utf-8")
     with pytest.raises(TableError, match=r"version.yaml: 不是合法的 YAML"):
         load_drg_table(folder)
+
+
+def test_the_version_decides_the_group():
+    # The oracle case under CHS-DRG 1.0 (the 细分组方案 before 1.1): the same MDC, another ADRG.
+    result = group_case(parse_case(ORACLE), shipped_table("CHS-DRG 1.0"))
+    assert (result.mdc, result.adrg, result.drg) == ("MDCG", "GS1", "GS19")

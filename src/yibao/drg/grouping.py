@@ -67,6 +67,9 @@ def _enters_mdc(rule: MdcRule, case: Case, table: DrgTable, trace: list[str]) ->
         return False
     if "dx:main" in rule.tokens and main not in rule.diagnoses:
         return False
+    hits = [d for d in case.diagnoses if d in rule.diagnoses] if "dx:any" in rule.tokens else []
+    if "dx:any" in rule.tokens and not hits:
+        return False
     if "age=0" in rule.tokens and case.age != 0:
         return False
     if "sex=1" in rule.tokens and case.gend != "1":
@@ -83,6 +86,8 @@ def _enters_mdc(rule: MdcRule, case: Case, table: DrgTable, trace: list[str]) ->
         "dx:main": f"主诊断 {main} 在 {rule.mdc} 主诊表内",
     }
     reasons = [why[t] for t in ("or:main", "dx:main") if t in rule.tokens]
+    if hits:
+        reasons.append(f"诊断 {hits[0]} 在 {rule.mdc} 主诊表内")
     if "age=0" in rule.tokens:
         reasons.append("年龄 0 岁")
     if "sex=1" in rule.tokens or "sex=2" in rule.tokens:

@@ -17,7 +17,7 @@ from yibao import yamlfile
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "drg"
 
 # Conditions an MDC or ADRG rule may state (semicolon-separated in the ``rule`` column).
-MDC_TOKENS = {"dx:main", "or:main", "age=0", "sex=1", "sex=2", "trauma_sites>=2"}
+MDC_TOKENS = {"dx:main", "dx:any", "or:main", "age=0", "sex=1", "sex=2", "trauma_sites>=2"}
 ADRG_FIXED_TOKENS = {
     "always",
     "dx:main",

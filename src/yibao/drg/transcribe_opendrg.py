@@ -7,6 +7,7 @@ folder format (docs/drg.md), and cut the subset that ships. The lists are read w
 
 SRC_DIR is drg_group/chs_drg_11 of a checkout; FULL_OUT gets the full table; SUBSET_OUT (if
 given) the rows of the codes the synthetic case mix and the tests use (see ``subset_codes``).
+Also reads drg_group/chs_drg_10 (CHS-DRG 1.0).
 A development tool: not used at run time."""
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ MDC_RULES0 = {
     "not (True and record.zdList[0] in mdc_zd)": "dx:main",
     "not (True and record.ssList and record.ssList[0] in SS_VALID)": "or:main",
     "not (True and record.zdList[0] in mdc_zd and int(record.age) == 0)": "dx:main;age=0",
+    "not (True and record.zdList[0] in mdc_zd and record.age == 0)": "dx:main;age=0",
+    "not (True and intersect(record.zdList, mdc_zd))": "dx:any",
     "not (True and record.zdList[0] in mdc_zd and record.gender == 1)": "dx:main;sex=1",
     "not (True and record.zdList[0] in mdc_zd and record.gender == 2)": "dx:main;sex=2",
 }
@@ -65,6 +68,8 @@ ADRG_RULES0 = {
     "True and record.ssList and record.ssList[0] in adrg_ss and (record.ageDay != None) and (record.ageDay <= 28)": "pr:main;age_days<=28",
     "True and record.ssList and record.ssList[0] in SS_VALID": "or:main",
     "True and record.ssList and intersect(record.ssList, adrg_ss) and intersect(record.ssList, adrg_ss1)": "pr:any;pr1:any",
+    "True and record.ssList and intersect(record.ssList, adrg_ss)": "pr:any",
+    "True and (record.ageDay != None) and (record.ageDay <= 28)": "age_days<=28",
     "True and record.zdList[0] in adrg_zd and (record.ageDay != None) and (record.ageDay <= 28)": "dx:main;age_days<=28",
     "True": "always",
     "True and record.zdList[0] in adrg_zd and record.ssList and intersect(record.ssList, adrg_ss) and intersect(record.ssList, adrg_ss1)": "dx:main;pr:any;pr1:any",
@@ -82,15 +87,19 @@ def adrg_rule(text: str) -> str:
     if t in ADRG_RULES:
         return ADRG_RULES[t]
     m = re.fullmatch(
-        r"True and intersectrecord.zdList, adrg_zd and record.weight and (.*) and record.ageDay != None and record.ageDay <= 28",
+        r"True and (?:(intersectrecord.zdList, adrg_zd|record.zdList\[0\] in adrg_zd) and )?record.weight"
+        r" and (.*) and record.ageDay != None and record.ageDay <= 28",
         t,
     )
     if m:
+        dx = {None: [], "i": ["dx:any"], "r": ["dx:main"]}[
+            (m.group(1) or " ")[0] if m.group(1) else None
+        ]
         parts = [
-            p.replace("record.weight", "weight").replace(" ", "") for p in m.group(1).split(" and ")
+            p.replace("record.weight", "weight").replace(" ", "") for p in m.group(2).split(" and ")
         ]
         parts = [p.strip("()") for p in parts]
-        return ";".join(["dx:any", *parts, "age_days<=28"])
+        return ";".join([*dx, *parts, "age_days<=28"])
     m = re.fullmatch(r"True and record.zdList\[0\] in adrg_zd and (.*)", t)
     if m and "ss_matched" in t:
         expr = m.group(1)
