@@ -78,6 +78,22 @@ def _policy(library: PolicyLibrary, region: str, year: int) -> Any:
         raise Invalid(f"region: {region} {year}年没有政策文件（{exc}）") from None
 
 
+@dataclass(frozen=True)
+class ScanInput:
+    """What both scans read: the scope's persons and settled claims (read once by ``scan``)."""
+
+    persons: pl.DataFrame
+    claims: pl.DataFrame  # settlements_frame(..., claims=True)
+
+
+def scan_input(session: Session, library: PolicyLibrary, region: str, year: int) -> ScanInput:
+    codes = scope_codes(session, library, region)
+    return ScanInput(
+        reviews.persons_frame(session, codes, year),
+        reviews.settlements_frame(session, codes, year, claims=True),
+    )
+
+
 def scan_warnings(
     session: Session,
     library: PolicyLibrary,
@@ -85,15 +101,19 @@ def scan_warnings(
     year: int,
     actor: Actor = SYSTEM,
     as_of: dt.date | None = None,
+    data: ScanInput | None = None,
 ) -> dict[str, int]:
     """The warning engine over the region-year's settled claims; results stored (see
     store.warnings). ``as_of``: the day follow-up status is judged on (default 31 December,
     or today if earlier)."""
     _require(actor)
     policy = _policy(library, region, year)
-    codes = scope_codes(session, library, region)
-    persons = reviews.persons_frame(session, codes, year)
-    settled = reviews.settlements_frame(session, codes, year)
+    if data is None:
+        codes = scope_codes(session, library, region)
+        persons = reviews.persons_frame(session, codes, year)
+        settled = reviews.settlements_frame(session, codes, year)
+    else:
+        persons, settled = data.persons, data.claims
     day = as_of or min(dt.date.today(), dt.date(year, 12, 31))
     try:
         flagged = early_warnings(settled, persons, policy, day)
@@ -109,20 +129,30 @@ def scan_warnings(
 
 
 def scan_supervision(
-    session: Session, library: PolicyLibrary, region: str, year: int, actor: Actor = SYSTEM
+    session: Session,
+    library: PolicyLibrary,
+    region: str,
+    year: int,
+    actor: Actor = SYSTEM,
+    data: ScanInput | None = None,
 ) -> dict[str, int]:
     """The claim-only monitoring rules over the region-year's settled claims; hits stored."""
     _require(actor)
     _policy(library, region, year)
-    codes = scope_codes(session, library, region)
-    persons = reviews.persons_frame(session, codes, year)
-    claims = reviews.settlements_frame(session, codes, year, claims=True)
+    data = data or scan_input(session, library, region, year)
     hits = run_rules(
-        claims, pl.DataFrame(schema=FEE_DETAIL_SCHEMA), persons, load_rules(),
+        data.claims, pl.DataFrame(schema=FEE_DETAIL_SCHEMA), data.persons, load_rules(),
         only=CLAIM_ONLY_RULES,
     )  # fmt: skip
-    added, updated = reviews.store_hits(session, region, year, hits, claims, persons, actor)
-    result = {"settlements": claims.height, "hits": hits.height, "added": added, "updated": updated}
+    added, updated = reviews.store_hits(
+        session, region, year, hits, data.claims, data.persons, actor
+    )
+    result = {
+        "settlements": data.claims.height,
+        "hits": hits.height,
+        "added": added,
+        "updated": updated,
+    }
     reviews.record_scan(session, "supervision", region, year, actor, result)
     return result
 
@@ -130,10 +160,13 @@ def scan_supervision(
 def scan(
     session: Session, library: PolicyLibrary, region: str, year: int, actor: Actor = SYSTEM
 ) -> dict[str, dict[str, int]]:
-    """Both scans of a region-year, in the caller's transaction (the demo's one call)."""
+    """Both scans of a region-year in the caller's transaction, reading the store once (the
+    demo's one call after settling)."""
+    _require(actor)
+    data = scan_input(session, library, region, year)
     return {
-        "warnings": scan_warnings(session, library, region, year, actor),
-        "supervision": scan_supervision(session, library, region, year, actor),
+        "warnings": scan_warnings(session, library, region, year, actor, data=data),
+        "supervision": scan_supervision(session, library, region, year, actor, data=data),
     }
 
 

@@ -13,8 +13,10 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from yibao.idcard import mask
 from yibao.money import fen_to_yuan
@@ -106,22 +108,33 @@ def xlsx(
 ) -> Response:
     """The filtered list as a workbook: a title row, a header row, one row per record; yuan
     with two decimals (exact, from fen); names and ID numbers masked for 只读."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([label for _, label in columns])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DCE6F1")
+    # write-only (streamed) workbook: about twice as fast as the in-memory one for a year's list
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    for i, (_key, label) in enumerate(columns):
+        letter = get_column_letter(i + 1)
+        sheet.column_dimensions[letter].width = max(10, min(40, len(label) * 2 + 4))
+    head = WriteOnlyCell(sheet, title)
+    head.font = Font(bold=True, size=13)
+    sheet.append([head])
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F1")
+    labels = []
+    for _key, label in columns:
+        cell = WriteOnlyCell(sheet, label)
+        cell.font, cell.fill = bold, fill
+        labels.append(cell)
+    sheet.append(labels)
+    right = Alignment(horizontal="right")
     for row in rows:
         values: list[Any] = []
         for key, _ in columns:
             value = row.get(key)
             if key in money:
-                value = None if value is None else fen_to_yuan(int(value))
-            elif key == "certno" and user.masked:
+                cell = WriteOnlyCell(sheet, None if value is None else fen_to_yuan(int(value)))
+                cell.number_format, cell.alignment = "#,##0.00", right
+                values.append(cell)
+                continue
+            if key == "certno" and user.masked:
                 value = mask(value or "")
             elif key == "psn_name" and user.masked:
                 value = mask_name(value or "")
@@ -133,14 +146,6 @@ def xlsx(
                 value = _beijing(value)
             values.append(value)
         sheet.append(values)
-    for r in sheet.iter_rows(min_row=3):
-        for cell, (key, _) in zip(r, columns, strict=True):
-            if key in money:
-                cell.number_format = "#,##0.00"
-                cell.alignment = Alignment(horizontal="right")
-    for i, (_key, label) in enumerate(columns):
-        letter = sheet.cell(row=2, column=i + 1).column_letter
-        sheet.column_dimensions[letter].width = max(10, min(40, len(label) * 2 + 4))
     buffer = io.BytesIO()
     book.save(buffer)
     return Response(

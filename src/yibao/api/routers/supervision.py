@@ -95,7 +95,10 @@ def get_hit(
     hit_id: RecordId, session: Session = Depends(db), actor: Actor = Depends(any_role)
 ) -> dict[str, Any]:
     with session.begin():
-        return present(yuan_fields(service.record(session, "supervision", hit_id), MONEY), actor)
+        shown: dict[str, Any] = present(
+            yuan_fields(service.record(session, "supervision", hit_id), MONEY), actor
+        )
+    return shown
 
 
 def _after(session: Session, hit_id: int) -> dict[str, Any]:

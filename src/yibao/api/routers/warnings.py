@@ -58,7 +58,9 @@ class ExcludeIn(Strict):
 
 def yuan_fields(document: dict[str, Any], money: tuple[str, ...]) -> dict[str, Any]:
     """Fen → yuan (two decimals) at the edge, also in the history's amounts."""
-    out = {k: (fen_to_json(v) if k in money and v is not None else v) for k, v in document.items()}
+    out: dict[str, Any] = {
+        k: (fen_to_json(v) if k in money and v is not None else v) for k, v in document.items()
+    }
     if "history" in out:
         out["history"] = [
             {**h, "amount": None if h["amount"] is None else fen_to_json(h["amount"])}
@@ -125,7 +127,10 @@ def get_warning(
 ) -> dict[str, Any]:
     """The warning with its steps (who, when in UTC, note), oldest first."""
     with session.begin():
-        return present(yuan_fields(service.record(session, "warning", warning_id), MONEY), actor)
+        shown: dict[str, Any] = present(
+            yuan_fields(service.record(session, "warning", warning_id), MONEY), actor
+        )
+    return shown
 
 
 def _after(session: Session, warning_id: int) -> dict[str, Any]:
