@@ -1,14 +1,19 @@
-"""政策: every jurisdiction-year's parameters with source and clause (assumed values marked
-假定值), and the difference between two years or two regions (yibao.policy.render)."""
+"""政策: a jurisdiction-year's parameters by topic (参保缴费, 待遇 门诊/住院/大病/救助, 基金 …),
+each by its Chinese name with its value as a table (web/policy_values.py), the document and
+clause beside it and assumed values marked 假定值 with their note; and the difference between
+two years or two regions in the same form. Each topic folds (details/summary)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from yibao.policy.render import diff_policies, flatten_policy
+from yibao.policy import Policy
+from yibao.policy.render import flatten_policy
+from yibao.web import labels, policy_values
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, bureau, library, web_user
 from yibao.web.templating import PREFIX, page
@@ -58,11 +63,12 @@ def policy_page(
         policy = lib.resolve(*_split(show))
         meta = policy.meta
         by_region = policy.assumed_counts()
-        rows = flatten_policy(policy)
+        rows = parameter_rows(policy)
         if assumed_only:
             rows = [r for r in rows if r["assumed"]]
     if a and b:
-        diff = diff_policies(lib.resolve(*_split(a)), lib.resolve(*_split(b)))
+        diff = diff_rows(lib.resolve(*_split(a)), lib.resolve(*_split(b)))
+    names = dict(options)
     return page(
         request,
         user,
@@ -74,9 +80,59 @@ def policy_page(
         a=a,
         b=b,
         rows=rows,
+        topics=by_topic(rows),
         meta=meta,
         diff=diff,
+        diff_topics=by_topic(diff or []),
+        a_name=names.get(a, a),
+        b_name=names.get(b, b),
         assumed_only=assumed_only,
         assumed_count=sum(1 for r in rows if r["assumed"]),
         assumed_by_region=by_region,
     )
+
+
+def parameter_rows(policy: Policy) -> list[dict[str, Any]]:
+    """One row per parameter: its Chinese name, topic, value as HTML, document and clause."""
+    out = []
+    for r in flatten_policy(policy):
+        out.append(
+            {
+                **r,
+                "label": labels.param(r["path"]),
+                "topic": policy_values.topic_of(r["path"]),
+                "html": policy_values.render(r["value"], r["path"], r["unit"] or ""),
+                "source_label": labels.source(r["source"] or ""),
+            }
+        )
+    return out
+
+
+def diff_rows(a: Policy, b: Policy) -> list[dict[str, Any]]:
+    """The parameters whose values differ, each with both values in the page's own form and
+    both citations."""
+    rows_b = {r["path"]: r for r in parameter_rows(b)}
+    out = []
+    for ra in parameter_rows(a):
+        rb = rows_b.get(ra["path"])
+        if rb is None or ra["value"] == rb["value"]:
+            continue
+        out.append({**ra, "a": ra, "b": rb, "assumed": ra["assumed"] or rb["assumed"]})
+    return out
+
+
+def by_topic(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows grouped under the page's topics, in the topics' order; empty topics left out."""
+    groups = []
+    for key, title, _ in policy_values.TOPICS:
+        mine = [r for r in rows if r["topic"] == key]
+        if mine:
+            groups.append(
+                {
+                    "key": key,
+                    "title": title,
+                    "rows": mine,
+                    "assumed": sum(1 for r in mine if r["assumed"]),
+                }
+            )
+    return groups
