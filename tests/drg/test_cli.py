@@ -231,3 +231,9 @@ def test_dip_diagnosis_not_in_the_version_is_named():
     result = runner.invoke(app, ["dip", "group", "-", "--json"], input=json.dumps(bad))
     assert result.exit_code == 2
     assert "diagnoses[1]: 编码 Q99.999 不在 DIP 421200 2022" in result.stderr
+
+
+def test_group_refuses_a_case_that_is_not_an_object():
+    result = runner.invoke(app, ["drg", "group", "-", "--json"], input="[1]")
+    assert result.exit_code == 2
+    assert "CASE[0]: 病例应为 JSON 对象" in result.stderr

@@ -71,14 +71,14 @@ def build_app(method: str) -> typer.Typer:
             doc = _read_json(case)
             grouper, used, _ = _grouper(method, version, table)
             many = isinstance(doc, list)
-            results = [
-                grouper(
-                    parse_case(
-                        item, str(item.get("case_id", i)) if many else str(item.get("case_id", ""))
+            results = []
+            for i, item in enumerate(doc if many else [doc]):
+                if not isinstance(item, dict):
+                    raise UserError(
+                        f"CASE[{i}]: 病例应为 JSON 对象" if many else "CASE: 病例应为 JSON 对象"
                     )
-                )
-                for i, item in enumerate(doc if many else [doc])
-            ]
+                default = str(i) if many else ""
+                results.append(grouper(parse_case(item, str(item.get("case_id", default)))))
             out = [{"version": used, **r.to_json()} for r in results]
             if json_out:
                 print_json(out if many else out[0])
