@@ -203,29 +203,38 @@ def _grid(value: dict[str, Any], name: str, unit: str) -> Markup:
 
 
 def _records(items: list[dict[str, Any]], name: str, unit: str) -> Markup:
-    """A list of rules: one row each, the keys as columns (citations last)."""
+    """A list of rules: one row each, the keys as columns, and the rule's own citation (file ·
+    clause, 假定值, the note folded) in a last 依据 column."""
+    cite_keys = ("source", "clause", "assumed", "note")
     columns: list[str] = []
     for item in items:
         for k in item:
-            if k not in columns:
+            if k not in columns and k not in cite_keys:
                 columns.append(k)
-    cites = [c for c in ("source", "clause", "assumed", "note") if c in columns]
-    columns = [c for c in columns if c not in cites] + cites
+    cited = any(any(k in item for k in cite_keys) for item in items)
     head = "".join(f"<th>{escape(KEYS.get(c, c))}</th>" for c in columns)
+    head += "<th>依据</th>" if cited else ""
     body = []
     for item in items:
         cells = []
         for c in columns:
             v = item.get(c)
-            if c == "assumed":
-                cells.append('<td><span class="assumed">假定值</span></td>' if v else "<td></td>")
-            elif c == "upper" and v is None:
+            if c == "upper" and v is None:
                 cells.append("<td>以上（不设上限）</td>")
-            elif c in ("source", "clause", "note"):
-                cells.append(
-                    f'<td class="hint">{escape(WORDS.get(str(v), str(v)) if v else "")}</td>'
-                )
             else:
                 cells.append(f"<td>{render(v, c, unit) if v is not None else ''}</td>")
+        if cited:
+            cells.append(f'<td class="hint">{_rule_cite(item)}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     return Markup(f'<table class="val"><tr>{head}</tr>{"".join(body)}</table>')
+
+
+def _rule_cite(item: dict[str, Any]) -> Markup:
+    source = WORDS.get(str(item.get("source") or ""), str(item.get("source") or ""))
+    parts = [escape(" · ".join(x for x in (source, str(item.get("clause") or "")) if x))]
+    if item.get("assumed"):
+        parts.append(Markup(' <span class="assumed">假定值</span>'))
+    if item.get("note"):
+        note = escape(str(item["note"]))
+        parts.append(Markup(f'<details class="note"><summary>说明</summary>{note}</details>'))
+    return Markup("").join(parts)
