@@ -225,6 +225,7 @@ PARAMS = {
     "benefits.outpatient_cap_target": "普通门诊限额目标",
     "benefits.exclusive_pools": "不得重复享受的待遇",
     "benefits.student_local_places": "学生按本地标准结算的就医地",
+    "benefits.offsite_ratio_reduction": "异地就医支付比例下调（按备案类型）",
     "critical_illness.deductible": "大病保险起付线",
     "critical_illness.segments": "大病保险分段支付比例",
     "critical_illness.annual_cap": "大病保险年度最高支付限额",
