@@ -180,3 +180,25 @@ def test_check_finds_a_wrong_row_and_rebuild_mends_it(engine, factory, library):
     with engine.begin() as conn:
         mended = aggregates.rebuild(conn)
     assert mended is not None and mended.ok
+
+
+def test_db_check_reports_the_aggregates_and_repair_rebuilds_them(engine, factory, library, db_url):
+    from yibao.store import backup
+
+    town = f"修复镇{next(_seq)}"
+    a, a_cert = _person(factory, town)
+    with transaction(factory) as s:
+        ledger.settle(s, library, claim_row(a, a_cert, f"AGR{next(_seq):06d}"), CLERK)
+    with engine.begin() as conn:
+        conn.execute(
+            update(AggPersonYear.__table__)
+            .where(AggPersonYear.__table__.c.psn_no == a)
+            .values(settlements=5)
+        )
+    found = backup.check(db_url)
+    assert not found.ok
+    assert found.aggregates is not None and found.aggregates.mismatch_count == 1
+    assert found.to_json()["aggregates"]["mismatches"][0]["key"] == [a, 2023]
+    assert found.summary().startswith("FAILED: accumulators ok")
+    mended = backup.check(db_url, repair=True)
+    assert mended.ok, mended.summary()

@@ -263,3 +263,60 @@ def test_person_page_shows_the_years_totals_and_visits(store):
     assert "W-2023-0001" in visits and "W-2023-0002" in visits and "已撤销" in visits
     limits = _text(html[html.index('data-testid="limits-2023"') :].split("</table>")[0])
     assert "大病保险支付 " + _yuan(hifmi) in limits
+
+
+def _contributions_by_loop(session, library, scope, persons):
+    """The fund page's contributions as computed before (a loop over the persons), kept
+    here as the reference the database-and-polars version must equal."""
+    from yibao.engine.contribution import quote
+    from yibao.store.models import ContributionPayment, Enrollment
+
+    policy = library.resolve(scope.region, scope.year)
+    enrolled = dict(
+        session.execute(
+            select(Enrollment.psn_no, Enrollment.tier).where(Enrollment.year == scope.year)
+        ).all()
+    )
+    paid: dict[str, tuple[int, int]] = {}
+    for psn_no, personal, subsidy in session.execute(
+        select(
+            ContributionPayment.psn_no,
+            ContributionPayment.personal_paid,
+            ContributionPayment.assistance_subsidy,
+        ).where(ContributionPayment.year == scope.year)
+    ):
+        was = paid.get(psn_no, (0, 0))
+        paid[psn_no] = (was[0] + personal, was[1] + subsidy)
+    rows = []
+    for psn_no, categories in persons.select("psn_no", "categories").iter_rows():
+        if psn_no not in enrolled:
+            continue
+        tier = int(enrolled[psn_no])
+        q = quote(policy, [c for c in categories.split("|") if c], str(tier))
+        personal, subsidy = paid.get(psn_no, (q.personal_due, q.assistance_subsidy))
+        shares = q.fiscal_shares
+        rows.append(
+            (psn_no, personal, subsidy, q.subsidy_fund or "", shares.central,
+             shares.provincial, shares.municipal, shares.county)
+        )  # fmt: skip
+    return rows
+
+
+def test_contributions_and_monthly_receipts_equal_the_loop_over_persons(store, library):
+    _, factory, _, _ = store
+    from yibao.store.models import ContributionPayment
+    from yibao.web.store_frames import payments_by_month
+
+    with transaction(factory) as s:
+        people = persons_frame(s, library, SCOPE)
+        new = contributions_frame(s, library, SCOPE, people)
+        old = _contributions_by_loop(s, library, SCOPE, people)
+        months = payments_by_month(s, library, SCOPE)
+        total_paid = s.scalar(
+            select(
+                func.sum(ContributionPayment.personal_paid + ContributionPayment.assistance_subsidy)
+            ).where(ContributionPayment.year == YEAR)
+        )
+    assert [tuple(r) for r in new.iter_rows()] == old
+    assert len(old) > 50
+    assert sum(months.values()) == total_paid > 0

@@ -404,16 +404,22 @@ def person_year(conn: Connection, psn_no: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def cells(conn: Connection, codes: Iterable[str], year: int) -> list[dict[str, Any]]:
-    """The cells of these 参保地 codes and year, with at least one settled settlement."""
+def cell_sums(
+    conn: Connection, codes: Iterable[str], year: int, by: tuple[str, ...]
+) -> list[tuple[Any, ...]]:
+    """The cells of these 参保地 codes and year summed by the database over ``by`` (cell key
+    names): one tuple per group, ``by`` values then SUMMED (fen), groups with a settled
+    settlement only. A page asks for the dimensions it shows (基金: month × med_type), so it
+    reads tens of rows however many cells the year has."""
+    keys = [CELLS.c[k] for k in by]
     rows = conn.execute(
-        select(CELLS).where(
-            CELLS.c.insuplc_admdvs.in_(sorted(set(codes))),
-            CELLS.c.year == year,
-            CELLS.c.settlements != 0,
-        )
-    ).mappings()
-    return [dict(r) for r in rows]
+        select(*keys, *(func.sum(CELLS.c[name]) for name in SUMMED))
+        .where(CELLS.c.insuplc_admdvs.in_(sorted(set(codes))), CELLS.c.year == year)
+        .group_by(*keys)
+        .having(func.sum(CELLS.c.settlements) != 0)
+        .order_by(*keys)
+    )
+    return [(*r[: len(by)], *(int(v or 0) for v in r[len(by) :])) for r in rows]
 
 
 # ------------------------------------------------------------------- 结算查询
@@ -467,7 +473,43 @@ def query_listing(
         .limit(limit)
         .offset(offset)
     ).mappings()
+    return [dict(r) for r in rows], _totals(conn, query, where)
+
+
+def _cell_aligned(query: ListingQuery) -> bool:
+    """A filter the cells answer: the whole coverage year, by 医疗类别 and status only."""
+    return (
+        not (query.date_from or query.date_to or query.fixmedins_code or query.setl_id)
+        and query.psn_nos is None
+    )
+
+
+def _totals(conn: Connection, query: ListingQuery, where: list[Any]) -> dict[str, int]:
+    """count (both statuses), settled, and the settled settlements' sums (fen). A filter the
+    cells answer reads them (a few hundred rows) and counts only the reversed settlements in
+    the listing; any other filter sums the matching listing rows from its covering index."""
     settled = LISTING.c.status == "settled"
+    if _cell_aligned(query):
+        t = CELLS.c
+        cell_where = [t.year == query.year] + (
+            [t.med_type == query.med_type] if query.med_type else []
+        )
+        sums = conn.execute(
+            select(
+                func.coalesce(func.sum(t.settlements), 0),
+                *(func.coalesce(func.sum(t[a]), 0) for a in LISTED),
+            ).where(*cell_where)
+        ).one()
+        reversed_where = [LISTING.c.status == "reversed", LISTING.c.year == query.year]
+        if query.med_type:
+            reversed_where.append(LISTING.c.med_type == query.med_type)
+        undone = int(conn.scalar(select(func.count()).where(*reversed_where)) or 0)
+        done = int(sums[0])
+        if query.status == "reversed":
+            return {"count": undone, "settled": 0, **dict.fromkeys(LISTED, 0)}
+        totals = {"count": done + (0 if query.status == "settled" else undone), "settled": done}
+        totals.update({a: int(v) for a, v in zip(LISTED, sums[1:], strict=True)})
+        return totals
     sums = conn.execute(
         select(
             func.count(),
@@ -477,7 +519,7 @@ def query_listing(
     ).one()
     totals = {"count": int(sums[0]), "settled": int(sums[1])}
     totals.update({a: int(v) for a, v in zip(LISTED, sums[2:], strict=True)})
-    return [dict(r) for r in rows], totals
+    return totals
 
 
 def listing_of_person(

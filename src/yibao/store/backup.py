@@ -71,6 +71,7 @@ from yibao.engine.settlement import Accumulators
 from yibao.store.accumulators import FIELDS
 from yibao.store.aggregates import AggregateCheck
 from yibao.store.aggregates import check as check_aggregates
+from yibao.store.aggregates import rebuild as rebuild_aggregates
 from yibao.store.db import StoreError, database_url, make_engine
 from yibao.store.migrate import alembic_config
 from yibao.store.models import Accumulator, Base, Settlement
@@ -217,10 +218,12 @@ def check_accumulators(conn: Connection) -> Check:
     return out
 
 
-def check(url: str | None) -> Check:
+def check(url: str | None, repair: bool = False) -> Check:
     """The consistency check on the store at ``url`` (it only reads): the accumulators, and
     the stored aggregates against their recomputation from the settlements
-    (store.aggregates.check)."""
+    (store.aggregates.check). With ``repair`` the aggregates are first rebuilt from the
+    settlements in one transaction (store.aggregates.rebuild; the accumulators are never
+    rewritten here: a wrong accumulator is a fault to investigate, not to paper over)."""
     url = _url(url)
     if make_url(url).get_backend_name() == "sqlite":
         path = _sqlite_path(url)
@@ -230,6 +233,10 @@ def check(url: str | None) -> Check:
     else:
         engine = _engine(url)
     try:
+        if repair:
+            with engine.begin() as conn:
+                _revision(conn)
+                rebuild_aggregates(conn, verify=False)
         with engine.connect() as conn:
             _revision(conn)
             result = check_accumulators(conn)

@@ -45,9 +45,9 @@ def fund_page(
             return page(request, user, "fund.html", title="基金运行", active="fund", **context)
         people = persons_frame(s, lib, scope)
         # The stored aggregate cells (summed settlements), not every settlement of the year.
-        spent = cells_frame(s, lib, scope)
+        spent = cells_frame(s, lib, scope, by=("month", "med_type"))
         paid = contributions_frame(s, lib, scope, people)
-        received = payments_by_month(s, scope.year, set(people["psn_no"].to_list()))
+        received = payments_by_month(s, lib, scope)
     policy = lib.resolve(scope.region, scope.year)
     opening_fen = yuan_to_fen(opening, "opening") if opening.strip() else 0
     statement = fund_statement(spent, paid, policy, opening_balance=opening_fen)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
-from yibao.engine.contribution import Quote, quote
+from yibao.engine.contribution import quote
 from yibao.policy import PolicyLibrary
 from yibao.services.bureau import BUREAU_KEY
 from yibao.store import aggregates
@@ -142,31 +142,32 @@ def scope_codes(session: Session, library: PolicyLibrary, scope: Scope) -> list[
     return sorted(_in_scope(library, scope, codes))
 
 
-CELL_COLUMNS = ("township", "categories", "month", "med_type", "hosp_lv")
+CELL_SCHEMA = {
+    "township": pl.String,
+    "categories": pl.String,
+    "month": pl.Int32,
+    "med_type": pl.String,
+    "hosp_lv": pl.String,
+}
 
 
-def cells_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
-    """The scope's stored aggregate cells (store.aggregates): one row per 乡镇 / 人员类别 /
-    month / med_type / hosp_lv with ``claims`` (the number of settled settlements) and the
-    summed setlinfo amounts (fen), named as in settlements_frame. A few hundred rows whatever
-    the year's number of settlements."""
-    rows = aggregates.cells(session.connection(), scope_codes(session, library, scope), scope.year)
-    schema = {
-        "township": pl.String,
-        "categories": pl.String,
-        "month": pl.Int32,
-        "med_type": pl.String,
-        "hosp_lv": pl.String,
-        "claims": pl.Int64,
-        **dict.fromkeys(AGG_AMOUNTS, pl.Int64),
-        "critical_eligible": pl.Int64,
-    }
-    data = [
-        (*(r[k] for k in CELL_COLUMNS), r["settlements"], *(r[a] for a in AGG_AMOUNTS),
-         r["critical_eligible"])
-        for r in rows
-    ]  # fmt: skip
-    return pl.DataFrame(data, schema=schema, orient="row")
+def cells_frame(
+    session: Session,
+    library: PolicyLibrary,
+    scope: Scope,
+    by: tuple[str, ...] = ("month", "med_type", "hosp_lv"),
+) -> pl.DataFrame:
+    """The scope's stored aggregate cells (store.aggregates) summed over ``by`` (of 乡镇,
+    人员类别, month, med_type, hosp_lv) by the database: one row per group with ``claims``
+    (the number of settled settlements) and the summed setlinfo amounts (fen), named as in
+    settlements_frame. Tens of rows whatever the year's number of settlements."""
+    rows = aggregates.cell_sums(
+        session.connection(), scope_codes(session, library, scope), scope.year, by
+    )
+    schema = {k: CELL_SCHEMA[k] for k in by}
+    schema.update({"claims": pl.Int64, **dict.fromkeys(AGG_AMOUNTS, pl.Int64)})
+    schema["critical_eligible"] = pl.Int64
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def person_years_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
@@ -255,75 +256,77 @@ def contributions_frame(
 ) -> pl.DataFrame:
     """One row per person enrolled in the year (fund.fund_statement's contributions): what the
     person paid and the 资助参保 subsidy as recorded (else as quoted), the subsidy's fund and the
-    fiscal subsidy shares, both from the contribution engine's quote."""
+    fiscal subsidy shares, both from the contribution engine's quote. Enrollments and the
+    payments' sums come from the database in two queries; the quote is asked once per (tier,
+    categories) and joined (polars), no loop over the persons."""
     policy = library.resolve(scope.region, scope.year)
-    enrolled = dict(
+    e, c = Enrollment.__table__, ContributionPayment.__table__
+    enrolled = pl.DataFrame(
+        session.execute(select(e.c.psn_no, e.c.tier).where(e.c.year == scope.year)).all(),
+        schema={"psn_no": pl.String, "tier": pl.Int64},
+        orient="row",
+    ).unique("psn_no", keep="last")
+    paid = pl.DataFrame(
         session.execute(
-            select(Enrollment.psn_no, Enrollment.tier).where(Enrollment.year == scope.year)
-        ).all()
+            select(c.c.psn_no, func.sum(c.c.personal_paid), func.sum(c.c.assistance_subsidy))
+            .where(c.c.year == scope.year)
+            .group_by(c.c.psn_no)
+        ).all(),
+        schema={"psn_no": pl.String, "paid_personal": pl.Int64, "paid_subsidy": pl.Int64},
+        orient="row",
     )
-    paid: dict[str, tuple[int, int]] = {}
-    for psn_no, personal, subsidy in session.execute(
-        select(
-            ContributionPayment.psn_no,
-            ContributionPayment.personal_paid,
-            ContributionPayment.assistance_subsidy,
-        ).where(ContributionPayment.year == scope.year)
-    ):
-        was = paid.get(psn_no, (0, 0))
-        paid[psn_no] = (was[0] + personal, was[1] + subsidy)
-    rows = []
-    quotes: dict[tuple[int, str], Quote] = {}
-    for psn_no, categories in persons.select("psn_no", "categories").iter_rows():
-        if psn_no not in enrolled:
-            continue
-        tier = int(enrolled[psn_no])
-        key = (tier, categories)
-        if key not in quotes:
-            quotes[key] = quote(policy, [c for c in categories.split("|") if c], str(tier))
-        q = quotes[key]
-        personal, subsidy = paid.get(psn_no, (q.personal_due, q.assistance_subsidy))
+    people = persons.select("psn_no", "categories").join(enrolled, on="psn_no", how="inner")
+    quoted = []
+    for tier, categories in people.select("tier", "categories").unique().iter_rows():
+        q = quote(policy, [x for x in categories.split("|") if x], str(tier))
         shares = q.fiscal_shares
-        rows.append(
-            {
-                "psn_no": psn_no,
-                "personal_paid": personal,
-                "subsidy": subsidy,
-                "subsidy_fund": q.subsidy_fund or "",
-                "fiscal_central": shares.central,
-                "fiscal_provincial": shares.provincial,
-                "fiscal_municipal": shares.municipal,
-                "fiscal_county": shares.county,
-            }
+        quoted.append(
+            (tier, categories, q.personal_due, q.assistance_subsidy, q.subsidy_fund or "",
+             shares.central, shares.provincial, shares.municipal, shares.county)
+        )  # fmt: skip
+    quotes = pl.DataFrame(
+        quoted,
+        schema={
+            "tier": pl.Int64, "categories": pl.String, "due_personal": pl.Int64,
+            "due_subsidy": pl.Int64, "subsidy_fund": pl.String, "fiscal_central": pl.Int64,
+            "fiscal_provincial": pl.Int64, "fiscal_municipal": pl.Int64, "fiscal_county": pl.Int64,
+        },
+        orient="row",
+    )  # fmt: skip
+    recorded = pl.col("paid_personal").is_not_null()
+    return (
+        people.join(quotes, on=["tier", "categories"], how="left")
+        .join(paid, on="psn_no", how="left")
+        .sort("psn_no")
+        .select(
+            "psn_no",
+            pl.when(recorded).then("paid_personal").otherwise("due_personal")
+            .alias("personal_paid"),
+            pl.when(recorded).then("paid_subsidy").otherwise("due_subsidy").alias("subsidy"),
+            "subsidy_fund", "fiscal_central", "fiscal_provincial", "fiscal_municipal",
+            "fiscal_county",
         )
-    schema = {
-        "psn_no": pl.String,
-        "personal_paid": pl.Int64,
-        "subsidy": pl.Int64,
-        "subsidy_fund": pl.String,
-        "fiscal_central": pl.Int64,
-        "fiscal_provincial": pl.Int64,
-        "fiscal_municipal": pl.Int64,
-        "fiscal_county": pl.Int64,
-    }
-    return pl.DataFrame(rows, schema=schema)
+    )  # fmt: skip
 
 
-def payments_by_month(session: Session, year: int, psn_nos: set[str]) -> dict[int, int]:
-    """Contributions received (个人缴费 + 资助参保, fen) by the month they were paid; month 0
-    holds what was collected before the year began (集中征缴期)."""
+def payments_by_month(session: Session, library: PolicyLibrary, scope: Scope) -> dict[int, int]:
+    """Contributions received (个人缴费 + 资助参保, fen) of the scope's persons by the month
+    they were paid; month 0 holds what was collected before the year began (集中征缴期).
+    Summed by the database."""
+    codes = sorted(
+        _in_scope(library, scope, session.scalars(select(Person.insuplc_admdvs).distinct()).all())
+    )
+    c, p = ContributionPayment.__table__, Person.__table__
+    paid_year, paid_month = extract("year", c.c.paid_on), extract("month", c.c.paid_on)
     out: dict[int, int] = {}
-    for psn_no, day, personal, subsidy in session.execute(
-        select(
-            ContributionPayment.psn_no,
-            ContributionPayment.paid_on,
-            ContributionPayment.personal_paid,
-            ContributionPayment.assistance_subsidy,
-        ).where(ContributionPayment.year == year)
+    for year, month, fen in session.execute(
+        select(paid_year, paid_month, func.sum(c.c.personal_paid + c.c.assistance_subsidy))
+        .join(p, p.c.psn_no == c.c.psn_no)
+        .where(c.c.year == scope.year, p.c.insuplc_admdvs.in_(codes))
+        .group_by(paid_year, paid_month)
     ):
-        if psn_no in psn_nos:
-            month = day.month if day.year == year else 0
-            out[month] = out.get(month, 0) + personal + subsidy
+        key = int(month) if int(year) == scope.year else 0
+        out[key] = out.get(key, 0) + int(fen or 0)
     return out
 
 
@@ -361,7 +364,7 @@ def choose_scope(
 def _latest_settled(session: Session, region: str, years: list[int]) -> int | None:
     """The latest policy year with settlements of the region in the store (a page opens on
     the year the bureau works in, not on a policy year that has no data yet)."""
-    latest = session.scalar(
-        select(func.max(SettlementRow.year)).where(SettlementRow.insuplc_admdvs == region)
+    latest = session.scalar(  # the person-year aggregates' (参保地, year) index
+        select(func.max(AggPersonYear.year)).where(AggPersonYear.insuplc_admdvs == region)
     )
     return latest if latest in years else None

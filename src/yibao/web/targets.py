@@ -121,7 +121,7 @@ def _report(
         # Persons holding a category (the 参保率 counts and the 大病 起付线 need no others),
         # the stored aggregates instead of the year's settlements.
         people = persons_frame(s, lib, scope, holders_only=True)
-        cells = cells_frame(s, lib, scope)
+        cells = cells_frame(s, lib, scope, by=("med_type", "hosp_lv"))
         person_years = person_years_frame(s, lib, scope)
         counts = _enrollment_counts(s, scope, people)
     frame = aggregate_frame(cells, person_years, people)

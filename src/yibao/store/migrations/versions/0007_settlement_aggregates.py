@@ -40,11 +40,13 @@ AMOUNTS = (
 
 
 LISTED = ("medfee_sumamt", "hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt")
+LISTING_TAIL = ["setl_time", "setl_id", "status", *LISTED]  # order, then what totals sum
 LISTING_INDEXES = {
-    "ix_settlement_listing_year_time": ["year", "setl_time"],
-    "ix_settlement_listing_fixmedins_time": ["fixmedins_code", "setl_time"],
-    "ix_settlement_listing_med_type_time": ["med_type", "setl_time"],
-    "ix_settlement_listing_psn_no_time": ["psn_no", "setl_time"],
+    "ix_settlement_listing_year": ["year", *LISTING_TAIL],
+    "ix_settlement_listing_fixmedins": ["fixmedins_code", "year", *LISTING_TAIL],
+    "ix_settlement_listing_med_type": ["med_type", "year", *LISTING_TAIL],
+    "ix_settlement_listing_psn_no": ["psn_no", "setl_time", "setl_id"],
+    "ix_settlement_listing_status": ["status", "year", "med_type"],
 }
 
 
@@ -97,6 +99,7 @@ def upgrade() -> None:
     for name, columns in LISTING_INDEXES.items():
         op.create_index(name, "settlement_listing", columns)
     op.create_index("ix_settlements_created_at", "settlements", ["created_at", "setl_id"])
+    op.create_index("ix_persons_insuplc_admdvs", "persons", ["insuplc_admdvs"])
     # The settlements already stored (none in a new store).
     from yibao.store import aggregates
 
@@ -105,6 +108,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_settlements_created_at", table_name="settlements")
+    op.drop_index("ix_persons_insuplc_admdvs", table_name="persons")
     for name in LISTING_INDEXES:
         op.drop_index(name, table_name="settlement_listing")
     op.drop_table("settlement_listing")
