@@ -85,6 +85,18 @@ def test_an_xlsx_file_imports(client, seeded, console_app):
     assert response.status_code == 303 and _count(console_app, ids) == 2
 
 
+def test_an_id_number_excel_stored_as_a_number_is_refused(client, seeded, console_app):
+    ids = _ids(820, 1)
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    book.active.append([int(ids[0][:17] + "0"), "彭德怀", "500243", None])  # 18 digits as a number
+    out = io.BytesIO()
+    book.save(out)
+    response = _post(client, _login(client, seeded.tokens["经办"]), "g.xlsx", out.getvalue())
+    assert response.status_code == 422 and "Excel 将身份证号存为数字" in response.text
+    assert _count(console_app, [ids[0][:17] + "0"]) == 0
+
+
 def test_an_id_number_already_registered_is_reported_and_nothing_is_written(
     client, seeded, console_app
 ):
