@@ -170,9 +170,12 @@ def scan(
     }
 
 
-def skipped_rules() -> list[str]:
+def rules_summary() -> tuple[dict[str, str], list[str]]:
+    """rule_id → rule_name from the rules file, and the names of the rules the store's scan
+    cannot run (they need 费用明细)."""
     rules = load_rules()
-    return [rules.meta[k].rule_name for k in rules.meta if k not in CLAIM_ONLY_RULES]
+    names = {m.rule_id: m.rule_name for m in rules.meta.values()}
+    return names, [rules.meta[k].rule_name for k in rules.meta if k not in CLAIM_ONLY_RULES]
 
 
 # ---------------------------------------------------------------- steps

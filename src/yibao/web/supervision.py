@@ -101,7 +101,8 @@ def supervision_page(
     user: WebUser = Depends(web_user),
 ) -> Response:
     f, context = _filter(request, *q.args)
-    base = {"title": "智能监管", "active": "supervision", "skipped": service.skipped_rules()}
+    names, skipped = service.rules_summary()
+    base = {"title": "智能监管", "active": "supervision", "skipped": skipped, "rule_names": names}
     if f is None:
         return common.render(request, user, "supervision.html", rows=[], **base, **context)
     with transaction(db(request)) as s:
