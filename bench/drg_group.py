@@ -16,6 +16,7 @@ grouping alone (cases parsed beforehand), then parse + group together.
 from __future__ import annotations
 
 import argparse
+import os
 import csv
 import random
 import sys
@@ -231,7 +232,10 @@ def main() -> None:
         "Best of "
         f"{args.repeat} runs. OpenDRG's groupers (its Python one, and its Java one compiled here "
         "and pinned to one CPU) group the same random cases where given; the last row is the "
-        "figure OpenDRG publishes.\n\n" + "\n".join(lines) + "\n"
+        "figure OpenDRG publishes. The 2-core machine is shared with other jobs (load average "
+        f"{os.getloadavg()[0]:.1f} at the end of the run): rates vary about 2× between runs.\n\n"
+        + "\n".join(lines)
+        + "\n"
     )
     if not args.no_write:
         cmd = "python bench/drg_group.py " + " ".join(sys.argv[1:])

@@ -194,21 +194,23 @@ def _final_drg(adrg: AdrgRule, case: Case, table: DrgTable, trace: list[str]) ->
 def candidates(table: DrgTable, main: str) -> tuple[tuple[MdcRule, tuple[AdrgRule, ...]], ...]:
     """The MDCs a 主诊断 can enter and, in each, the ADRGs it can reach (those that require the
     主诊断 in their list and do not list it are left out): the same result as trying every MDC
-    and ADRG in order, without the tries that cannot succeed. Memoised per table."""
+    and ADRG in order, without the tries that cannot succeed. Where the MDC has medical ADRGs
+    but none is left, a marker keeps the place of the 歧义组 check. Memoised per table."""
     plan = table.plans.get(main)
     if plan is None:
-        plan = tuple(
-            (
-                mdc,
-                tuple(
-                    a
-                    for a in table.adrgs.get(mdc.mdc, ())
-                    if "dx:main" not in a.tokens or main in a.lists.get("dx", ())
-                ),
+        steps = []
+        for mdc in table.mdcs:
+            if "dx:main" in mdc.tokens and main not in mdc.diagnoses:
+                continue
+            every = table.adrgs.get(mdc.mdc, ())
+            kept = tuple(
+                a for a in every if "dx:main" not in a.tokens or main in a.lists.get("dx", ())
             )
-            for mdc in table.mdcs
-            if "dx:main" not in mdc.tokens or main in mdc.diagnoses
-        )
+            has_medical = any(a.kind == "medical" for a in every)
+            if has_medical and all(a.kind == "surgical" for a in kept):
+                kept = (*kept, _QY_MARK)
+            steps.append((mdc, kept))
+        plan = tuple(steps)
         table.plans[main] = plan
     return plan
 
@@ -226,11 +228,6 @@ def group_case(case: Case, table: DrgTable) -> GroupResult:
         if not _enters_mdc(mdc, case, table, trace):
             continue
         surgical_done = False
-        first_medical = next(
-            (a.adrg for a in table.adrgs.get(mdc.mdc, ()) if a.kind == "medical"), None
-        )
-        if first_medical is not None and all(a.kind == "surgical" for a in adrgs):
-            adrgs = (*adrgs, _QY_MARK)
         for adrg in adrgs:
             if adrg.kind != "surgical" and not surgical_done:
                 surgical_done = True
