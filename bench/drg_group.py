@@ -16,8 +16,8 @@ grouping alone (cases parsed beforehand), then parse + group together.
 from __future__ import annotations
 
 import argparse
-import os
 import csv
+import os
 import random
 import sys
 import time
