@@ -57,6 +57,7 @@ def _upload(page, name: str, text: str) -> None:
     form.locator("input[type=file]").set_input_files(
         {"name": name, "mimeType": "text/csv", "buffer": text.encode("gbk")}
     )
+    expect(form.get_by_test_id("picked")).to_have_text(name)  # 选择文件 shows the file's name
     form.locator("button[type=submit]").click()
 
 
