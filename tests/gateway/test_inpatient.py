@@ -125,3 +125,34 @@ def test_mid_settlement_then_discharge_settles_each_line_once(client, auth, hosp
         dt.datetime(2023, 8, 7, 12),
     )
     assert [v["mdtrt_stas"] for v in visits["mdtrtinfo"]] == ["在院"]
+
+
+def test_5206_gives_the_person_years_running_totals(client, auth, hospital):
+    person = register(client, auth)
+    admitted = dt.datetime(2023, 9, 1, 9)
+    mdtrt_id = _admit(hospital, person, admitted)
+    lines = _day(mdtrt_id, person, dt.date(2023, 9, 1), "C")
+    hospital.call("2301", {"feedetail": lines}, dt.datetime(2023, 9, 1, 20))
+    hospital.call(
+        "2402",
+        {
+            "dscginfo": {
+                "mdtrt_id": mdtrt_id,
+                "psn_no": person["psn_no"],
+                "insutype": "390",
+                "endtime": "2023-09-02 09:00:00",
+            }
+        },
+        dt.datetime(2023, 9, 2, 9),
+    )
+    out = hospital.call(
+        "2304", pay_node(mdtrt_id, person, lines, mid_setl_flag="0"), dt.datetime(2023, 9, 2, 10)
+    )["setlinfo"]
+    cum = hospital.call(
+        "5206",
+        {"data": {"psn_no": person["psn_no"], "cum_ym": "202309"}},
+        dt.datetime(2023, 9, 2, 11),
+    )["cuminfo"]
+    totals = {c["cum_type_code"]: c["cum"] for c in cum}
+    assert all(c["year"] == "2023" and c["insutype"] == "390" for c in cum)
+    assert sum(v for k, v in totals.items() if k.startswith("pool_paid:")) == out["hifp_pay"]

@@ -142,17 +142,12 @@ def cumulative(ctx: Context) -> dict[str, Any]:
     row = accumulators.read(ctx.session, person.psn_no, year)
     values: list[tuple[str, int]] = []
     if row is not None:
-        values += [(f"pool_paid:{k}", int(v)) for k, v in sorted(row.pool_paid.items())]
-        values += [(f"deductible_used:{k}", int(v)) for k, v in sorted(row.deductible_used.items())]
-        values += [
-            (name, int(getattr(row, name)))
-            for name in (
-                "critical_eligible",
-                "critical_paid",
-                "assistance_eligible",
-                "assistance_paid",
-            )
-        ]
+        # Every running total of the store (store.accumulators.FIELDS), keyed ones by key.
+        for name, value in accumulators.as_dict(row).items():
+            if isinstance(value, dict):
+                values += [(f"{name}:{k}", int(v)) for k, v in sorted(value.items())]
+            else:
+                values.append((name, int(value)))
     return {
         "cuminfo": [
             {

@@ -107,6 +107,7 @@ def claim_row(
     ``data``; its lines; whether it is a 中途结算."""
     enc = encounter_of(ctx, data, kind)
     mid = kind == "住院" and data.choice("mid_setl_flag", codes.MID_SETL_FLAGS, default="0") == "1"
+    allowed: tuple[str, ...]
     if kind == "门诊":
         allowed = ("registered",)
     elif mid:
