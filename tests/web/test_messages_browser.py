@@ -10,8 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from yibao.web import labels, messages
-from yibao.web.templating import environment
+from yibao.web import messages
 
 pytestmark = pytest.mark.browser
 
@@ -65,35 +64,3 @@ def test_the_quote_and_the_explanation_show_chinese_names(login, server, seeded)
     expect(explanation).to_contain_text("本系统假定值")
     body = explanation.inner_text()
     assert not re.search(r"\b(med_type|hosp_lv|inpatient|yibao)\b", body)
-
-
-def test_service_messages_are_said_in_chinese():
-    assert messages.chinese("certno: 500243********1234 fails the GB 11643 check digit") == (
-        "身份证号：500243********1234 校验码错误（GB 11643），请核对号码"
-    )
-    assert messages.chinese("certno: a person with this ID number already exists") == (
-        "身份证号：该身份证号已登记，不能重复登记"
-    )
-    assert messages.chinese("setl_id: no settlement X1") == "结算编号：无结算编号为 X1 的结算"
-    assert messages.chinese("psn_no: 未参保：…") == "个人编号：未参保：…"
-
-
-def test_pydantic_errors_are_said_by_their_kind():
-    from pydantic import ValidationError
-
-    from yibao.api.schemas import PersonIn
-
-    with pytest.raises(ValidationError) as caught:
-        PersonIn(certno="123", psn_name="", insuplc_admdvs="50024")
-    text = messages.describe(caught.value.errors(), skip=0)
-    assert "身份证号：长度不足（至少 18 个字符）" in text
-    assert "姓名：长度不足" in text and "参保地：格式不正确" in text
-    assert messages.is_clerk_text(text)
-
-
-def test_labels_name_every_policy_parameter(library):
-    for region, years in library.available():
-        for year in years:
-            for p in library.resolve(region.code, year).params():
-                assert labels.param(p.path) != p.path, p.path
-    assert environment.filters["explain"]("med_type 21 → 住院") == "医疗类别 21 → 住院"
