@@ -24,6 +24,7 @@ from yibao.web.store_frames import (
     Scope,
     cells_frame,
     contributions_frame,
+    enrolled_categories,
     person_years_frame,
     persons_frame,
     settlements_frame,
@@ -312,11 +313,13 @@ def test_contributions_and_monthly_receipts_equal_the_loop_over_persons(store, l
         new = contributions_frame(s, library, SCOPE, people)
         old = _contributions_by_loop(s, library, SCOPE, people)
         months = payments_by_month(s, library, SCOPE)
+        light = contributions_frame(s, library, SCOPE, enrolled_categories(s, library, SCOPE))
         total_paid = s.scalar(
             select(
                 func.sum(ContributionPayment.personal_paid + ContributionPayment.assistance_subsidy)
             ).where(ContributionPayment.year == YEAR)
         )
     assert [tuple(r) for r in new.iter_rows()] == old
+    assert light.to_dicts() == new.to_dicts()  # the fund page's lighter persons query
     assert len(old) > 50
     assert sum(months.values()) == total_paid > 0

@@ -18,8 +18,8 @@ from yibao.web.session import WebUser, db, library, web_user
 from yibao.web.store_frames import (
     cells_frame,
     contributions_frame,
+    enrolled_categories,
     payments_by_month,
-    persons_frame,
     scope_context,
 )
 from yibao.web.templating import PREFIX, page
@@ -43,7 +43,7 @@ def fund_page(
         scope, context = scope_context(s, lib, region, year, opening=opening)
         if scope is None:
             return page(request, user, "fund.html", title="基金运行", active="fund", **context)
-        people = persons_frame(s, lib, scope)
+        people = enrolled_categories(s, lib, scope)
         # The stored aggregate cells (summed settlements), not every settlement of the year.
         spent = cells_frame(s, lib, scope, by=("month", "med_type"))
         paid = contributions_frame(s, lib, scope, people)
