@@ -39,6 +39,12 @@ CLAIM_SCHEMA = pa.schema(
         ("preselfpay_amt", pa.int64()),
         ("coverage_begin", pa.date32()),  # null: covered the whole policy year
         ("coverage_end", pa.date32()),
+        # 异地就医: the 备案 kind of care outside the 参保地 (benefits.offsite_ratio_reduction's
+        # keys, e.g. 异地转诊人员, 未备案); null or "": 本地
+        ("offsite_kind", pa.string()),
+        # the hospital level the deductible is taken at, where it differs from hosp_lv
+        # (dedc_hosp_lv of the platform's 2201/2401); null: hosp_lv
+        ("dedc_hosp_lv", pa.string()),
     ]
 )
 
@@ -84,6 +90,8 @@ class ClaimIn(BaseModel):
     preselfpay_amt: Any = 0
     coverage_begin: dt.date | None = None
     coverage_end: dt.date | None = None
+    offsite_kind: str = ""  # 异地就医 备案 kind ("" 本地); the region's policy lists the kinds
+    dedc_hosp_lv: str | None = None  # deductible at another level than hosp_lv
     ytd: YtdIn | None = None
 
     @field_validator("certno")
@@ -112,6 +120,13 @@ class ClaimIn(BaseModel):
     def _hosp_lv(cls, v: str) -> str:
         if v not in HOSP_LVS:
             raise ValueError(f"hosp_lv: unknown {v!r}; known: {', '.join(HOSP_LVS)}")
+        return v
+
+    @field_validator("dedc_hosp_lv")
+    @classmethod
+    def _dedc_hosp_lv(cls, v: str | None) -> str | None:
+        if v is not None and v not in HOSP_LVS:
+            raise ValueError(f"dedc_hosp_lv: unknown {v!r}; known: {', '.join(HOSP_LVS)}")
         return v
 
     @field_validator("tier")
@@ -168,4 +183,7 @@ class ClaimIn(BaseModel):
             **{name: self.fen(name) for name in AMOUNT_FIELDS},
             "coverage_begin": self.coverage_begin,
             "coverage_end": self.coverage_end,
+            # only where set: a local claim's row (and its stored digest) is as before
+            **({"offsite_kind": self.offsite_kind} if self.offsite_kind else {}),
+            **({"dedc_hosp_lv": self.dedc_hosp_lv} if self.dedc_hosp_lv else {}),
         }

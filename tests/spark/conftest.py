@@ -83,6 +83,8 @@ def make_claims(persons: int, seed: int, year: int = 2023) -> pa.Table:
             "preselfpay_amt": preself,
             "coverage_begin": cov_begin,
             "coverage_end": [None] * n,
+            "offsite_kind": [None] * n,  # local claims
+            "dedc_hosp_lv": [None] * n,
         },
         schema=CLAIM_SCHEMA,
     )

@@ -213,6 +213,7 @@ class SettleIn(ClaimIn):
     fixmedins_code: Annotated[str, StringConstraints(max_length=40)] = ""
     dise_codg: Annotated[str, StringConstraints(max_length=40)] = ""
     categories: list[str] = Field(default_factory=list, max_length=20)
+    offsite_kind: Annotated[str, StringConstraints(max_length=20)] = ""
     ytd: None = None
 
     @field_validator(*AMOUNT_FIELDS)

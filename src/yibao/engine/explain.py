@@ -67,6 +67,14 @@ def explain(
         b.hosp_level_map,
         None,
     )
+    if rules.offsite_kind:
+        add(
+            "异地就医",
+            f"{rules.offsite_kind}：就医地目录、参保地政策，基本医保支付比例按备案类别降低",
+            f"降低 {bp_to_percent(rules.offsite_reduction_bp).removesuffix('%')} 个百分点",
+            applied["offsite_reduction_bp"],
+            None,
+        )
     if not covered:
         add(
             "待遇享受期",
@@ -86,7 +94,10 @@ def explain(
             0,
         )
     basis = "每年累计" if rules.deductible_per_year else "每次"
-    ded_note = f"{format_yuan(rules.deductible)}元（{basis}，{rules.level}）"
+    level_note = rules.level
+    if rules.deductible_level and rules.deductible_level != rules.level:
+        level_note = f"按{rules.deductible_level}起付线（dedc_hosp_lv）"
+    ded_note = f"{format_yuan(rules.deductible)}元（{basis}，{level_note}）"
     if rules.deductible_per_year:
         # (a prevailing exclusive pool keeps its policy scope there: the deductible met is the
         # smaller of the two, as for every pool)

@@ -88,6 +88,8 @@ SETTLED_COLUMNS = frozenset(
         "preselfpay_amt",
         "coverage_begin",
         "coverage_end",
+        "offsite_kind",
+        "dedc_hosp_lv",
     }
 )
 

@@ -60,6 +60,9 @@ from yibao.policy.model import Policy
 
 ORDER = ["psn_no", "setl_time", "setl_id"]  # settlement order: person, then settle time
 RULE_KEY = ["insuplc_admdvs", "year", "med_type", "hosp_lv", "tier", "categories"]
+# Inputs that also choose a claim's rules (异地就医), keyed on only where some claim has one: a
+# year of local claims is keyed, hashed and resolved exactly as before.
+OPTIONAL_RULE_KEY = ("offsite_kind", "dedc_hosp_lv")
 # StepInput fields that come from the claim itself; all the others come from its rule set.
 CLAIM_FIELDS = ("medfee_sumamt", "inscp_scp_amt", "covered", "days")
 RULE_FIELDS = tuple(f.name for f in dataclasses.fields(StepInput) if f.name not in CLAIM_FIELDS)
@@ -139,6 +142,7 @@ ABSENT_COLUMNS: dict[str, pl.Expr] = {
     "certno": pl.lit("", pl.String),
     "coverage_begin": pl.lit(None, pl.Date),
     "coverage_end": pl.lit(None, pl.Date),
+    **{name: pl.lit(None, pl.String) for name in OPTIONAL_RULE_KEY},
 }
 INT64_FIELDS = ("tier", *AMOUNTS)
 
@@ -195,9 +199,20 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(ORDER) if unordered else frame
 
 
-def _key_hash() -> pl.Expr:
-    """The row hash that groups claims by RULE_KEY (a function, so tests can make it collide)."""
-    return pl.struct(RULE_KEY).hash()
+def _key_hash(key: list[str] = RULE_KEY) -> pl.Expr:
+    """The row hash that groups claims by their rule key (a function, so tests can make it
+    collide)."""
+    return pl.struct(key).hash()
+
+
+def rule_key(frame: pl.DataFrame) -> list[str]:
+    """RULE_KEY, and each OPTIONAL_RULE_KEY column that some claim of ``frame`` sets."""
+    used = [
+        name
+        for name in OPTIONAL_RULE_KEY
+        if name in frame.columns and frame.get_column(name).null_count() < frame.height
+    ]
+    return [*RULE_KEY, *used]
 
 
 def _rule_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
@@ -206,8 +221,9 @@ def _rule_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
     Claims are grouped by a row hash, and the grouping is exact when every claim's key equals
     the key of its group's first claim (checked: cheaper than counting distinct keys, measured);
     otherwise, after a hash collision, by a join on the keys."""
-    keys = frame.select(RULE_KEY)
-    hashed = keys.select(_key_hash().alias("_h")).with_row_index("_i")
+    key = rule_key(frame)
+    keys = frame.select(key)
+    hashed = keys.select(_key_hash(key).alias("_h")).with_row_index("_i")
     firsts = hashed.group_by("_h").agg(pl.col("_i").first()).sort("_i")
     distinct = keys[firsts.get_column("_i")]
     index = hashed.join(
@@ -217,7 +233,7 @@ def _rule_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
         return distinct, index.to_numpy().astype(np.int64)
     distinct = keys.unique(maintain_order=True)
     joined = keys.join(
-        distinct.with_row_index("_rule"), on=RULE_KEY, how="left", maintain_order="left"
+        distinct.with_row_index("_rule"), on=key, how="left", maintain_order="left"
     )
     return distinct, joined.get_column("_rule").to_numpy().astype(np.int64)
 
@@ -254,37 +270,45 @@ def _coverage(
 
 # Rule sets by policy, across calls: a batch settles its year chunk by chunk, and every chunk
 # meets the same few thousand keys; a handful of policies per process.
-_RULES: IdentityCache[dict[tuple[str, str, int, str], ClaimRules]] = IdentityCache(
+_RULES: IdentityCache[dict[tuple[Any, ...], ClaimRules]] = IdentityCache(
     "batch rule sets by policy", 64
 )
 
 
-def _rules_of(policy: Policy) -> dict[tuple[str, str, int, str], ClaimRules]:
+def _rules_of(policy: Policy) -> dict[tuple[Any, ...], ClaimRules]:
     return _RULES.get(policy, None, dict)
 
 
 def _rules(frame: pl.DataFrame, distinct: pl.DataFrame, resolve: Resolver) -> list[ClaimRules]:
     """The rule set of each distinct key; its two parts are resolved once each and combined."""
-    by_pool: dict[tuple[str, int, str, str, int], PoolRules] = {}
+    by_pool: dict[tuple[Any, ...], PoolRules] = {}
     by_category: dict[tuple[str, int, str], CategoryRules] = {}
     rules: list[ClaimRules] = []
-    for code, year, med_type, hosp_lv, tier, cats in distinct.iter_rows():
+    optional = [name in distinct.columns for name in OPTIONAL_RULE_KEY]
+    for row in distinct.iter_rows():
+        code, year, med_type, hosp_lv, tier, cats = row[:6]
+        extra = iter(row[6:])
+        offsite, dedc = (str(next(extra) or "") if present else "" for present in optional)
         policy = resolve(code, year)
         known = _rules_of(policy)
-        found = known.get((med_type, hosp_lv, tier, cats))
+        kind = (med_type, hosp_lv, tier, cats, offsite, dedc)
+        found = known.get(kind)
         if found is not None:
             rules.append(found)
             continue
         try:
-            pool = by_pool.get((code, year, med_type, hosp_lv, tier))
+            pool_key = (code, year, med_type, hosp_lv, tier, offsite, dedc)
+            pool = by_pool.get(pool_key)
             if pool is None:
-                pool = by_pool[(code, year, med_type, hosp_lv, tier)] = pool_rules(
-                    policy, med_type, hosp_lv, int(tier)
+                pool = by_pool[pool_key] = pool_rules(
+                    policy, med_type, hosp_lv, int(tier), offsite, dedc
                 )
         except SettlementError as exc:
-            first = frame.filter(
-                (pl.col("med_type") == med_type) & (pl.col("hosp_lv") == hosp_lv)
-            ).row(0, named=True)
+            where = (pl.col("med_type") == med_type) & (pl.col("hosp_lv") == hosp_lv)
+            for name, value in zip(OPTIONAL_RULE_KEY, (offsite, dedc), strict=True):
+                if name in distinct.columns:
+                    where &= pl.col(name).fill_null("") == value
+            first = frame.filter(where).row(0, named=True)
             raise SettlementError(f"{exc} (setl_id {first['setl_id']})") from exc
         category = by_category.get((code, year, cats))
         if category is None:
@@ -299,8 +323,8 @@ def _rules(frame: pl.DataFrame, distinct: pl.DataFrame, resolve: Resolver) -> li
                 ).row(0, named=True)
                 raise SettlementError(f"{exc} (setl_id {first['setl_id']})") from exc
             by_category[(code, year, cats)] = category
-        known[(med_type, hosp_lv, tier, cats)] = combine_rules(policy, pool, category)
-        rules.append(known[(med_type, hosp_lv, tier, cats)])
+        known[kind] = combine_rules(policy, pool, category)
+        rules.append(known[kind])
     return rules
 
 

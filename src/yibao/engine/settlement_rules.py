@@ -61,6 +61,11 @@ class ClaimRules:
     # claim's pool from paying ("" none), and whether this pool's use is recorded for that.
     exclusive_watch: str = ""
     marks_pool_use: bool = False
+    # 异地就医: the claim's 备案 kind ("" 本地), the points its ratio was lowered by, and the
+    # level its deductible was taken at (dedc_hosp_lv; the hospital's own level otherwise).
+    offsite_kind: str = ""
+    offsite_reduction_bp: int = 0
+    deductible_level: str = ""
     # The policy value (a cited Param) that decided each value above, by field name: the
     # explanation cites what was applied (e.g. a special group whose 大病 cap is not lifted
     # keeps the ordinary cap, and cites it).
@@ -253,13 +258,43 @@ class PoolRules:
     daily_cap: int
     exclusive_watch: str = ""
     marks_pool_use: bool = False
+    offsite_kind: str = ""
+    offsite_reduction_bp: int = 0
+    deductible_level: str = ""
 
 
-def pool_rules(policy: Policy, med_type: str, hosp_lv: str, tier: int) -> PoolRules:
-    """Pool, level, deductible, ratio and caps; unknown codes are an error naming the field."""
+def offsite_reduction(policy: Policy, offsite_kind: str) -> int:
+    """异地就医: the points (bp) the ratio is lowered by for this 备案 kind ("" 本地: none)."""
+    if not offsite_kind:
+        return 0
+    table = policy.benefits.offsite_ratio_reduction.value
+    if offsite_kind not in table:
+        raise SettlementError(
+            f"offsite_kind: unknown {offsite_kind!r} in {policy.meta.code} {policy.meta.year}; "
+            f"known: {', '.join(table)}"
+        )
+    return table[offsite_kind]
+
+
+def pool_rules(
+    policy: Policy,
+    med_type: str,
+    hosp_lv: str,
+    tier: int,
+    offsite_kind: str = "",
+    dedc_hosp_lv: str = "",
+) -> PoolRules:
+    """Pool, level, deductible, ratio and caps; unknown codes are an error naming the field.
+
+    异地就医 (就医地目录、参保地政策): the 参保地's pool, ratio lowered by the 备案 kind's points
+    (never below 0); the deductible at ``dedc_hosp_lv``'s level where one is given."""
     if tier not in (1, 2):
         raise SettlementError(f"tier: must be 1 or 2, got {tier}")
     level = level_of(policy, hosp_lv)
+    try:
+        deductible_level = level_of(policy, dedc_hosp_lv) if dedc_hosp_lv else level
+    except SettlementError as exc:
+        raise SettlementError(f"dedc_{exc}") from None
     pool = pool_of(policy, med_type)
     pool_def = policy.benefits.pools[pool]
     p = pool_def.values()
@@ -268,18 +303,22 @@ def pool_rules(policy: Policy, med_type: str, hosp_lv: str, tier: int) -> PoolRu
     annual_cap = p.annual_cap[_tier(p.annual_cap, t)]
     daily = p.daily_cap.get(level)
     watch, marks = exclusive_of(policy, pool)
+    reduction = offsite_reduction(policy, offsite_kind)
     return PoolRules(
         pool=pool,
         pool_def=pool_def,
         pool_values=p,
         level=level,
         tier_used=ratio_tier,
-        deductible=p.deductible[level],
-        ratio_bp=p.ratio[ratio_tier][level],
+        deductible=p.deductible[deductible_level],
+        ratio_bp=max(0, p.ratio[ratio_tier][level] - reduction),
         annual_cap=NO_CAP if annual_cap is None else annual_cap,
         daily_cap=NO_CAP if daily is None else daily,
         exclusive_watch=watch,
         marks_pool_use=marks,
+        offsite_kind=offsite_kind,
+        offsite_reduction_bp=reduction,
+        deductible_level=deductible_level,
     )
 
 
@@ -314,7 +353,15 @@ def combine_rules(policy: Policy, b: PoolRules, c: CategoryRules) -> ClaimRules:
         assistance_limit=ma.annual_limit.value,
         exclusive_watch=b.exclusive_watch,
         marks_pool_use=b.marks_pool_use,
+        offsite_kind=b.offsite_kind,
+        offsite_reduction_bp=b.offsite_reduction_bp,
+        deductible_level=b.deductible_level,
         applied={
+            **(
+                {"offsite_reduction_bp": policy.benefits.offsite_ratio_reduction}
+                if b.offsite_kind
+                else {}
+            ),
             "deductible": b.pool_def.deductible,
             "ratio_bp": b.pool_def.ratio,
             "annual_cap": b.pool_def.annual_cap,
@@ -328,10 +375,16 @@ def combine_rules(policy: Policy, b: PoolRules, c: CategoryRules) -> ClaimRules:
 
 
 def claim_rules(
-    policy: Policy, med_type: str, hosp_lv: str, tier: int, categories: tuple[str, ...]
+    policy: Policy,
+    med_type: str,
+    hosp_lv: str,
+    tier: int,
+    categories: tuple[str, ...],
+    offsite_kind: str = "",
+    dedc_hosp_lv: str = "",
 ) -> ClaimRules:
     """Resolve the rules of one kind of claim; unknown codes are an error naming the field."""
-    by_pool = pool_rules(policy, med_type, hosp_lv, tier)
+    by_pool = pool_rules(policy, med_type, hosp_lv, tier, offsite_kind, dedc_hosp_lv)
     return combine_rules(policy, by_pool, category_rules(policy, categories))
 
 

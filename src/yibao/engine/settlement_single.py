@@ -115,19 +115,26 @@ _RULES_FOR: IdentityCache[tuple[ClaimRules, dict[str, Array]]] = IdentityCache(
 
 
 def rules_for(
-    policy: Policy, med_type: str, hosp_lv: str, tier: int, categories: str
+    policy: Policy,
+    med_type: str,
+    hosp_lv: str,
+    tier: int,
+    categories: str,
+    offsite_kind: str = "",
+    dedc_hosp_lv: str = "",
 ) -> tuple[ClaimRules, dict[str, Array]]:
     """``claim_rules`` and its StepInput arrays, resolved once per kind of claim and policy."""
 
     def resolve() -> tuple[ClaimRules, dict[str, Array]]:
         cats = tuple(c for c in categories.split("|") if c)
-        rules = claim_rules(policy, med_type, hosp_lv, tier, cats)
+        rules = claim_rules(policy, med_type, hosp_lv, tier, cats, offsite_kind, dedc_hosp_lv)
         arrays = _rule_table([rules])
         for array in arrays.values():
             array.flags.writeable = False  # shared by every claim of this kind
         return rules, arrays
 
-    return _RULES_FOR.get(policy, (med_type, hosp_lv, tier, categories), resolve)
+    key = (med_type, hosp_lv, tier, categories, offsite_kind, dedc_hosp_lv)
+    return _RULES_FOR.get(policy, key, resolve)
 
 
 def clear_rules_cache() -> None:
@@ -159,7 +166,13 @@ def prepare_claim(claim: Mapping[str, Any], policy: Policy) -> Prepared:
 
     try:
         rules, arrays = rules_for(
-            policy, row["med_type"], row["hosp_lv"], int(row["tier"]), row["categories"]
+            policy,
+            row["med_type"],
+            row["hosp_lv"],
+            int(row["tier"]),
+            row["categories"],
+            row["offsite_kind"] or "",
+            row["dedc_hosp_lv"] or "",
         )
     except SettlementError as exc:
         raise SettlementError(f"{exc} (setl_id {setl_id})") from exc

@@ -277,6 +277,9 @@ class Benefits(Frozen):
     # 二、9: 学籍地, 户籍地, 就业见习地, 实习地). Read by the 异地就医 reduction once it exists; until
     # then every claim is paid at local rates anyway. Empty: no such rule.
     student_local_places: Param[list[str]]
+    # 异地就医: points by which the ratio is lowered outside the 参保地, by 备案 kind (the claim's
+    # offsite_kind; "" is 本地). A kind not listed is refused, naming offsite_kind.
+    offsite_ratio_reduction: Param[dict[str, Ratio]]
 
     @model_validator(mode="after")
     def _pools_exist(self) -> Benefits:

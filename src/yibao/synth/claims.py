@@ -356,7 +356,9 @@ def _assemble(
             ).alias("setl_id")
         )
     )
-    return frame.select(
+    # The synthetic year is of local claims: no 异地就医 inputs (null columns of the schema).
+    absent = [pl.lit(None, dtype).alias(n) for n, dtype in CLAIM_COLUMNS.items() if n not in frame]
+    return frame.with_columns(absent).select(
         *(pl.col(name).cast(dtype) for name, dtype in CLAIM_COLUMNS.items()), "_yilei", "_days"
     )
 
