@@ -8,7 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from tests.gateway.conftest import counts, detail, failure, pay_node, register, registration
+from yibao.services.gateway.settle import ENGINE_OFFSITE
 
 WHEN = dt.datetime(2023, 6, 1, 9, 0)
 
@@ -64,28 +67,62 @@ def test_filed_remote_visit_settles_at_the_insured_places_policy(client, auth, h
     assert [(v["out_flag"], v["rcd_stas"]) for v in visits["mdtrtinfo"]] == [("1", "1")]
 
 
-def test_unfiled_remote_visit_is_registered_but_not_settled(client, auth, app, hospital):
-    person = register(client, auth, region="421200")
-    mdtrt_id = registration(hospital, person, WHEN, rcd_stas="0")
-    lines = detail(mdtrt_id, person, WHEN)
-    hospital.call("2204", {"feedetail": lines}, WHEN, insuplc="421200")
-    before = counts(app)
-    err = failure(hospital, "2207", pay_node(mdtrt_id, person, lines), WHEN, insuplc="421200")
-    assert err.startswith(f"input.data.mdtrt_id: 就诊ID {mdtrt_id} 为未备案异地就医")
-    assert counts(app) == before
+def _rest(client, auth, person, **extra):
+    body = {"setl_id": f"REST-{person['psn_no']}", "psn_no": person["psn_no"], "certno": person["certno"],
+            "insuplc_admdvs": "421200", "hosp_lv": "05", "med_type": "11", "setl_time": WHEN.isoformat(),
+            "medfee_sumamt": "47.00", "preselfpay_amt": "3.70", **extra}  # fmt: skip
+    r = client.post("/api/settlements", json=body, headers=auth["clerk"])
+    assert r.status_code == 201, r.text
+    return r.json()["setlinfo"]
 
 
-def test_transfer_and_a_separate_deductible_level_are_refused(client, auth, hospital):
-    person = register(client, auth, region="421200")
-    mdtrt_id = registration(hospital, person, WHEN, rcd_stas="1", rcd_type="3")
-    lines = detail(mdtrt_id, person, WHEN)
-    hospital.call("2204", {"feedetail": lines}, WHEN, insuplc="421200")
-    assert "为转外就医" in failure(
-        hospital, "2206", pay_node(mdtrt_id, person, lines), WHEN, insuplc="421200"
+NAMES = (
+    "medfee_sumamt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    "hifp_pay",
+    "fund_pay_sumamt",
+    "psn_cash_pay",
+)
+
+
+@pytest.mark.parametrize(
+    ("registration_fields", "engine_fields"),
+    [
+        ({"rcd_stas": "0"}, {"offsite_kind": "未备案"}),
+        ({"rcd_stas": "1", "rcd_type": "3"}, {"offsite_kind": "异地转诊人员"}),
+        ({"rcd_stas": "1", "rcd_type": "5"}, {"offsite_kind": "其他临时外出就医人员"}),
+        (
+            {"rcd_stas": "1", "rcd_type": "2", "dedc_hosp_lv": "08"},
+            {"offsite_kind": "常驻异地工作人员", "dedc_hosp_lv": "08"},
+        ),
+    ],
+)
+def test_unfiled_transferred_and_other_level_visits(
+    client, auth, app, hospital, registration_fields, engine_fields
+):
+    """With the engine's 异地就医 inputs, settled as the REST path settles the same claim with
+    them; without, refused and nothing written."""
+    a, b = register(client, auth, region="421200"), register(client, auth, region="421200")
+    mdtrt_id = registration(hospital, a, WHEN, **registration_fields)
+    visits = hospital.call(
+        "5201",
+        {"data": {"psn_no": a["psn_no"], "begntime": "2023-01-01 00:00:00"}},
+        WHEN,
+        insuplc="421200",
     )
-    other = register(client, auth, region="421200")
-    mdtrt_id = registration(hospital, other, WHEN, rcd_stas="1", rcd_type="2", dedc_hosp_lv="02")
-    lines = detail(mdtrt_id, other, WHEN)
+    assert visits["mdtrtinfo"][0]["rcd_stas"] == registration_fields["rcd_stas"]
+    lines = detail(mdtrt_id, a, WHEN)
     hospital.call("2204", {"feedetail": lines}, WHEN, insuplc="421200")
-    err = failure(hospital, "2207", pay_node(mdtrt_id, other, lines), WHEN, insuplc="421200")
-    assert "起付线医院等级 dedc_hosp_lv 02 与医院等级 05 不同" in err
+    if not ENGINE_OFFSITE:
+        before = counts(app)
+        err = failure(hospital, "2207", pay_node(mdtrt_id, a, lines), WHEN, insuplc="421200")
+        assert err.startswith(f"input.data.mdtrt_id: 就诊ID {mdtrt_id} ")
+        assert counts(app) == before
+        return
+    out = hospital.call("2207", pay_node(mdtrt_id, a, lines), WHEN, insuplc="421200")["setlinfo"]
+    rest = _rest(client, auth, b, **engine_fields)
+    assert {k: fen(out[k]) for k in NAMES} == {k: fen(rest[k]) for k in NAMES}
+    local = _rest(client, auth, register(client, auth, region="421200"))
+    if engine_fields["offsite_kind"] in ("未备案", "其他临时外出就医人员", "异地转诊人员"):
+        assert fen(out["hifp_pay"]) < fen(local["hifp_pay"])  # the reduction was applied

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from yibao.claims import CLAIM_SCHEMA
 from yibao.money import BP_PER_UNIT, fen_to_json, ratio_to_bp
 from yibao.services.gateway import codes
 from yibao.services.gateway.context import Context
@@ -57,13 +58,29 @@ OUTPATIENT = {"2206": "门诊", "2207": "门诊", "2208": "门诊"}
 
 
 # ------------------------------------------------------------------ the claim
-def _check_remote(data: Fields, enc: GatewayEncounter) -> None:
-    """异地就医 that the engine cannot yet settle right is refused, not paid at local rates.
+# The engine's 异地就医 inputs (claim fields offsite_kind and dedc_hosp_lv): used as soon as the
+# claim schema carries them; until then such visits are refused, never paid at local rates.
+ENGINE_OFFSITE = {"offsite_kind", "dedc_hosp_lv"} <= set(CLAIM_SCHEMA.names)
 
-    Settled now: 已备案 (any type but 转外就医) at the 参保地's policy with the hospital's level.
-    Refused until the engine takes them (the report of issue 17 says what it must take): 未备案
-    and 转外就医 (a per-region reduction), and a deductible level different from the hospital's
-    (dedc_hosp_lv)."""
+
+def offsite_fields(enc: GatewayEncounter) -> dict[str, str]:
+    """The claim's 异地就医 fields, present only when they say something (as the REST API's
+    SettleIn.to_row leaves them out), so that both paths build the same claim."""
+    fields: dict[str, str] = {}
+    if enc.out_flag == "1":
+        fields["offsite_kind"] = (
+            codes.RCD_TYPES[enc.rcd_type] if enc.rcd_stas == "1" else codes.OFFSITE_UNFILED
+        )
+    if enc.dedc_hosp_lv != enc.hosp_lv:
+        fields["dedc_hosp_lv"] = enc.dedc_hosp_lv
+    return fields
+
+
+def _check_remote(data: Fields, enc: GatewayEncounter) -> None:
+    """Without the engine's 异地就医 inputs, what it cannot settle right is refused: 未备案 and
+    转外就医 (a per-region reduction), and a deductible level other than the hospital's."""
+    if ENGINE_OFFSITE:
+        return
     if enc.out_flag == "1" and enc.rcd_stas != "1":
         raise data.fail(
             "mdtrt_id",
@@ -160,6 +177,7 @@ def claim_row(
         **amounts,
         "coverage_begin": None,
         "coverage_end": None,
+        **(offsite_fields(enc) if ENGINE_OFFSITE else {}),
         "mdtrt_id": enc.mdtrt_id,
     }
     return row, enc, lines, mid
