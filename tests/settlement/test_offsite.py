@@ -87,3 +87,35 @@ def test_batch_settles_offsite_claims_as_real_time_does():
             assert got[name] == s.setlinfo[name], (row["setl_id"], name)
     reduced = [r for r in rows if r["offsite_kind"] == "未备案"]
     assert reduced and all(by_id[r["setl_id"]]["pool_prop_selfpay"] > 2500 for r in reduced)
+
+
+# ---------------------------------------------------------------- 池州 二、9
+def test_chizhou_student_at_the_school_place_is_paid_at_local_rates():
+    local, _ = settle(claim("341700", total=20000, hosp_lv="05", categories="在校学生"))
+    school, _ = settle(
+        claim("341700", total=20000, hosp_lv="05", categories="在校学生", offsite_kind="学籍地")
+    )
+    away, _ = settle(
+        claim(
+            "341700",
+            total=20000,
+            hosp_lv="05",
+            categories="在校学生",
+            offsite_kind="其他临时外出就医人员",
+        )
+    )
+    assert school.setlinfo["hifp_pay"] == local.setlinfo["hifp_pay"] > away.setlinfo["hifp_pay"]
+    assert away.setlinfo["pool_prop_selfpay"] == local.setlinfo["pool_prop_selfpay"] + 1000
+
+
+def test_chizhou_school_place_is_refused_for_someone_not_a_student():
+    row = claim("341700", total=20000, hosp_lv="05", offsite_kind="实习地")
+    with pytest.raises(SettlementError, match="^offsite_kind: 实习地 .*在校学生"):
+        settle(row)
+    with pytest.raises(SettlementError, match="^offsite_kind: 实习地 .*setl_id c1"):
+        settle_year(pa.Table.from_pylist([row], schema=CLAIM_SCHEMA), default_library())
+
+
+def test_school_places_are_chizhou_only():
+    with pytest.raises(SettlementError, match="^offsite_kind: unknown '学籍地'"):
+        settle(claim(total=1000, categories="在校学生", offsite_kind="学籍地"))

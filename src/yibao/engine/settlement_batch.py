@@ -52,6 +52,7 @@ from yibao.engine.settlement_rules import (
     PoolRules,
     SettlementError,
     category_rules,
+    check_student_place,
     combine_rules,
     pool_rules,
 )
@@ -310,9 +311,16 @@ def _rules(frame: pl.DataFrame, distinct: pl.DataFrame, resolve: Resolver) -> li
                     where &= pl.col(name).fill_null("") == value
             first = frame.filter(where).row(0, named=True)
             raise SettlementError(f"{exc} (setl_id {first['setl_id']})") from exc
+        categories = tuple(c for c in str(cats).split("|") if c)
+        try:
+            check_student_place(policy, offsite, categories)  # 池州 二、9
+        except SettlementError as exc:
+            first = frame.filter(
+                (pl.col("categories") == cats) & (pl.col("offsite_kind") == offsite)
+            ).row(0, named=True)
+            raise SettlementError(f"{exc} (setl_id {first['setl_id']})") from exc
         category = by_category.get((code, year, cats))
         if category is None:
-            categories = tuple(c for c in str(cats).split("|") if c)
             try:
                 category = category_rules(policy, categories)
             except SettlementError as exc:  # an umbrella tag whose narrow kinds disagree

@@ -265,15 +265,28 @@ class PoolRules:
 
 def offsite_reduction(policy: Policy, offsite_kind: str) -> int:
     """异地就医: the points (bp) the ratio is lowered by for this 备案 kind ("" 本地: none)."""
-    if not offsite_kind:
-        return 0
+    if not offsite_kind or offsite_kind in policy.benefits.student_local_places.value:
+        return 0  # 本地, or a student's care where it is paid at local rates (池州 二、9)
     table = policy.benefits.offsite_ratio_reduction.value
     if offsite_kind not in table:
         raise SettlementError(
             f"offsite_kind: unknown {offsite_kind!r} in {policy.meta.code} {policy.meta.year}; "
-            f"known: {', '.join(table)}"
+            f"known: {', '.join([*table, *policy.benefits.student_local_places.value])}"
         )
     return table[offsite_kind]
+
+
+STUDENT = "在校学生"
+
+
+def check_student_place(policy: Policy, offsite_kind: str, categories: tuple[str, ...]) -> None:
+    """池州 二、9: care at a student's 学籍地/户籍地/就业见习地/实习地 is paid at the local rates —
+    for 在校学生 only; anyone else sending such a kind is refused (naming offsite_kind)."""
+    if offsite_kind in policy.benefits.student_local_places.value and STUDENT not in categories:
+        raise SettlementError(
+            f"offsite_kind: {offsite_kind} 按本地标准结算只适用于在校学生"
+            f"（{policy.benefits.student_local_places.cite()}）"
+        )
 
 
 def pool_rules(
@@ -384,6 +397,7 @@ def claim_rules(
     dedc_hosp_lv: str = "",
 ) -> ClaimRules:
     """Resolve the rules of one kind of claim; unknown codes are an error naming the field."""
+    check_student_place(policy, offsite_kind, categories)
     by_pool = pool_rules(policy, med_type, hosp_lv, tier, offsite_kind, dedc_hosp_lv)
     return combine_rules(policy, by_pool, category_rules(policy, categories))
 
