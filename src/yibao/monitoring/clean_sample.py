@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from yibao.claims import CLAIM_SCHEMA
 from yibao.engine.supervision.inputs import FEE_DETAIL_SCHEMA, PERSON_SCHEMA
@@ -193,7 +194,8 @@ def clean_sample(
                 if day.year != year or _inside(day, stays):
                     continue
                 b.claim(p, "14", day, day, "I10", [("DRG003", day, 30, 30)], hosp_lv="08")
-    claims = pl.from_arrow(pl.DataFrame(b.claims).to_arrow().cast(CLAIM_SCHEMA))
+    # every CLAIM_SCHEMA column, in order (the 异地就医 ones null: local claims)
+    claims = pl.from_arrow(pa.Table.from_pylist(b.claims, schema=CLAIM_SCHEMA))
     assert isinstance(claims, pl.DataFrame)
     details = pl.DataFrame(b.details, schema=FEE_DETAIL_SCHEMA)
     persons_df = pl.DataFrame(people).select(list(PERSON_SCHEMA)).cast(PERSON_SCHEMA)
