@@ -17,7 +17,7 @@ LOCK_FLAGS ?=
 COMPILE = uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
 	--python-platform x86_64-unknown-linux-gnu --custom-compile-command 'make lock' $(LOCK_FLAGS)
 
-.PHONY: install lock demo test lint typecheck bench services clean
+.PHONY: install lock demo test lint typecheck bench services fonts clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -38,14 +38,18 @@ lock:
 services:
 	bash scripts/ensure-services.sh
 
-demo: install
+# The CJK font the console's PDFs (结算单, 缴费凭证) are drawn in (Debian's fonts-wqy-microhei).
+fonts:
+	bash scripts/ensure-fonts.sh
+
+demo: install fonts
 	$(BIN)/yibao demo
 
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/yibao/engine src/yibao/money.py
 
-test: install services lint
+test: install services fonts lint
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 bench: install
