@@ -237,3 +237,28 @@ def test_group_refuses_a_case_that_is_not_an_object():
     result = runner.invoke(app, ["drg", "group", "-", "--json"], input="[1]")
     assert result.exit_code == 2
     assert "CASE[0]: 病例应为 JSON 对象" in result.stderr
+
+
+def test_settle_without_budget_pays_what_the_fund_paid_and_bands_move_it(tmp_path: Path):
+    settled = _year(tmp_path, "341700")
+    base = ["drg", "settle", str(settled), "--region", "341700", "--year", "2023", "--json"]
+    plain = json.loads(runner.invoke(app, base).stdout)
+    fund_paid = sum(round(h["fund_claims"] * 100) for h in plain["hospitals"])
+    assert sum(round(h["payment"] * 100) for h in plain["hospitals"]) == fund_paid
+    banded = json.loads(runner.invoke(app, [*base, "--bands"]).stdout)
+    assert banded["bands_applied"] is True
+    for h in banded["hospitals"]:  # the bands pull each amount towards the project amount
+        before = next(x for x in plain["hospitals"] if x["fixmedins_code"] == h["fixmedins_code"])
+        assert abs(h["gain_loss"]) <= abs(before["gain_loss"])
+
+
+def test_monthly_prepayment_on_a_given_provisional_point_value(tmp_path: Path):
+    settled = _year(tmp_path, "341700")
+    args = ["drg", "settle", str(settled), "--region", "341700", "--year", "2023"]
+    doc = json.loads(
+        runner.invoke(app, [*args, "--provisional-point-value", "50", "--json"]).stdout
+    )
+    assert doc["provisional_point_value"] == 50.0
+    for h in doc["hospitals"]:
+        assert round(sum(h["monthly_prepayment"].values()), 2) == h["prepaid"]
+        assert round(h["prepaid"] + h["year_end_settlement"], 2) == h["payment"]

@@ -141,3 +141,9 @@ def test_drg_high_ratio_threshold_falls_with_the_groups_points(drg):
     assert (pts.kind, pts.points) == (HIGH, 360 * 10_000 + 180 * 10_000)
     assert drg.high_ratio_for(100 * 10_000, 10_000) == 30_000
     assert drg.high_ratio_for(150 * 10_000, 10_000) == 20_000
+
+
+def test_a_hospitals_own_coefficient_overrides_its_level(drg):
+    mine = dataclasses.replace(drg, hospital_coefficient={"H341700020001": 10_500})
+    assert mine.coefficient("H341700020001", "05") == 10_500
+    assert mine.coefficient("H341700020002", "05") == 9_000  # 二级 by level
