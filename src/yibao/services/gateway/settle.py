@@ -76,9 +76,15 @@ def offsite_fields(enc: GatewayEncounter) -> dict[str, str]:
     return fields
 
 
+# 备案 kinds a 参保地 may pay at a lower ratio (医保发〔2022〕22号 二（四）: 临时外出就医, 转外就医
+# and 未备案 below the local level; 异地长期居住 and 常驻异地工作 at the 参保地's own).
+LOWERED_KINDS = ("3", "5")
+
+
 def _check_remote(data: Fields, enc: GatewayEncounter) -> None:
-    """Without the engine's 异地就医 inputs, what it cannot settle right is refused: 未备案 and
-    转外就医 (a per-region reduction), and a deductible level other than the hospital's."""
+    """Without the engine's 异地就医 inputs, what it cannot settle right is refused: 未备案,
+    转外就医 and 临时外出就医 (a per-region reduction), and a deductible level other than the
+    hospital's."""
     if ENGINE_OFFSITE:
         return
     if enc.out_flag == "1" and enc.rcd_stas != "1":
@@ -87,10 +93,11 @@ def _check_remote(data: Fields, enc: GatewayEncounter) -> None:
             f" {enc.mdtrt_id} 为未备案异地就医：参保地对未备案人员降低支付比例的规则尚未实现，"
             "暂不能联网结算，请先办理异地就医备案",
         )
-    if enc.out_flag == "1" and enc.rcd_type == "3":
+    if enc.out_flag == "1" and enc.rcd_type in LOWERED_KINDS:
         raise data.fail(
             "mdtrt_id",
-            f" {enc.mdtrt_id} 为转外就医：参保地转外就医的支付比例规则尚未实现，暂不能联网结算",
+            f" {enc.mdtrt_id} 为{codes.RCD_TYPES[enc.rcd_type]}：参保地对此类异地就医降低支付比例的规则"
+            "尚未实现，暂不能联网结算",
         )
     if enc.dedc_hosp_lv != enc.hosp_lv:
         raise data.fail(
