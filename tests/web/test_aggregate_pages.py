@@ -110,6 +110,17 @@ def test_ledger_from_the_holders_equals_the_one_from_every_person(store, library
     with_categories = every.filter(pl.col("categories") != "")
     assert holders.to_dicts() == with_categories.to_dicts()
     assert 0 < holders.height < every.height
+    # the roster as the page built it before: a loop over every person and category
+    from yibao.web.ledger import _on_roster, roster_of
+
+    want = [
+        {"certno": p["certno"], "psn_name": p["psn_name"], "category": c,
+         "township": p["township"]}
+        for p in every.iter_rows(named=True)
+        for c in (p["categories"] or "").split("|")
+        if c and _on_roster(c)
+    ]  # fmt: skip
+    assert roster_of(holders).to_dicts() == want and len(want) > 5
 
 
 def test_the_pages_show_the_recomputed_numbers(store, library):
@@ -323,3 +334,36 @@ def test_contributions_and_monthly_receipts_equal_the_loop_over_persons(store, l
     assert light.to_dicts() == new.to_dicts()  # the fund page's lighter persons query
     assert len(old) > 50
     assert sum(months.values()) == total_paid > 0
+
+
+def test_enrollment_counts_equal_the_loop_over_every_person(store, library):
+    """The 参保率 counts (目标) from the holders only equal the former loop over every person."""
+    from yibao.engine.targets import EnrollmentCount
+    from yibao.store.models import Enrollment
+    from yibao.web.targets import _groups
+
+    _, factory, _, _ = store
+    with transaction(factory) as s:
+        people = persons_frame(s, library, SCOPE)
+        holders = persons_frame(s, library, SCOPE, holders_only=True)
+        counts = _enrollment_counts(s, SCOPE, holders)
+        enrolled = set(
+            s.scalars(
+                select(Enrollment.psn_no).where(
+                    Enrollment.year == YEAR, Enrollment.status == "enrolled"
+                )
+            ).all()
+        )
+    tallies = {"low_income_enrollment_rate": [0, 0], "eight_categories_enrollment_rate": [0, 0]}
+    for psn_no, categories in people.select("psn_no", "categories").iter_rows():
+        flags = [_groups(c) for c in (categories or "").split("|") if c]
+        for key, hit in (
+            ("low_income_enrollment_rate", any(f[0] for f in flags)),
+            ("eight_categories_enrollment_rate", any(f[1] for f in flags)),
+        ):
+            if hit:
+                tallies[key][0] += 1
+                tallies[key][1] += psn_no in enrolled
+    want = {k: EnrollmentCount(eligible=e, insured=i) for k, (e, i) in tallies.items() if e}
+    assert counts == want
+    assert want["low_income_enrollment_rate"].eligible > want["low_income_enrollment_rate"].insured

@@ -32,6 +32,22 @@ def _on_roster(category: str) -> bool:
     return cat is not None and (cat.group in LOW_INCOME_GROUPS or category in EIGHT_CATEGORIES)
 
 
+def roster_of(people: pl.DataFrame) -> pl.DataFrame:
+    """One roster row per (person, roster category) of persons_frame's rows, in their order,
+    built in polars (no loop over the persons)."""
+    held = people.select("certno", "psn_name", "township", "categories").with_columns(
+        pl.col("categories").str.split("|").alias("category")
+    )
+    cats = held["category"].explode().drop_nulls().unique().to_list()
+    on_roster = [c for c in cats if c and _on_roster(c)]
+    return (
+        held.explode("category")
+        .filter(pl.col("category").is_in(on_roster))
+        .select("certno", "psn_name", "category", "township")
+        .cast(ROSTER_SCHEMA)
+    )
+
+
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(
     request: Request,
@@ -63,32 +79,11 @@ def ledger_page(
                 Enrollment.psn_no.in_(holders),
             )
         ).all()
-    roster = pl.DataFrame(
-        [
-            {
-                "certno": p["certno"],
-                "psn_name": p["psn_name"],
-                "category": c,
-                "township": p["township"],
-            }
-            for p in people.iter_rows(named=True)
-            for c in (p["categories"] or "").split("|")
-            if c and _on_roster(c)
-        ],
-        schema=ROSTER_SCHEMA,
-    )
+    roster = roster_of(people)
     enrollments = pl.DataFrame(
-        [
-            {
-                "certno": certno,
-                "insutype": "390",
-                "insuplc_admdvs": admdvs,
-                "begndate": first,
-                "enddate": last,
-            }
-            for certno, admdvs in enrolled
-        ],
+        [(certno, "390", admdvs, first, last) for certno, admdvs in enrolled],
         schema=ENROLLMENT_SCHEMA,
+        orient="row",
     )
     ledger = build_ledger(roster, enrollments, lib.resolve(scope.region, scope.year))
     rates = ledger.rates.to_dicts()

@@ -11,6 +11,7 @@ whole population that should be insured is not in the store, so 全体参保率 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from urllib.parse import quote as urlquote
 
 import polars as pl
@@ -24,7 +25,7 @@ from yibao.engine.targets import EnrollmentCount, TargetsReport, targets_report
 from yibao.enrollment.ledger import LOW_INCOME_GROUPS
 from yibao.monitoring.targets_export import targets_xlsx_bytes
 from yibao.store import transaction
-from yibao.store.models import Enrollment
+from yibao.store.models import Enrollment, PersonCategory
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, db, library, web_user
 from yibao.web.store_frames import (
@@ -52,24 +53,47 @@ def _groups(category: str) -> tuple[bool, bool]:
 def _enrollment_counts(
     session: Session, scope: Scope, people: pl.DataFrame
 ) -> dict[str, EnrollmentCount]:
-    enrolled = set(
-        session.scalars(
-            select(Enrollment.psn_no).where(
-                Enrollment.year == scope.year, Enrollment.status == "enrolled"
-            )
-        ).all()
+    """Eligible and insured persons per 参保率 target: the flags are worked out once per
+    distinct categories string and joined (polars); only the holders' enrollments are read."""
+    first, last = dt.date(scope.year, 1, 1), dt.date(scope.year, 12, 31)
+    holders = select(PersonCategory.psn_no).where(
+        PersonCategory.begin_date <= last,
+        PersonCategory.end_date.is_(None) | (PersonCategory.end_date >= first),
     )
-    tallies = {"low_income_enrollment_rate": [0, 0], "eight_categories_enrollment_rate": [0, 0]}
-    for psn_no, categories in people.select("psn_no", "categories").iter_rows():
-        flags = [_groups(c) for c in (categories or "").split("|") if c]
-        for key, hit in (
-            ("low_income_enrollment_rate", any(f[0] for f in flags)),
-            ("eight_categories_enrollment_rate", any(f[1] for f in flags)),
-        ):
-            if hit:
-                tallies[key][0] += 1
-                tallies[key][1] += psn_no in enrolled
-    return {key: EnrollmentCount(eligible=e, insured=i) for key, (e, i) in tallies.items() if e > 0}
+    enrolled = pl.DataFrame(
+        session.execute(
+            select(Enrollment.psn_no).where(
+                Enrollment.year == scope.year,
+                Enrollment.status == "enrolled",
+                Enrollment.psn_no.in_(holders),
+            )
+        ).all(),
+        schema={"psn_no": pl.String},
+        orient="row",
+    ).unique()
+    flags = []
+    for categories in people["categories"].fill_null("").unique().to_list():
+        groups = [_groups(c) for c in categories.split("|") if c]
+        flags.append((categories, any(g[0] for g in groups), any(g[1] for g in groups)))
+    keyed = pl.DataFrame(
+        flags, schema={"categories": pl.String, "low": pl.Boolean, "eight": pl.Boolean},
+        orient="row",
+    )  # fmt: skip
+    marked = (
+        people.select("psn_no", pl.col("categories").fill_null(""))
+        .join(keyed, on="categories", how="left")
+        .join(enrolled.with_columns(pl.lit(True).alias("insured")), on="psn_no", how="left")
+        .with_columns(pl.col("insured").fill_null(False))
+    )
+    out = {}
+    for key, flag in (
+        ("low_income_enrollment_rate", "low"),
+        ("eight_categories_enrollment_rate", "eight"),
+    ):
+        hit = marked.filter(pl.col(flag))
+        if hit.height:
+            out[key] = EnrollmentCount(eligible=hit.height, insured=int(hit["insured"].sum()))
+    return out
 
 
 def aggregate_frame(
