@@ -147,3 +147,10 @@ def test_a_hospitals_own_coefficient_overrides_its_level(drg):
     mine = dataclasses.replace(drg, hospital_coefficient={"H341700020001": 10_500})
     assert mine.coefficient("H341700020001", "05") == 10_500
     assert mine.coefficient("H341700020002", "05") == 9_000  # 二级 by level
+
+
+def test_the_grouping_version_is_dated_per_region(drg):
+    assert drg.table_for(2023) == "CHS-DRG 1.1"
+    assert drg.table_for(2021) == "CHS-DRG 1.0"
+    with pytest.raises(ParamsError, match="year: 341700 在 2019 年没有 drg 分组版本"):
+        drg.table_for(2019)

@@ -124,7 +124,7 @@ def build_app(method: str) -> typer.Typer:
             pv = to_decimal(provisional, "provisional_point_value") * 100 if provisional else None
             rows, cases_source = read_rows(settled, region, year, claims, cases)
             grouper, used, plain = _grouper(
-                method, version or (params.table if table is None else None), table
+                method, version or (params.table_for(year) if table is None else None), table
             )
             result = pay_year(
                 rows, grouper, params, budget_fen=budget_fen, bands=bands,

@@ -41,7 +41,7 @@ class MonitoringParams:
 class PaymentParams:
     region: str
     method: str  # drg | dip
-    table: str
+    tables: tuple[tuple[int, str], ...]  # (from year, grouping version), ascending
     point_scale: int
     level_coefficient: dict[str, int]  # 三级/二级/一级 → bp
     hospital_coefficient: dict[str, int]  # fixmedins_code → bp
@@ -67,6 +67,15 @@ class PaymentParams:
                 f"（{self.region} 的 {self.method}.cost_coefficient / hospitals 均未给出）"
             )
         return self.level_coefficient[level]
+
+    def table_for(self, year: int) -> str:
+        """The grouping version in force in ``year`` (the latest that starts by then)."""
+        found = [version for start, version in self.tables if start <= year]
+        if not found:
+            raise ParamsError(
+                f"year: {self.region} 在 {year} 年没有 {self.method} 分组版本（table）"
+            )
+        return found[-1]
 
     def high_ratio_for(self, base_points: int, unit: int) -> int:
         """The 高倍率 threshold of a group with these base points (in 1/unit points)."""
@@ -99,6 +108,18 @@ def _bands(raw: list[dict[str, Any]], key: str, where: str) -> tuple[Band, ...]:
     if not bands or bands[-1].up_to_bp is not None:
         raise ParamsError(f"{where}: 最后一档应为 up_to: null")
     return tuple(bands)
+
+
+def _tables(value: Any, where: str) -> tuple[tuple[int, str], ...]:
+    """A version for all years, or versions keyed by the year they start."""
+    if isinstance(value, str):
+        return ((0, value),)
+    if not isinstance(value, dict) or not value:
+        raise ParamsError(f"{where}: 应为分组版本名，或 {{起始年份: 版本名}}")
+    try:
+        return tuple(sorted((int(year), str(version)) for year, version in value.items()))
+    except ValueError as exc:
+        raise ParamsError(f"{where}: 起始年份应为整数") from exc
 
 
 def _point_bands(merged: dict[str, Any], where: str) -> tuple[tuple[int | None, int], ...]:
@@ -137,7 +158,7 @@ def payment_params(region: str, method: str) -> PaymentParams:
     return PaymentParams(
         region=region,
         method=method,
-        table=str(v["table"]),
+        tables=_tables(v["table"], f"{region} {method}.table"),
         point_scale=int(v["point_scale"]),
         level_coefficient={str(k): int(x) for k, x in v["cost_coefficient"].items()},
         hospital_coefficient={str(k): int(x) for k, x in (v["hospitals"] or {}).items()},
