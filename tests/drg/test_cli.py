@@ -210,6 +210,12 @@ def test_ungrouped_cases_are_paid_by_project_and_lower_the_coverage(tmp_path: Pa
     assert doc["coverage"]["cases"] == "66.67%"
     assert [c["setl_id"] for c in doc["not_paid_by_points"]] == ["P004-0001", "P005-0001"]
     assert doc["not_paid_by_points"][0]["reason"] == "不符合所有 MDC 的入组条件"
+    # Without --budget the fund pays by points what it paid on the grouped claims, so the
+    # inpatient line as paid equals the claim-level one; the ungrouped are paid 按项目.
+    fund = doc["fund"]
+    assert fund["inpatient_as_paid"] == fund["inpatient_claim_level"]
+    assert round(fund["paid_by_points"] + fund["paid_by_project"], 2) == fund["inpatient_as_paid"]
+    assert fund["paid_by_project"] > 0 and fund["difference"] == 0
 
 
 def test_settle_case_without_main_diagnosis_is_named(tmp_path: Path):

@@ -17,6 +17,7 @@ from yibao.drg.params import PaymentParams
 from yibao.drg.points import CasePoints, base_points, case_points
 from yibao.drg.settlement import PaidCase, YearSettlement, settle_year
 from yibao.drg.supervision import PricedCase, scan
+from yibao.money import fen_to_json
 
 Grouper = Callable[[Case], GroupResult]
 REQUIRED = (
@@ -55,6 +56,18 @@ class PaymentYear:
             "cases": _percent(self.grouped, total),
             "hospitals": _percent(len(self.settlement.hospitals), self.hospitals_all),
             "fund_expenditure": _percent(paid, paid + self.unpaid_fund_fen),
+        }
+        claims_fund = (
+            sum(h.fund_claims_fen for h in self.settlement.hospitals) + self.unpaid_fund_fen
+        )
+        # The fund statement's inpatient line as the fund pays it: points × 点值 for the grouped
+        # cases, 按项目 (their hifp_pay) for the rest; against the claim-level sum it reports now.
+        doc["fund"] = {
+            "inpatient_claim_level": fen_to_json(claims_fund),
+            "paid_by_points": fen_to_json(paid),
+            "paid_by_project": fen_to_json(self.unpaid_fund_fen),
+            "inpatient_as_paid": fen_to_json(paid + self.unpaid_fund_fen),
+            "difference": fen_to_json(paid + self.unpaid_fund_fen - claims_fund),
         }
         doc["not_paid_by_points"] = self.unpaid_by_points[:50]
         by_rule: dict[str, int] = {}
