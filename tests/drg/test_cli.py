@@ -192,6 +192,8 @@ def test_settle_with_a_cases_file_joined_on_setl_id(tmp_path: Path):
     assert doc["cases_source"] == str(cases_path)
     assert doc["cases"]["grouped"] == 6
     assert doc["coverage"]["cases"] == "100.00%"
+    # Three GZ13 (with the CC K11.901) and three GZ15 cases: the 基准点数 table of the year.
+    assert {g: v["cases"] for g, v in doc["groups"].items()} == {"GZ13": 3, "GZ15": 3}
 
 
 def test_ungrouped_cases_are_paid_by_project_and_lower_the_coverage(tmp_path: Path):

@@ -15,7 +15,7 @@ from yibao.drg.case import Case, CaseError, parse_case
 from yibao.drg.grouping import GROUPED, GroupResult
 from yibao.drg.params import PaymentParams
 from yibao.drg.points import CasePoints, base_points, case_points
-from yibao.drg.settlement import PaidCase, YearSettlement, settle_year
+from yibao.drg.settlement import PaidCase, YearSettlement, points_json, settle_year
 from yibao.drg.supervision import PricedCase, scan
 from yibao.money import fen_to_json
 
@@ -68,6 +68,10 @@ class PaymentYear:
             "paid_by_project": fen_to_json(self.unpaid_fund_fen),
             "inpatient_as_paid": fen_to_json(paid + self.unpaid_fund_fen),
             "difference": fen_to_json(paid + self.unpaid_fund_fen - claims_fund),
+        }
+        doc["groups"] = {
+            g: {"cases": v["cases"], "base_points": points_json(v["base_points"])}
+            for g, v in sorted(self.groups.items())
         }
         doc["not_paid_by_points"] = self.unpaid_by_points[:50]
         by_rule: dict[str, int] = {}
