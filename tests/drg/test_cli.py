@@ -270,3 +270,11 @@ def test_monthly_prepayment_on_a_given_provisional_point_value(tmp_path: Path):
     for h in doc["hospitals"]:
         assert round(sum(h["monthly_prepayment"].values()), 2) == h["prepaid"]
         assert round(h["prepaid"] + h["year_end_settlement"], 2) == h["payment"]
+
+
+def test_group_takes_the_regions_version_of_the_year():
+    args = ["drg", "group", "-", "--region", "341700", "--json"]
+    old = json.loads(runner.invoke(app, [*args, "--year", "2021"], input=json.dumps(ORACLE)).stdout)
+    new = json.loads(runner.invoke(app, [*args, "--year", "2023"], input=json.dumps(ORACLE)).stdout)
+    assert (old["version"], old["drg"]) == ("CHS-DRG 1.0", "GS19")
+    assert (new["version"], new["drg"]) == ("CHS-DRG 1.1", "GZ13")

@@ -62,6 +62,8 @@ def build_app(method: str) -> typer.Typer:
         ),
         version: str | None = typer.Option(None, "--version", help="grouping version"),
         table: Path | None = typer.Option(None, "--table", help="folder of a full official table"),
+        region: str | None = typer.Option(None, "--region", help="the region's version in --year"),
+        year: int | None = typer.Option(None, "--year", help="year (with --region)"),
         json_out: bool = typer.Option(False, "--json", help="print JSON"),
     ) -> None:
         """分组：主诊断、主要手术/操作 → MDC / ADRG / DRG（DIP：核心病种 / 综合病种），附分组路径。"""
@@ -69,6 +71,12 @@ def build_app(method: str) -> typer.Typer:
 
         with user_errors():
             doc = _read_json(case)
+            if region is not None and version is None and table is None:
+                from yibao.drg.params import payment_params
+
+                if year is None:
+                    raise UserError("year: 用 --region 选分组版本时须给出 --year")
+                version = payment_params(region, method).table_for(year)
             grouper, used, _ = _grouper(method, version, table)
             many = isinstance(doc, list)
             results = []
