@@ -278,3 +278,17 @@ def test_group_takes_the_regions_version_of_the_year():
     new = json.loads(runner.invoke(app, [*args, "--year", "2023"], input=json.dumps(ORACLE)).stdout)
     assert (old["version"], old["drg"]) == ("CHS-DRG 1.0", "GS19")
     assert (new["version"], new["drg"]) == ("CHS-DRG 1.1", "GZ13")
+
+
+def test_cases_command_writes_the_file_settle_then_uses(tmp_path: Path):
+    settled = _year(tmp_path, "341700", n=12)
+    out = tmp_path / "cases.parquet"
+    made = runner.invoke(
+        app, ["drg", "cases", str(tmp_path / "claims.parquet"), "--out", str(out), "--json"]
+    )
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.stdout)["cases"] == 12
+    args = ["drg", "settle", str(settled), "--region", "341700", "--year", "2023", "--json"]
+    doc = json.loads(runner.invoke(app, args).stdout)
+    assert doc["cases_source"] == str(out)
+    assert doc["cases"]["total"] == 12
