@@ -27,6 +27,7 @@ from yibao.web.store_frames import (
     enrolled_categories,
     person_years_frame,
     persons_frame,
+    revenue_frame,
     settlements_frame,
 )
 from yibao.web.targets import _enrollment_counts, aggregate_frame
@@ -331,7 +332,17 @@ def test_contributions_and_monthly_receipts_equal_the_loop_over_persons(store, l
             ).where(ContributionPayment.year == YEAR)
         )
     assert [tuple(r) for r in new.iter_rows()] == old
-    assert light.to_dicts() == new.to_dicts()  # the fund page's lighter persons query
+    assert light.to_dicts() == new.to_dicts()  # the lighter persons query
+    # the fund page's grouped revenue: one row per insured, every sum of the statement equal
+    with transaction(factory) as s:
+        grouped = revenue_frame(s, library, SCOPE)
+        spent = cells_frame(s, library, SCOPE)
+    policy = library.resolve(REGION, YEAR)
+    assert grouped.height == new.height
+    assert (
+        fund_statement(spent, grouped, policy, opening_balance=0).to_json()
+        == fund_statement(spent, new, policy, opening_balance=0).to_json()
+    )
     assert len(old) > 50
     assert sum(months.values()) == total_paid > 0
 

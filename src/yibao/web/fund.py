@@ -17,9 +17,8 @@ from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, db, library, web_user
 from yibao.web.store_frames import (
     cells_frame,
-    contributions_frame,
-    enrolled_categories,
     payments_by_month,
+    revenue_frame,
     scope_context,
 )
 from yibao.web.templating import PREFIX, page
@@ -43,10 +42,9 @@ def fund_page(
         scope, context = scope_context(s, lib, region, year, opening=opening)
         if scope is None:
             return page(request, user, "fund.html", title="基金运行", active="fund", **context)
-        people = enrolled_categories(s, lib, scope)
         # The stored aggregate cells (summed settlements), not every settlement of the year.
         spent = cells_frame(s, lib, scope, by=("month", "med_type"))
-        paid = contributions_frame(s, lib, scope, people)
+        paid = revenue_frame(s, lib, scope)  # grouped by the database, one row per insured
         received = payments_by_month(s, lib, scope)
     policy = lib.resolve(scope.region, scope.year)
     opening_fen = yuan_to_fen(opening, "opening") if opening.strip() else 0

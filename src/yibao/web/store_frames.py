@@ -350,20 +350,137 @@ def contributions_frame(
     )  # fmt: skip
 
 
+def revenue_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
+    """The fund page's contributions (fund.fund_statement's input) with the same sums as
+    contributions_frame but without a row of Python per person: the database groups the
+    enrolled persons without a category by (tier, payment recorded or not) and sends the
+    category holders one row each (their categories are joined in polars); every group is
+    quoted once. The frame has one row per insured person (its height is the insured count),
+    each with the fiscal shares of its quote; a group's paid (or, unrecorded, quoted)
+    amounts are carried on its first row, zero on the others, so every sum is exact."""
+    policy = library.resolve(scope.region, scope.year)
+    first, last = dt.date(scope.year, 1, 1), dt.date(scope.year, 12, 31)
+    p, c, e, pay = (
+        Person.__table__, PersonCategory.__table__, Enrollment.__table__,
+        ContributionPayment.__table__,
+    )  # fmt: skip
+    every = session.scalars(select(Person.insuplc_admdvs).distinct()).all()
+    codes = _in_scope(library, scope, every)
+    where = [e.c.year == scope.year]
+    if codes != set(every):  # the store holds other regions too: only the scope's persons
+        where.append(e.c.psn_no.in_(select(p.c.psn_no).where(p.c.insuplc_admdvs.in_(codes))))
+    valid = (c.c.begin_date <= last) & (c.c.end_date.is_(None) | (c.c.end_date >= first))
+    holders = select(c.c.psn_no).where(valid)
+    paid = (
+        select(
+            pay.c.psn_no,
+            func.sum(pay.c.personal_paid).label("personal"),
+            func.sum(pay.c.assistance_subsidy).label("subsidy"),
+        )
+        .where(pay.c.year == scope.year)
+        .group_by(pay.c.psn_no)
+        .subquery()
+    )
+    joined = e.outerjoin(paid, paid.c.psn_no == e.c.psn_no)
+    recorded = paid.c.psn_no.is_not(None)
+    groups: dict[tuple[int, str, bool], list[int]] = {}
+    for tier, done, n, personal, subsidy in session.execute(
+        select(e.c.tier, recorded, func.count(), func.sum(paid.c.personal),
+               func.sum(paid.c.subsidy))
+        .select_from(joined)
+        .where(*where, e.c.psn_no.not_in(holders))
+        .group_by(e.c.tier, recorded)
+    ):  # fmt: skip
+        _add_group(groups, (int(tier), "", bool(done)), int(n), personal, subsidy)
+    held = pl.DataFrame(
+        session.execute(
+            select(e.c.psn_no, e.c.tier, recorded, paid.c.personal, paid.c.subsidy)
+            .select_from(joined)
+            .where(*where, e.c.psn_no.in_(holders))
+        ).all(),
+        schema={"psn_no": pl.String, "tier": pl.Int64, "recorded": pl.Boolean,
+                "personal": pl.Int64, "subsidy": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    cats = pl.DataFrame(
+        session.execute(
+            select(c.c.psn_no, c.c.category)
+            .where(valid, c.c.psn_no.in_(select(e.c.psn_no).where(*where)))
+            .order_by(c.c.psn_no, c.c.begin_date, c.c.id)
+        ).all(),
+        schema={"psn_no": pl.String, "category": pl.String},
+        orient="row",
+    )
+    named = (
+        cats.unique(maintain_order=True)
+        .group_by("psn_no", maintain_order=True)
+        .agg(pl.col("category").str.join("|").alias("categories"))
+    )
+    by_group = (
+        held.join(named, on="psn_no", how="left")
+        .with_columns(pl.col("categories").fill_null(""))
+        .group_by("tier", "categories", "recorded")
+        .agg(pl.len(), pl.col("personal").sum(), pl.col("subsidy").sum())
+    )
+    for tier, categories, done, n, personal, subsidy in by_group.iter_rows():
+        _add_group(groups, (int(tier), categories, bool(done)), int(n), personal, subsidy)
+    columns: dict[str, list[Any]] = {name: [] for name in CONTRIBUTION_SCHEMA}
+    for (tier, categories, done), (n, personal, subsidy) in sorted(groups.items()):
+        q = quote(policy, [x for x in categories.split("|") if x], str(tier))
+        if not done:
+            personal, subsidy = n * q.personal_due, n * q.assistance_subsidy
+        shares = q.fiscal_shares
+        columns["psn_no"] += [f"{tier}|{categories}|{done}"] * n  # a group, not a person
+        columns["personal_paid"] += [personal] + [0] * (n - 1)
+        columns["subsidy"] += [subsidy] + [0] * (n - 1)
+        columns["subsidy_fund"] += [q.subsidy_fund or ""] * n
+        columns["fiscal_central"] += [shares.central] * n
+        columns["fiscal_provincial"] += [shares.provincial] * n
+        columns["fiscal_municipal"] += [shares.municipal] * n
+        columns["fiscal_county"] += [shares.county] * n
+    return pl.DataFrame(columns, schema=CONTRIBUTION_SCHEMA)
+
+
+def _add_group(
+    groups: dict[tuple[int, str, bool], list[int]],
+    key: tuple[int, str, bool],
+    n: int,
+    personal: Any,
+    subsidy: Any,
+) -> None:
+    have = groups.setdefault(key, [0, 0, 0])
+    have[0] += n
+    have[1] += int(personal or 0)
+    have[2] += int(subsidy or 0)
+
+
+CONTRIBUTION_SCHEMA = {
+    "psn_no": pl.String,
+    "personal_paid": pl.Int64,
+    "subsidy": pl.Int64,
+    "subsidy_fund": pl.String,
+    "fiscal_central": pl.Int64,
+    "fiscal_provincial": pl.Int64,
+    "fiscal_municipal": pl.Int64,
+    "fiscal_county": pl.Int64,
+}
+
+
 def payments_by_month(session: Session, library: PolicyLibrary, scope: Scope) -> dict[int, int]:
     """Contributions received (个人缴费 + 资助参保, fen) of the scope's persons by the month
     they were paid; month 0 holds what was collected before the year began (集中征缴期).
     Summed by the database."""
-    codes = sorted(
-        _in_scope(library, scope, session.scalars(select(Person.insuplc_admdvs).distinct()).all())
-    )
+    every = session.scalars(select(Person.insuplc_admdvs).distinct()).all()
+    codes = _in_scope(library, scope, every)
     c, p = ContributionPayment.__table__, Person.__table__
     paid_year, paid_month = extract("year", c.c.paid_on), extract("month", c.c.paid_on)
+    where = [c.c.year == scope.year]
+    if codes != set(every):  # the store holds other regions too: only the scope's persons
+        where.append(c.c.psn_no.in_(select(p.c.psn_no).where(p.c.insuplc_admdvs.in_(codes))))
     out: dict[int, int] = {}
     for year, month, fen in session.execute(
         select(paid_year, paid_month, func.sum(c.c.personal_paid + c.c.assistance_subsidy))
-        .join(p, p.c.psn_no == c.c.psn_no)
-        .where(c.c.year == scope.year, p.c.insuplc_admdvs.in_(codes))
+        .where(*where)
         .group_by(paid_year, paid_month)
     ):
         key = int(month) if int(year) == scope.year else 0
