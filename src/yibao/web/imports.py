@@ -64,13 +64,14 @@ def import_page(
 
 
 @router.post("/import/persons", response_class=HTMLResponse)
-async def import_file(
+def import_file(
     request: Request,
     file: UploadFile | None = File(None),
     user: WebUser = Depends(allowed("enroll")),
 ) -> Response:
+    """Sync, so FastAPI runs it in its thread pool: a large file's rows never block the loop."""
     name = (file.filename or "") if file is not None else ""
-    raw = await file.read(import_table.MAX_BYTES + 1) if file is not None else b""
+    raw = file.file.read(import_table.MAX_BYTES + 1) if file is not None else b""
     try:
         records = import_table.read(name, raw)
     except TableError as exc:
