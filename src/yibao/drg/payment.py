@@ -96,6 +96,33 @@ def case_of(row: dict[str, Any]) -> Case:
     return parse_case(doc, str(row["setl_id"]))
 
 
+GROUP_SCHEMA = {
+    "setl_id": pl.String,
+    "status": pl.String,
+    "mdc": pl.String,
+    "adrg": pl.String,
+    "drg": pl.String,
+    "reason": pl.String,
+}
+
+
+def group_frame(rows: pl.DataFrame, grouper: Grouper) -> pl.DataFrame:
+    """Every case's group (GROUP_SCHEMA), one row per case: what runs per partition on Spark."""
+    missing = [c for c in REQUIRED if c not in rows.columns]
+    if missing:
+        raise CaseError(f"cases: 缺少列 {', '.join(missing)}")
+    out: dict[str, list[str | None]] = {k: [] for k in GROUP_SCHEMA}
+    for row in rows.iter_rows(named=True):
+        r = grouper(case_of(row))
+        for key, value in zip(
+            GROUP_SCHEMA,
+            (str(row["setl_id"]), r.status, r.mdc, r.adrg, r.drg, r.reason),
+            strict=True,
+        ):
+            out[key].append(value)
+    return pl.DataFrame(out, schema=GROUP_SCHEMA)
+
+
 def pay_year(
     rows: pl.DataFrame,
     grouper: Grouper,
@@ -105,15 +132,26 @@ def pay_year(
     bands: bool = False,
     provisional_fen_per_point: Decimal | None = None,
     plain_group: Callable[[str], str | None] = lambda _: None,
+    grouped: pl.DataFrame | None = None,
 ) -> PaymentYear:
-    missing = [c for c in REQUIRED if c not in rows.columns]
-    if missing:
-        raise CaseError(f"cases: 缺少列 {', '.join(missing)}")
+    """The year: ``grouped`` is group_frame's result when the grouping ran elsewhere (Spark)."""
+    groups_of = grouped if grouped is not None else group_frame(rows, grouper)
+    joined = rows.join(
+        groups_of.rename({k: f"_{k}" for k in GROUP_SCHEMA if k != "setl_id"}),
+        on="setl_id",
+        how="left",
+    )
+    if joined["_status"].null_count():
+        lost = joined.filter(pl.col("_status").is_null())["setl_id"][0]
+        raise CaseError(f"病例 {lost}: 没有分组结果")
     results: list[tuple[dict[str, Any], GroupResult]] = []
     unpaid: list[dict[str, Any]] = []
     ambiguous = ungrouped = unpaid_fund = 0
-    for row in rows.iter_rows(named=True):
-        result = grouper(case_of(row))
+    for row in joined.iter_rows(named=True):
+        result = GroupResult(
+            str(row["setl_id"]), row["_status"], row["_mdc"], row["_adrg"], row["_drg"], "",
+            row["_reason"] or "", (),
+        )  # fmt: skip
         if result.status == GROUPED:
             results.append((row, result))
             continue
