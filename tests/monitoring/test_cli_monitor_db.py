@@ -67,4 +67,4 @@ def test_monitor_warnings_on_the_store_stores_each_warning_once(tmp_path):
 
 def test_monitor_warnings_without_db_still_needs_the_parquet_files():
     out = CliRunner().invoke(app, ["monitor", "warnings", "--region", "421200", "--year", "2023"])
-    assert out.exit_code == 2 and "--settlements and --persons" in out.output
+    assert out.exit_code == 2 and "--settlements 和 --persons: 需要 Parquet 文件" in out.output

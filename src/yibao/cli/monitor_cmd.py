@@ -5,6 +5,8 @@ notices' targets against the year (目标)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,25 +14,36 @@ import polars as pl
 import typer
 
 from yibao.cli.output import UserError, print_json, user_errors
-from yibao.engine.application_assistance import application_assistance
-from yibao.engine.fund_risk import assess, drg_fund_share_bp, expenditure_by
-from yibao.engine.supervision import RULE_KEYS, hits_to_json, run_rules
+from yibao.engine.supervision import RULE_KEYS
 from yibao.engine.targets import ENROLLMENT_GROUPS, EnrollmentCount, TargetsError, targets_report
-from yibao.engine.warning import early_warnings, warnings_to_json
-from yibao.money import fen_to_json, yuan_to_fen
-from yibao.policy import default_library
+from yibao.money import yuan_to_fen
+from yibao.monitoring.reports import (
+    assist_report,
+    fund_report,
+    of_year,
+    revenue_of,
+    rules_report,
+    warnings_report,
+)
+from yibao.policy import PolicyLibrary, default_library
 
 app = typer.Typer(help="监测预警、智能监控、基金风险、依申请救助", no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="print one JSON document")
 
 
+DB_HELP = (
+    "read the region-year's settled claims from the store instead (database URL, as "
+    "yibao db check: sqlite:///yibao.db, postgresql+psycopg://…; read only)"
+)
+
+
 def _read(path: Path, option: str) -> pl.DataFrame:
     if not path.exists():
-        raise UserError(f"{option}: no such file {path}")
+        raise UserError(f"{option}: 文件不存在：{path}")
     try:
         return pl.read_parquet(path)
     except Exception as exc:  # polars raises several kinds for a bad file
-        raise UserError(f"{option}: not a Parquet file {path}: {exc}") from exc
+        raise UserError(f"{option}: 不是 Parquet 文件：{path}（{exc}）") from exc
 
 
 def _say(doc: dict[str, Any], json_out: bool, lines: list[str]) -> None:
@@ -38,6 +51,32 @@ def _say(doc: dict[str, Any], json_out: bool, lines: list[str]) -> None:
         print_json(doc)
     else:
         typer.echo("\n".join(lines))
+
+
+def _source(db: str | None, given: dict[str, Path | None], needed: tuple[str, ...]) -> bool:
+    """True: read the store (--db); False: the Parquet files. --db with a file is refused, as
+    is neither (naming what is missing)."""
+    if db is not None:
+        both = [name for name, path in given.items() if path is not None]
+        if both:
+            raise UserError(f"--db: 不能与 {'、'.join(both)} 同时使用（库或 Parquet 文件，二选一）")
+        return True
+    missing = [name for name in needed if given.get(name) is None]
+    if missing:
+        raise UserError(f"{' 和 '.join(missing)}: 需要 Parquet 文件（或 --db 读库）")
+    return False
+
+
+@contextmanager
+def _store(db: str | None, library: PolicyLibrary, region: str) -> Iterator[tuple[Any, list[str]]]:
+    """A read-only session on the store and the region's 参保地 codes in it."""
+    from yibao.monitoring.store_frames import read_store, scope_codes
+
+    with read_store(db) as session:
+        codes = scope_codes(session, library, region)
+        if not codes:
+            raise UserError(f"--region: 库中没有 {region} 的参保人员")
+        yield session, codes
 
 
 @app.command("warnings")
@@ -61,23 +100,45 @@ def warnings_cmd(
         "--db",
         help="scan the store's settlements instead and store the warnings (预警 workflow)",
     ),
+    read_only: bool = typer.Option(
+        False,
+        "--read-only",
+        help="with --db: list the warnings from the store as the Parquet path does, store none",
+    ),
     json_out: bool = JSON,
 ) -> None:
     """Persons whose out-of-pocket after the three layers reaches the warning line, by township.
     With --db: the store's settled claims of the region-year are judged and the warnings stored
-    (new ones 待核实, open ones updated, closed ones left), as the console's 扫描 button does."""
-    if db is not None:
+    (new ones 待核实, open ones updated, closed ones left), as the console's 扫描 button does;
+    with --db --read-only the same list as from Parquet files, nothing stored."""
+    if db is not None and not read_only:
+        with user_errors():
+            _source(db, {"--settlements": settlements, "--persons": persons}, ())
+            if out is not None:
+                raise UserError("--out: 只与 Parquet 文件或 --read-only 一起使用")
         _scan_store(db, region, year, as_of, json_out)
         return
     with user_errors():
-        if settlements is None or persons is None:
-            raise UserError("--settlements and --persons: both needed (or --db for the store)")
-        policy = default_library().resolve(region, year)
-        day = _date(as_of, "--as-of") if as_of else policy.meta.coverage_to
-        flagged = early_warnings(
-            _read(settlements, "--settlements"), _read(persons, "--persons"), policy, day
+        if read_only and db is None:
+            raise UserError("--read-only: 需要 --db")
+        store = _source(
+            db, {"--settlements": settlements, "--persons": persons}, ("--settlements", "--persons")
         )
-        doc = warnings_to_json(flagged, policy)
+        library = default_library()
+        policy = library.resolve(region, year)
+        day = _date(as_of, "--as-of") if as_of else policy.meta.coverage_to
+        if store:
+            from yibao.monitoring.store_frames import persons_frame, settled_frame
+
+            with _store(db, library, region) as (session, codes):
+                settled = settled_frame(session, codes, year)
+                people = persons_frame(session, codes, year)
+            doc, _ = warnings_report(settled, people, policy, day, ("--db", "--db"))
+        else:
+            assert settlements is not None and persons is not None
+            doc, _ = warnings_report(
+                _read(settlements, "--settlements"), _read(persons, "--persons"), policy, day
+            )
         if out is not None:
             from yibao.monitoring.export import write_warnings
 
@@ -116,53 +177,62 @@ def _scan_store(db: str, region: str, year: int, as_of: str | None, json_out: bo
 
 @app.command("rules")
 def rules_cmd(
-    claims: Path = typer.Option(..., "--claims", help="claims Parquet (CLAIM_SCHEMA)"),
-    details: Path = typer.Option(..., "--details", help="fee details Parquet (费用明细)"),
+    claims: Path | None = typer.Option(
+        None, "--claims", help="claims Parquet (CLAIM_SCHEMA); not with --db"
+    ),
+    details: Path | None = typer.Option(
+        None,
+        "--details",
+        help="fee details Parquet (费用明细); without it only the claim-level rules run",
+    ),
     persons: Path | None = typer.Option(None, "--persons", help="persons Parquet (限性别/限年龄)"),
     rules: Path | None = typer.Option(None, "--rules", help="rules file (default: yibao's)"),
     rule: list[str] = typer.Option([], "--rule", help="only these rules (repeatable)"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP + "; needs --region, --year"),
+    region: str | None = typer.Option(None, "--region", help="with --db"),
+    year: int | None = typer.Option(None, "--year", help="with --db"),
     json_out: bool = JSON,
 ) -> None:
-    """Run the smart-monitoring rules; every hit in the platform's audit shape (yuan)."""
+    """Run the smart-monitoring rules; every hit in the platform's audit shape (yuan). A rule
+    whose input is not given (费用明细, persons) is skipped and named in rules_skipped."""
     from yibao.monitoring.rules_file import load_rules
 
     with user_errors():
         ruleset = load_rules(rules)
         only = tuple(rule) or RULE_KEYS
-        for key in only:
-            if key not in RULE_KEYS:
-                raise UserError(f"--rule: unknown {key!r}; known: {', '.join(RULE_KEYS)}")
-        people = _read(persons, "--persons") if persons else None
-        if people is None:
-            only = tuple(k for k in only if k not in ("restricted_sex", "restricted_age"))
-            people = pl.DataFrame(
-                schema={"psn_no": pl.String, "sex": pl.String, "birth_date": pl.Date}
-            )
-        hits = run_rules(
-            _read(claims, "--claims"), _read(details, "--details"), people, ruleset, only
-        )
-    counts = (
-        hits.group_by("rule_id", "rule_name")
-        .agg(pl.len().alias("hits"), pl.col("vola_amt").sum().alias("amount"))
-        .sort("rule_id")
-    )
-    doc = {
-        "rules_run": list(only),
-        "hit_count": hits.height,
-        "by_rule": [
-            {"rule_id": r["rule_id"], "rule_name": r["rule_name"], "hits": r["hits"],
-             "vola_amt": fen_to_json(r["amount"])}
-            for r in counts.to_dicts()
-        ],
-        "hits": hits_to_json(hits),
-    }  # fmt: skip
+        fee = _read(details, "--details") if details else None
+        store = _source(db, {"--claims": claims, "--persons": persons}, ("--claims",))
+        if store:
+            from yibao.monitoring.store_frames import claims_frame, persons_frame
+
+            region_code, the_year = _region_year(region, year)
+            with _store(db, default_library(), region_code) as (session, codes):
+                table = claims_frame(session, codes, the_year)
+                people = persons_frame(session, codes, the_year)
+            doc = rules_report(table, fee, people, ruleset, only, ("--db", "--details", "--db"))
+        else:
+            assert claims is not None
+            people = _read(persons, "--persons") if persons else None
+            doc = rules_report(_read(claims, "--claims"), fee, people, ruleset, only)
     lines = [f"{r['rule_id']} {r['rule_name']}: {r['hits']} 条" for r in doc["by_rule"]]
-    _say(doc, json_out, lines or ["无违规"])
+    lines = lines or ["无违规"]
+    lines += [
+        f"  未运行 {r['rule_id']} {r['rule_name']}：{r['reason']}" for r in doc["rules_skipped"]
+    ]
+    _say(doc, json_out, lines)
+
+
+def _region_year(region: str | None, year: int | None) -> tuple[str, int]:
+    if region is None or year is None:
+        raise UserError("--region 和 --year: 与 --db 一起需要（读哪个统筹区、哪一年）")
+    return region, year
 
 
 @app.command("fund")
 def fund_cmd(
-    settlements: Path = typer.Option(..., "--settlements", help="settlements Parquet (fen)"),
+    settlements: Path | None = typer.Option(
+        None, "--settlements", help="settlements Parquet (fen); not with --db"
+    ),
     region: str = typer.Option(..., "--region"),
     year: int = typer.Option(..., "--year"),
     revenue: str | None = typer.Option(None, "--revenue", help="basic fund revenue (yuan)"),
@@ -178,42 +248,60 @@ def fund_cmd(
     drg_institution: list[str] = typer.Option(
         [], "--drg-institution", help="fixmedins_code paid by DRG (repeatable)"
     ),
+    db: str | None = typer.Option(
+        None, "--db", help=DB_HELP + "; revenue: the recorded payments + the quoted fiscal subsidy"
+    ),
     json_out: bool = JSON,
 ) -> None:
     """Expenditure by med_type and layer, balance months, deficit and DRG share warnings."""
     with user_errors():
-        policy = default_library().resolve(region, year)
-        settled = _read(settlements, "--settlements")
-        if "year" in settled.columns:
-            settled = settled.filter(pl.col("year") == year)
-        if revenue is not None:
-            income = yuan_to_fen(revenue, "--revenue")
-        elif contributions is not None:
-            paid = _read(contributions, "--contributions")
-            income = int(paid.select(
-                (pl.col("personal_paid") + pl.col("subsidy") + pl.col("fiscal_subsidy")).sum()
-            ).item() or 0)  # fmt: skip
-        else:
-            raise UserError("--revenue or --contributions: one is needed for the fund's revenue")
-        spent = int(settled["hifp_pay"].sum() or 0) + int(settled["hifmi_pay"].sum() or 0)
-        balance = yuan_to_fen(opening_balance, "--opening-balance") + income - spent
-        share = None
-        if "drg" in settled.columns:
-            share = drg_fund_share_bp(settled)
-        elif drg_institution:
-            if claims is None:
-                raise UserError("--claims: needed with --drg-institution (fixmedins_code)")
-            inst = _read(claims, "--claims").select("setl_id", "fixmedins_code")
-            settled = settled.join(inst, on="setl_id", how="left").with_columns(
-                pl.col("fixmedins_code").is_in(drg_institution).fill_null(False).alias("drg")
+        library = default_library()
+        policy = library.resolve(region, year)
+        opening = yuan_to_fen(opening_balance, "--opening-balance")
+        given = {"--settlements": settlements, "--contributions": contributions, "--claims": claims}
+        store = _source(db, given, ("--settlements",))
+        if store:
+            from yibao.monitoring.store_frames import (
+                contributions_frame,
+                people_frame,
+                settled_frame,
             )
-            share = drg_fund_share_bp(settled)
-        report = assess(policy, income, spent, balance, share)
-    doc = report.to_json()
-    doc["expenditure_by_med_type"] = [
-        {k: (fen_to_json(v) if k not in ("med_type", "claims") else v) for k, v in row.items()}
-        for row in expenditure_by(settled).to_dicts()
-    ]
+            from yibao.synth.enrollment import contributions as quoted
+
+            with _store(db, library, region) as (session, codes):
+                settled = settled_frame(session, codes, year)
+                if revenue is None:
+                    people = people_frame(session, codes, year)
+                    paid = contributions_frame(
+                        session,
+                        codes,
+                        year,
+                        quoted(people.select("psn_no", "tier", "categories"), policy),
+                    )
+            income = (
+                yuan_to_fen(revenue, "--revenue")
+                if revenue is not None
+                else revenue_of(paid, "--db")
+            )
+            doc = fund_report(
+                policy, settled, income, opening, None, drg_institution, ("--db", "--db")
+            )
+        else:
+            assert settlements is not None
+            if revenue is not None:
+                income = yuan_to_fen(revenue, "--revenue")
+            elif contributions is not None:
+                income = revenue_of(_read(contributions, "--contributions"))
+            else:
+                raise UserError("--revenue 或 --contributions: 需要其一（基金收入）")
+            doc = fund_report(
+                policy,
+                _read(settlements, "--settlements"),
+                income,
+                opening,
+                _read(claims, "--claims") if claims is not None else None,
+                drg_institution,
+            )
     lines = [f"{policy.meta.name} {year}: 收入 {doc['revenue']} 元，支出 {doc['expenditure']} 元，"
              f"累计结余 {doc['balance']} 元（{doc['balance_months']} 个月）"]  # fmt: skip
     lines += [f"  预警 {w['message']}: {w['value']}（{w['threshold']}）" for w in doc["warnings"]]
@@ -222,23 +310,33 @@ def fund_cmd(
 
 @app.command("assist")
 def assist_cmd(
-    settlements: Path = typer.Option(
-        ..., "--settlements", help="the person's settlements Parquet (with setl_time)"
+    settlements: Path | None = typer.Option(
+        None, "--settlements", help="settlements Parquet with setl_time (batch settle's output)"
     ),
     psn_no: str = typer.Option(..., "--psn-no"),
     region: str = typer.Option(..., "--region"),
     application_date: str = typer.Option(..., "--application-date", help="YYYY-MM-DD"),
     category: list[str] = typer.Option(["因病致贫重病患者"], "--category"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     json_out: bool = JSON,
 ) -> None:
     """依申请救助: recompute assistance over the months before the application month."""
     with user_errors():
         day = _date(application_date, "--application-date")
-        policy = default_library().resolve(region, day.year)
-        result = application_assistance(
-            psn_no, category, day, _read(settlements, "--settlements"), policy
-        )
-    doc = result.to_json()
+        library = default_library()
+        policy = library.resolve(region, day.year)
+        if _source(db, {"--settlements": settlements}, ("--settlements",)):
+            from yibao.monitoring.store_frames import settled_frame
+
+            with _store(db, library, region) as (session, codes):
+                # the window reaches back into the previous year (自申请之月起前12个月)
+                settled = pl.concat(
+                    [settled_frame(session, codes, y, psn_no) for y in (day.year - 1, day.year)]
+                )
+            doc = assist_report(psn_no, category, day, settled, policy, "--db")
+        else:
+            assert settlements is not None
+            doc = assist_report(psn_no, category, day, _read(settlements, "--settlements"), policy)
     _say(doc, json_out, [f"{psn_no}: 救助 {doc['assistance']} 元（{doc['window']}）"])
 
 
@@ -274,7 +372,9 @@ def quality_cmd(
 def targets_cmd(
     region: str = typer.Option(..., "--region"),
     year: int = typer.Option(..., "--year"),
-    settled: Path = typer.Option(..., "--settled", help="settlements Parquet (settle_year, fen)"),
+    settled: Path | None = typer.Option(
+        None, "--settled", help="settlements Parquet (batch settle's output, fen); not with --db"
+    ),
     claims: Path | None = typer.Option(
         None, "--claims", help="claims Parquet: hosp_lv and categories by setl_id, if not settled"
     ),
@@ -282,6 +382,7 @@ def targets_cmd(
         None, "--enrollments", help="参保人数: CSV, Excel or Parquet with group, eligible, insured"
     ),
     excel: Path | None = typer.Option(None, "--excel", help="write the targets to this .xlsx"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     json_out: bool = JSON,
 ) -> None:
     """目标: every target of the notices against the year's settled claims and 参保 figures."""
@@ -290,17 +391,24 @@ def targets_cmd(
     with user_errors():
         if excel is not None and excel.suffix.lower() != ".xlsx":
             raise UserError(f"--excel: {excel} must end in .xlsx")
-        policy = default_library().resolve(region, year)
-        frame = _read(settled, "--settled")
-        if "year" in frame.columns:
-            frame = frame.filter(pl.col("year") == year)
-        if claims is not None:
-            frame = _with_claim_columns(frame, _read(claims, "--claims"))
+        library = default_library()
+        policy = library.resolve(region, year)
+        if _source(db, {"--settled": settled, "--claims": claims}, ("--settled",)):
+            from yibao.monitoring.store_frames import settled_frame
+
+            with _store(db, library, region) as (session, codes):
+                frame = settled_frame(session, codes, year)
+        else:
+            assert settled is not None
+            frame = of_year(_read(settled, "--settled"), year)
+            if claims is not None:
+                frame = _with_claim_columns(frame, _read(claims, "--claims"))
         counts = _enrollment_counts(enrollments) if enrollments is not None else None
         try:
             report = targets_report(policy, frame, counts)
         except TargetsError as exc:  # the engine names the column; the user knows the option
-            raise UserError(str(exc).replace("settlements:", "--settled:", 1)) from exc
+            option = "--db" if db is not None else "--settled"
+            raise UserError(str(exc).replace("settlements:", f"{option}:", 1)) from exc
         if excel is not None:
             write_targets_xlsx(report, excel)
     doc = report.to_json()
