@@ -25,6 +25,7 @@ from yibao.web.store_frames import (
     cells_frame,
     contributions_frame,
     enrolled_categories,
+    held_categories,
     person_years_frame,
     persons_frame,
     revenue_frame,
@@ -98,6 +99,9 @@ def test_targets_from_the_aggregates_equal_the_ones_from_every_settlement(store,
     old = targets_report(policy, settled.with_columns(pl.col("categories").fill_null("")), counts)
     new = dataclasses.replace(targets_report(policy, frame, counts_holders), claims=every.height)
     assert counts_holders == counts
+    with transaction(factory) as s:  # what the page reads of the holders: the same persons
+        held = held_categories(s, library, SCOPE)
+    assert held.to_dicts() == holders.select("psn_no", "categories").to_dicts()
     assert new.to_json() == old.to_json()
     measured = [r for r in old.rows if r.denominator]
     assert len(measured) >= 3  # 住院, 县域 二级/一级, 大病 … measured, not all "无数据"

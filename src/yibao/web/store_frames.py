@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import extract, func, select
+from sqlalchemy import case, extract, func, select
 from sqlalchemy.orm import Session
 
 from yibao.engine.contribution import quote
@@ -122,6 +122,30 @@ def persons_frame(
         for psn_no, certno, name, addr, sex, birth, admdvs in session.execute(stmt)
     ]
     return pl.DataFrame(rows, schema=PERSONS_SCHEMA, orient="row")
+
+
+def held_categories(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
+    """psn_no and categories ("|", valid in the year, in order of begin date) of the scope's
+    persons holding a category in the year (what 目标 needs of them): one query on the
+    categories (joined to persons only when the store holds other regions too), grouped in
+    polars; the same rows and order as persons_frame(holders_only=True)."""
+    first, last = dt.date(scope.year, 1, 1), dt.date(scope.year, 12, 31)
+    every = session.scalars(select(Person.insuplc_admdvs).distinct()).all()
+    codes = _in_scope(library, scope, every)
+    p, c = Person.__table__, PersonCategory.__table__
+    stmt = select(c.c.psn_no, c.c.category).where(
+        c.c.begin_date <= last, c.c.end_date.is_(None) | (c.c.end_date >= first)
+    )
+    if codes != set(every):
+        stmt = stmt.join(p, p.c.psn_no == c.c.psn_no).where(p.c.insuplc_admdvs.in_(codes))
+    rows = session.execute(stmt.order_by(c.c.psn_no, c.c.begin_date, c.c.id)).all()
+    return (
+        pl.DataFrame(rows, schema={"psn_no": pl.String, "category": pl.String}, orient="row")
+        .unique(maintain_order=True)
+        .group_by("psn_no", maintain_order=True)
+        .agg(pl.col("category").str.join("|").alias("categories"))
+        .sort("psn_no")
+    )
 
 
 def enrolled_categories(session: Session, library: PolicyLibrary, scope: Scope) -> pl.DataFrame:
@@ -383,21 +407,23 @@ def revenue_frame(session: Session, library: PolicyLibrary, scope: Scope) -> pl.
     )
     joined = e.outerjoin(paid, paid.c.psn_no == e.c.psn_no)
     recorded = paid.c.psn_no.is_not(None)
-    groups: dict[tuple[int, str, bool], list[int]] = {}
-    for tier, done, n, personal, subsidy in session.execute(
-        select(e.c.tier, recorded, func.count(), func.sum(paid.c.personal),
+    # One pass: persons without a category grouped by (tier, recorded), holders one by one.
+    holder = e.c.psn_no.in_(holders)
+    who = case((holder, e.c.psn_no), else_="")
+    rows = session.execute(
+        select(e.c.tier, recorded, who, func.count(), func.sum(paid.c.personal),
                func.sum(paid.c.subsidy))
         .select_from(joined)
-        .where(*where, e.c.psn_no.not_in(holders))
-        .group_by(e.c.tier, recorded)
-    ):  # fmt: skip
-        _add_group(groups, (int(tier), "", bool(done)), int(n), personal, subsidy)
+        .where(*where)
+        .group_by(e.c.tier, recorded, who)
+    ).all()  # fmt: skip
+    groups: dict[tuple[int, str, bool], list[int]] = {}
+    for tier, done, psn_no, n, personal, subsidy in rows:
+        if not psn_no:
+            _add_group(groups, (int(tier), "", bool(done)), int(n), personal, subsidy)
     held = pl.DataFrame(
-        session.execute(
-            select(e.c.psn_no, e.c.tier, recorded, paid.c.personal, paid.c.subsidy)
-            .select_from(joined)
-            .where(*where, e.c.psn_no.in_(holders))
-        ).all(),
+        [(psn_no, tier, done, personal, subsidy)
+         for tier, done, psn_no, _, personal, subsidy in rows if psn_no],
         schema={"psn_no": pl.String, "tier": pl.Int64, "recorded": pl.Boolean,
                 "personal": pl.Int64, "subsidy": pl.Int64},
         orient="row",

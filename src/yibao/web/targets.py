@@ -31,8 +31,8 @@ from yibao.web.session import WebUser, db, library, web_user
 from yibao.web.store_frames import (
     Scope,
     cells_frame,
+    held_categories,
     person_years_frame,
-    persons_frame,
     scope_context,
 )
 from yibao.web.templating import PREFIX, page
@@ -144,7 +144,7 @@ def _report(
             return None, context
         # Persons holding a category (the 参保率 counts and the 大病 起付线 need no others),
         # the stored aggregates instead of the year's settlements.
-        people = persons_frame(s, lib, scope, holders_only=True)
+        people = held_categories(s, lib, scope)
         cells = cells_frame(s, lib, scope, by=("med_type", "hosp_lv"))
         person_years = person_years_frame(s, lib, scope)
         counts = _enrollment_counts(s, scope, people)
