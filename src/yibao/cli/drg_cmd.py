@@ -51,6 +51,35 @@ def plain_groups(table: Any) -> dict[str, str]:
     return out
 
 
+def group_on_spark(
+    rows: Any, method: str, version: str | None, table: Path | None, partitions: int = 4
+) -> Any:
+    """The cases grouped on Spark: each partition runs the same engine (payment.group_frame)
+    through mapInArrow; the groups come back to the driver, which prices and settles the year
+    (the group averages and the 点值 need all the cases)."""
+    import polars as pl
+    import pyarrow as pa
+
+    from yibao.drg.payment import GROUP_SCHEMA, REQUIRED, group_frame
+    from yibao.spark.session import get_session
+
+    spark = get_session()
+    wanted = [c for c in (*REQUIRED, "age_days", "weight") if c in rows.columns]
+    source = spark.createDataFrame(rows.select(wanted).to_arrow()).repartition(partitions)
+    table_path = str(table) if table is not None else None
+    out_schema = ", ".join(f"{name} string" for name in GROUP_SCHEMA)
+
+    def body(batches: Any) -> Any:
+        grouper, _, _ = _grouper(method, version, Path(table_path) if table_path else None)
+        for batch in batches:
+            frame = pl.from_arrow(pa.Table.from_batches([batch]))
+            assert isinstance(frame, pl.DataFrame)
+            yield from group_frame(frame, grouper).to_arrow().to_batches()
+
+    result = source.mapInArrow(body, out_schema).toArrow()
+    return pl.from_arrow(result)
+
+
 def build_app(method: str) -> typer.Typer:
     label = "CHS-DRG" if method == "drg" else "DIP"
     app = typer.Typer(help=f"{label} 分组与按点数结算", no_args_is_help=True)
@@ -119,6 +148,9 @@ def build_app(method: str) -> typer.Typer:
         excel: Path | None = typer.Option(
             None, "--excel", help="write the hospitals' statement (.xlsx)"
         ),
+        engine: str = typer.Option(
+            "local", "--engine", help="local, or spark (grouping per partition)"
+        ),
         json_out: bool = typer.Option(False, "--json", help="print JSON"),
     ) -> None:
         """年终清算：点值 = 预算 ÷ 总点数；各医院点数、支付、盈亏（对比按项目）、月度预结算。"""
@@ -134,9 +166,20 @@ def build_app(method: str) -> typer.Typer:
             grouper, used, plain = _grouper(
                 method, version or (params.table_for(year) if table is None else None), table
             )
+            if engine not in ("local", "spark"):
+                raise UserError(f"engine: {engine!r} is not known; use --engine local or spark")
+            grouped = None
+            if engine == "spark":
+                grouped = group_on_spark(
+                    rows,
+                    method,
+                    version or (params.table_for(year) if table is None else None),
+                    table,
+                )
             result = pay_year(
                 rows, grouper, params, budget_fen=budget_fen, bands=bands,
                 provisional_fen_per_point=Decimal(pv) if pv is not None else None, plain_group=plain,
+                grouped=grouped,
             )  # fmt: skip
             doc = {"region": region, "year": year, "method": method, "version": used,
                    "cases_source": cases_source, **result.to_json()}  # fmt: skip
