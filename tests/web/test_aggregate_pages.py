@@ -382,3 +382,54 @@ def test_enrollment_counts_equal_the_loop_over_every_person(store, library):
     want = {k: EnrollmentCount(eligible=e, insured=i) for k, (e, i) in tallies.items() if e}
     assert counts == want
     assert want["low_income_enrollment_rate"].eligible > want["low_income_enrollment_rate"].insured
+
+
+def test_a_person_of_another_region_stays_out_of_the_scope(store, library):
+    """With a 池州 person (category, enrollment, payment) in the store the scoped queries take
+    their join path; the 彭水 figures still equal the per-person ones, the 池州 person in none."""
+    from yibao.idcard import make_id
+    from yibao.store.models import ContributionPayment
+    from yibao.web.store_frames import payments_by_month
+
+    _, factory, _, _ = store
+    with transaction(factory) as s:
+        before = payments_by_month(s, library, SCOPE)
+        certno = make_id("341702", dt.date(1960, 5, 5), 77)
+        persons.create_person(
+            s,
+            persons.PersonSpec(
+                certno=certno, psn_name="池州人", insuplc_admdvs="341700", psn_no="CZ0000000001",
+                categories=(persons.CategorySpan("特困人员", dt.date(2023, 1, 1)),),
+            ),
+        )  # fmt: skip
+        persons.enroll(
+            s,
+            persons.EnrollmentSpec(
+                psn_no="CZ0000000001", year=YEAR, enrolled_on=dt.date(2022, 11, 1),
+                insuplc_admdvs="341700", coverage_begin=dt.date(2023, 1, 1),
+                coverage_end=dt.date(2023, 12, 31), coverage_rule="集中参保期内缴费",
+            ),
+        )  # fmt: skip
+        s.add(
+            ContributionPayment(
+                payment_id="CZ-PAY-1", psn_no="CZ0000000001", year=YEAR, personal_paid=38000,
+                assistance_subsidy=0, paid_on=dt.date(2023, 3, 3),
+            )
+        )  # fmt: skip
+    with transaction(factory) as s:
+        people = persons_frame(s, library, SCOPE)
+        per_person = contributions_frame(s, library, SCOPE, people)
+        grouped = revenue_frame(s, library, SCOPE)
+        held = held_categories(s, library, SCOPE)
+        holders = persons_frame(s, library, SCOPE, holders_only=True)
+        after = payments_by_month(s, library, SCOPE)
+        spent = cells_frame(s, library, SCOPE)
+    policy = library.resolve(REGION, YEAR)
+    assert "CZ0000000001" not in set(people["psn_no"]) | set(held["psn_no"])
+    assert grouped.height == per_person.height
+    assert (
+        fund_statement(spent, grouped, policy).to_json()
+        == fund_statement(spent, per_person, policy).to_json()
+    )
+    assert held.to_dicts() == holders.select("psn_no", "categories").to_dicts()
+    assert after == before
