@@ -143,7 +143,6 @@ ABSENT_COLUMNS: dict[str, pl.Expr] = {
     "certno": pl.lit("", pl.String),
     "coverage_begin": pl.lit(None, pl.Date),
     "coverage_end": pl.lit(None, pl.Date),
-    **{name: pl.lit(None, pl.String) for name in OPTIONAL_RULE_KEY},
 }
 INT64_FIELDS = ("tier", *AMOUNTS)
 
@@ -152,7 +151,13 @@ def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in REQUIRED if c not in claims.columns]
     if missing:
         raise SettlementError(f"{missing[0]}: missing column")
-    frame = claims
+    # An optional rule input that no claim sets is not carried (nor sorted, keyed or hashed).
+    unused = [
+        name
+        for name in OPTIONAL_RULE_KEY
+        if name in claims.columns and claims.get_column(name).null_count() == claims.height
+    ]
+    frame = claims.drop(unused) if unused else claims
     for d in DEFAULTS:
         if d.field not in frame.columns:
             frame = frame.with_columns(d.expr().alias(d.field))
@@ -207,13 +212,9 @@ def _key_hash(key: list[str] = RULE_KEY) -> pl.Expr:
 
 
 def rule_key(frame: pl.DataFrame) -> list[str]:
-    """RULE_KEY, and each OPTIONAL_RULE_KEY column that some claim of ``frame`` sets."""
-    used = [
-        name
-        for name in OPTIONAL_RULE_KEY
-        if name in frame.columns and frame.get_column(name).null_count() < frame.height
-    ]
-    return [*RULE_KEY, *used]
+    """RULE_KEY, and each OPTIONAL_RULE_KEY column the claims carry (``_normalise`` drops one
+    that no claim sets)."""
+    return [*RULE_KEY, *(name for name in OPTIONAL_RULE_KEY if name in frame.columns)]
 
 
 def _rule_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
