@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import datetime as dt
 import itertools
+import os
 import statistics
 import sys
 import time
@@ -209,6 +210,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     schema = f"yibao_gw_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -232,6 +234,7 @@ def main() -> None:
         }
         for kind in ("REST POST /api/settlements", "gateway 2207")
     }
+    load_after = os.getloadavg()[0]
     ratio = medians["gateway 2207"]["rate"] / medians["REST POST /api/settlements"]["rate"]
     lines = [
         "## Gateway 2207 门诊结算 vs the REST settlement (`bench/gateway_2207.py`)",
@@ -254,6 +257,10 @@ def main() -> None:
     lines += [
         "",
         f"**2207 round trips per second: {ratio:.2f} × the REST settlement's** (median against median).",
+        "",
+        f"Load average of the machine (1 min) before the run {load_before:.1f}, after {load_after:.1f} "
+        "(2 cores, shared with other jobs): absolute rates depend on it, the ratio of the "
+        "alternating phases much less.",
         "",
         "Why it is slower: the REST settlement goes through the server's group commit (the claims "
         "that queue meanwhile share one transaction, docs/api.md); a 2207 is one transaction of its "
