@@ -67,6 +67,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from yibao.engine.running_totals import empty_values
 from yibao.engine.settlement import Accumulators
 from yibao.store.accumulators import FIELDS
 from yibao.store.aggregates import AggregateCheck
@@ -147,17 +148,18 @@ def _totals(values: dict[str, Any], count: int) -> dict[str, Any]:
 
 def _add(into: dict[str, Any], consumed: dict[str, Any]) -> None:
     for name in FIELDS:
-        value = consumed.get(name) or 0
-        if isinstance(value, dict):
-            target = into[name]
-            for key, fen in value.items():
+        value = consumed.get(name)
+        target = into[name]
+        if isinstance(target, dict):  # a keyed total; {} or missing adds nothing
+            for key, fen in (value or {}).items():
                 target[key] = target.get(key, 0) + int(fen)
         else:
-            into[name] += int(value)
+            into[name] += int(value or 0)
 
 
 def _zero() -> dict[str, Any]:
-    return {name: {} if name in ("pool_paid", "deductible_used") else 0 for name in FIELDS}
+    # every running total at zero as the engine defines them ({} for a keyed one, else 0)
+    return {name: value for name, value in empty_values().items() if name in FIELDS}
 
 
 def _check_rows(conn: Connection) -> Any:
