@@ -5,6 +5,7 @@ transaction: types, missing fields, strings, numbers, nesting."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,7 @@ JUNK = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(10**20), max_value=10**20),
-    st.floats(allow_nan=False),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=40),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3),
@@ -54,3 +55,11 @@ def test_no_message_makes_a_server_error_or_writes_when_refused(
     if reply["infcode"] == -1:
         assert reply["err_msg"] and ":" in reply["err_msg"]
         assert counts(app) == before
+
+
+def test_non_finite_numbers_are_refused(client, auth, hospital):
+    message = hospital.envelope("2207", {"data": {"medfee_sumamt": 1}}, WHEN)
+    body = json.dumps(message).replace('"medfee_sumamt": 1', '"medfee_sumamt": Infinity').encode()
+    reply = client.post(GATEWAY, content=body, headers=auth["clerk"]).json()
+    assert reply["infcode"] == -1
+    assert reply["err_msg"] == "报文: Infinity 不是合法的 JSON 数值"

@@ -86,12 +86,18 @@ class Envelope:
 def parse_body(body: bytes) -> dict[str, Any]:
     """The request body as JSON; numbers with a fraction are read as Decimal (never float)."""
     try:
-        data = json.loads(body.decode("utf-8"), parse_float=Decimal)
+        data = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constant)
+    except GatewayError:
+        raise
     except (UnicodeDecodeError, ValueError) as exc:
         raise GatewayError(f"报文: 不是合法的 UTF-8 JSON（{exc.__class__.__name__}）") from exc
     if not isinstance(data, dict):
         raise GatewayError("报文: 须为 JSON 对象")
     return data
+
+
+def _no_constant(name: str) -> Any:
+    raise GatewayError(f"报文: {name} 不是合法的 JSON 数值")
 
 
 def plain(value: Any) -> Any:
