@@ -177,6 +177,8 @@ def test_check_finds_a_wrong_row_and_rebuild_mends_it(engine, factory, library):
         lost = aggregates.check(conn)
     assert lost.mismatch_count == 2
     assert {m["table"] for m in lost.mismatches} == {"agg_cells", "settlement_listing"}
+    (gone,) = [m for m in lost.mismatches if m["table"] == "settlement_listing"]
+    assert gone["fields"]["psn_no"] == {"stored": None, "settlements": a}
     with engine.begin() as conn:
         mended = aggregates.rebuild(conn)
     assert mended is not None and mended.ok

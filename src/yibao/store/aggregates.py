@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, extract, func, select, update
+from sqlalchemy import Connection, Table, delete, extract, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -38,9 +38,9 @@ from yibao.store.models import Settlement as SettlementRow
 
 CELL_KEYS = ("insuplc_admdvs", "year", "township", "categories", "month", "med_type", "hosp_lv")
 PERSON_KEYS = ("psn_no", "year")
-CELLS = AggCell.__table__
-PERSON_YEARS = AggPersonYear.__table__
-LISTING = SettlementListing.__table__
+CELLS: Table = AggCell.__table__  # type: ignore[assignment]
+PERSON_YEARS: Table = AggPersonYear.__table__  # type: ignore[assignment]
+LISTING: Table = SettlementListing.__table__  # type: ignore[assignment]
 LISTING_COLUMNS = tuple(c.name for c in LISTING.columns)
 REPORTED = 20  # differences listed by check (all are counted)
 
@@ -224,7 +224,7 @@ def recompute(conn: Connection, settlements: Any = None) -> Delta:
         med_type,
         hosp_lv,
     )
-    sums = [func.count()]
+    sums: list[Any] = [func.count()]
     sums += [func.sum(s.c[a]) for a in AMOUNTS]
     sums.append(func.sum(func.coalesce(critical, 0)))
     stmt = (
@@ -355,20 +355,20 @@ def check(conn: Connection) -> AggregateCheck:
                     out.mismatches.append({"table": table, "key": list(key), "fields": fields})
     stored_rows = {r["setl_id"]: r for r in conn.execute(select(LISTING)).mappings()}
     for row in listing_of(conn):
-        have = stored_rows.pop(row["setl_id"], None)
-        if have is None or _listing_key(have) != _listing_key(row):
+        listed = stored_rows.pop(row["setl_id"], None)
+        if listed is None or _listing_key(listed) != _listing_key(row):
             out.mismatch_count += 1
             if len(out.mismatches) < REPORTED:
-                fields = {
+                differ = {
                     c: {
-                        "stored": None if have is None else str(have[c]),
+                        "stored": None if listed is None else str(listed[c]),
                         "settlements": str(row[c]),
                     }
                     for c in LISTING_COLUMNS
-                    if have is None or have[c] != row[c]
+                    if listed is None or listed[c] != row[c]
                 }
                 out.mismatches.append(
-                    {"table": "settlement_listing", "key": [row["setl_id"]], "fields": fields}
+                    {"table": "settlement_listing", "key": [row["setl_id"]], "fields": differ}
                 )
     for setl_id in sorted(stored_rows):  # listed, but no such settlement
         out.mismatch_count += 1
