@@ -219,3 +219,13 @@ def test_the_store_path_leaves_out_reversed_settlements(world):
     doc = _ok("monitor", "targets", "--region", REGION, "--year", YEAR, "--db", url)
     parquet = pl.read_parquet(world[1] / "s.parquet").height
     assert reversed_n == 1 and doc["claims"] == parquet
+
+
+def test_a_sqlite_store_may_be_named_by_its_path(world):
+    url = world[0]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("a path names a SQLite file only")
+    by_url = _ok("monitor", "targets", "--region", REGION, "--year", YEAR, "--db", url)
+    by_path = _ok("monitor", "targets", "--region", REGION, "--year", YEAR,
+                  "--db", url.removeprefix("sqlite:///"))  # fmt: skip
+    assert by_path == by_url

@@ -131,7 +131,7 @@ def warnings_cmd(
             from yibao.monitoring.store_frames import persons_frame, settled_frame
 
             with _store(db, library, region) as (session, codes):
-                settled = settled_frame(session, codes, year)
+                settled = settled_frame(session, codes, year, extra=())
                 people = persons_frame(session, codes, year)
             doc, _ = warnings_report(settled, people, policy, day, ("--db", "--db"))
         else:
@@ -269,7 +269,8 @@ def fund_cmd(
             from yibao.synth.enrollment import contributions as quoted
 
             with _store(db, library, region) as (session, codes):
-                settled = settled_frame(session, codes, year)
+                drg = ("fixmedins_code",) if drg_institution else ()
+                settled = settled_frame(session, codes, year, extra=("med_type", *drg))
                 if revenue is None:
                     people = people_frame(session, codes, year)
                     paid = contributions_frame(
@@ -331,7 +332,7 @@ def assist_cmd(
             with _store(db, library, region) as (session, codes):
                 # the window reaches back into the previous year (自申请之月起前12个月)
                 settled = pl.concat(
-                    [settled_frame(session, codes, y, psn_no) for y in (day.year - 1, day.year)]
+                    [settled_frame(session, codes, y, psn_no, ()) for y in (day.year - 1, day.year)]
                 )
             doc = assist_report(psn_no, category, day, settled, policy, "--db")
         else:
@@ -397,7 +398,12 @@ def targets_cmd(
             from yibao.monitoring.store_frames import settled_frame
 
             with _store(db, library, region) as (session, codes):
-                frame = settled_frame(session, codes, year)
+                frame = settled_frame(
+                    session,
+                    codes,
+                    year,
+                    extra=("critical_eligible_delta", "med_type", "hosp_lv", "categories"),
+                )
         else:
             assert settled is not None
             frame = of_year(_read(settled, "--settled"), year)

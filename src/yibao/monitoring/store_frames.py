@@ -66,10 +66,12 @@ def _shown(url: str) -> str:
 
 @contextmanager
 def read_store(db: str | None) -> Iterator[Session]:
-    """A session on the store (``--db``, else YIBAO_DB, else ./yibao.db, as ``yibao db check``)
-    that is only read: rolled back at the end. A missing SQLite file or a database without
+    """A session on the store (``--db``, else YIBAO_DB, else ./yibao.db, as ``yibao db check``;
+    a bare path is a SQLite file) that is only read: rolled back at the end. A missing SQLite file or a database without
     yibao's tables is refused with the URL (password hidden)."""
     url = database_url(db)
+    if "://" not in url:  # a SQLite file's path, as ``yibao demo --db`` takes it
+        url = f"sqlite:///{Path(url).resolve()}"
     try:
         parsed = make_url(url)
     except Exception as exc:
@@ -112,33 +114,45 @@ def _scoped(codes: list[str], year: int) -> list[Any]:
     ]
 
 
+CONSUMED = {"critical_eligible_delta": "critical_eligible",
+            "assistance_eligible_delta": "assistance_eligible"}  # fmt: skip
+FROM_CLAIM = ("med_type", "hosp_lv", "categories", "fixmedins_code", "dise_codg")
+EXTRA = (*CONSUMED, *FROM_CLAIM)
+
+
 def settled_frame(
-    session: Session, codes: list[str], year: int, psn_no: str | None = None
+    session: Session,
+    codes: list[str],
+    year: int,
+    psn_no: str | None = None,
+    extra: tuple[str, ...] = EXTRA,
 ) -> pl.DataFrame:
-    """The year's settled settlements of ``codes`` as ``yibao batch settle`` writes them (the
-    setlinfo amounts in fen, setl_time, what each added to the 大病 and 救助 running totals)
-    with the claim's med_type, hosp_lv, categories, fixmedins_code and dise_codg; with
-    ``psn_no`` that person's only. One query."""
+    """The year's settled settlements of ``codes`` as ``yibao batch settle`` writes them:
+    setl_id, psn_no, year, setl_time, the setlinfo amounts (fen) and of ``extra`` what each
+    added to the 大病 and 救助 running totals and the claim's med_type, hosp_lv, categories,
+    fixmedins_code, dise_codg; with ``psn_no`` that person's only. One query; the claims'
+    JSON is joined only when ``extra`` asks for one of its fields (a command that reads
+    amounts alone does not pay for it)."""
+    unknown = [k for k in extra if k not in EXTRA]
+    if unknown:
+        raise ValueError(f"settled_frame: unknown column(s) {', '.join(unknown)}")
     s = Settlement.__table__
     where = _scoped(codes, year) + ([s.c.psn_no == psn_no] if psn_no is not None else [])
-    stmt = (
-        select(
-            s.c.setl_id, s.c.psn_no, s.c.year, s.c.setl_time,
-            *(s.c[a] for a in SETLINFO_AMOUNTS),
-            Settlement.consumed["critical_eligible"].as_integer(),
-            Settlement.consumed["assistance_eligible"].as_integer(),
-            *(Claim.row[k].as_string() for k in
-              ("med_type", "hosp_lv", "categories", "fixmedins_code", "dise_codg")),
-        )
-        .join(Claim.__table__, Claim.setl_id == s.c.setl_id)
-        .where(*where)
-        .order_by(s.c.setl_id)
+    consumed = [k for k in EXTRA if k in extra and k in CONSUMED]
+    claimed = [k for k in EXTRA if k in extra and k in FROM_CLAIM]
+    stmt = select(
+        s.c.setl_id, s.c.psn_no, s.c.year, s.c.setl_time,
+        *(s.c[a] for a in SETLINFO_AMOUNTS),
+        *(Settlement.consumed[CONSUMED[k]].as_integer() for k in consumed),
+        *(Claim.row[k].as_string() for k in claimed),
     )  # fmt: skip
-    rows = session.connection().execute(stmt).all()
-    frame = pl.DataFrame(rows, schema=SETTLED_SCHEMA, orient="row")
+    if claimed:
+        stmt = stmt.join(Claim.__table__, Claim.setl_id == s.c.setl_id)
+    names = ["setl_id", "psn_no", "year", "setl_time", *SETLINFO_AMOUNTS, *consumed, *claimed]
+    rows = session.connection().execute(stmt.where(*where).order_by(s.c.setl_id)).all()
+    frame = pl.DataFrame(rows, schema={n: SETTLED_SCHEMA[n] for n in names}, orient="row")
     return frame.with_columns(
-        pl.col("critical_eligible_delta", "assistance_eligible_delta").fill_null(0),
-        pl.col("med_type", "hosp_lv", "categories", "fixmedins_code", "dise_codg").fill_null(""),
+        *(pl.col(k).fill_null(0) for k in consumed), *(pl.col(k).fill_null("") for k in claimed)
     )
 
 
