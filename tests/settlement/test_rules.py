@@ -96,3 +96,32 @@ def test_year_continues_from_prior_accumulators(library):
 def test_accumulators_frame_round_trips():
     acc = Accumulators(pool_paid={"统筹基金": 5}, critical_eligible=7, assistance_paid=3)
     assert accumulators_from_frame(accumulators_frame({("P1", 2023): acc})) == {("P1", 2023): acc}
+
+
+def test_settle_year_carries_claim_columns_in_settlement_order(library):
+    """``carry``: the claim's own columns on each settlement row, as settled (no join)."""
+    rows = [
+        claim(
+            total=900 + i,
+            setl_id=f"k{i}",
+            psn_no=f"P{i % 3}",
+            categories="低保对象" * (i % 2),
+            when=dt.datetime(2023, 12 - i, 1, 8),
+            hosp_lv=("02", "05")[i % 2],
+        )
+        for i in range(9)
+    ]
+    table = pa.Table.from_pylist(
+        [{n: r.get(n) for n in CLAIM_SCHEMA.names} for r in rows], schema=CLAIM_SCHEMA
+    )
+    out, _ = settle_year(table, library, carry=("setl_time", "hosp_lv", "categories"))
+    by_id = {r["setl_id"]: r for r in rows}
+    for got in out.iter_rows(named=True):
+        sent = by_id[got["setl_id"]]
+        assert (got["setl_time"], got["hosp_lv"], got["categories"]) == (
+            sent["setl_time"],
+            sent["hosp_lv"],
+            sent["categories"],
+        )
+    plain, _ = settle_year(table, library)
+    assert out.drop("setl_time", "hosp_lv", "categories").equals(plain)
