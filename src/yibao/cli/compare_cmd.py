@@ -40,7 +40,7 @@ def compare_command(
     with user_errors():
         code, _, year_text = base.partition(":")
         if not code or not year_text.isdigit():
-            raise UserError(f"--base: expected CODE:YEAR, got {base!r}")
+            raise UserError(f"--base: 应为 代码:年度（如 500243:2023），得到 {base!r}")
         year = int(year_text)
         lib = default_library()
         base_policy = lib.resolve(code, year)
@@ -61,7 +61,7 @@ def compare_command(
                 people = _people(_read(people_file, "--people"))
         elif persons is not None:
             if persons <= 0:
-                raise UserError("--persons: must be positive")
+                raise UserError("--persons: 必须是正整数")
             from yibao.synth.county import simulate_county
 
             year_data = simulate_county(code, year, persons, seed, library=lib)

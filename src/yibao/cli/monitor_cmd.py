@@ -357,7 +357,7 @@ def quality_cmd(
 
     with user_errors():
         if persons <= 0:
-            raise UserError("--persons: must be positive")
+            raise UserError("--persons: 必须是正整数")
         claims, details, people = clean_sample(persons, seed=seed)
         claims, details, truth = inject(claims, details, people, rate=rate, seed=seed)
         result = measure(claims, details, people, truth, load_rules(rules))
@@ -391,7 +391,7 @@ def targets_cmd(
 
     with user_errors():
         if excel is not None and excel.suffix.lower() != ".xlsx":
-            raise UserError(f"--excel: {excel} must end in .xlsx")
+            raise UserError(f"--excel: 文件名须以 .xlsx 结尾：{excel}")
         library = default_library()
         policy = library.resolve(region, year)
         if _source(db, {"--settled": settled, "--claims": claims}, ("--settled",)):
@@ -436,9 +436,9 @@ def _with_claim_columns(settled: pl.DataFrame, claims: pl.DataFrame) -> pl.DataF
     wanted = [c for c in ("hosp_lv", "categories") if c not in settled.columns]
     for col in ("setl_id", *wanted):
         if col not in claims.columns:
-            raise UserError(f"--claims: missing column {col}")
+            raise UserError(f"--claims: 缺少列 {col}")
     if "setl_id" not in settled.columns:
-        raise UserError("--settled: missing column setl_id (to join --claims)")
+        raise UserError("--settled: 缺少列 setl_id（按它连接 --claims）")
     if not wanted:
         return settled
     extra = claims.select("setl_id", *wanted).unique("setl_id", keep="first")
@@ -446,7 +446,7 @@ def _with_claim_columns(settled: pl.DataFrame, claims: pl.DataFrame) -> pl.DataF
     for col in wanted:
         missing = joined.filter(pl.col(col).is_null())
         if col == "hosp_lv" and missing.height:
-            raise UserError(f"--claims: no hosp_lv for setl_id {missing['setl_id'][0]!r}")
+            raise UserError(f"--claims: setl_id {missing['setl_id'][0]!r} 没有 hosp_lv")
     return joined
 
 
@@ -456,7 +456,7 @@ def _enrollment_counts(path: Path) -> dict[str, EnrollmentCount]:
     table = read_table(path)
     for col in ("group", "eligible", "insured"):
         if col not in table.columns:
-            raise UserError(f"--enrollments: missing column {col} (group, eligible, insured)")
+            raise UserError(f"--enrollments: 缺少列 {col}（需要 group, eligible, insured）")
     by_label = {label: key for key, label in ENROLLMENT_GROUPS.items()}
     counts: dict[str, EnrollmentCount] = {}
     for i, row in enumerate(table.select("group", "eligible", "insured").iter_rows(), start=2):
@@ -464,16 +464,15 @@ def _enrollment_counts(path: Path) -> dict[str, EnrollmentCount]:
         key = by_label.get(group, group)
         if key not in ENROLLMENT_GROUPS:
             known = ", ".join(f"{k} ({v})" for k, v in ENROLLMENT_GROUPS.items())
-            raise UserError(f"--enrollments: row {i}: group {group!r} unknown; known: {known}")
+            raise UserError(f"--enrollments: row {i}: group {group!r} 不认识；可选：{known}")
         if key in counts:
-            raise UserError(f"--enrollments: row {i}: group {group!r} given twice")
+            raise UserError(f"--enrollments: row {i}: group {group!r} 重复")
         values = []
         for name, cell in zip(("eligible", "insured"), row[1:], strict=True):
             text = str(cell).strip() if cell is not None else ""
             if not text.isdigit():
                 raise UserError(
-                    f"--enrollments: row {i}: {name} must be a whole number of persons, "
-                    f"got {cell!r}"
+                    f"--enrollments: row {i}: {name} 须为人数（非负整数），得到 {cell!r}"
                 )
             values.append(int(text))
         counts[key] = EnrollmentCount(eligible=values[0], insured=values[1])
@@ -484,7 +483,7 @@ def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise UserError(f"{option}: not a date (YYYY-MM-DD): {text!r}") from exc
+        raise UserError(f"{option}: 不是日期（YYYY-MM-DD）：{text!r}") from exc
 
 
 def register(root: typer.Typer) -> None:
