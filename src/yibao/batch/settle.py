@@ -43,7 +43,8 @@ GROUP = ("insuplc_admdvs", "year", "med_type", "hosp_lv")
 READ_COLUMNS = sorted(SETTLED_COLUMNS | {"insuplc_admdvs", "hosp_lv"})
 # Claim columns the settlements carry on, after the engine's (issue 16: the monitor commands
 # read them, so `monitor assist`, `warnings` and `targets` run on this output without a join
-# to the claims file). Each is one the chunk was read with already: no extra I/O.
+# to the claims file). settle_year takes them from its settled frame (carry=): no extra I/O
+# and no join (a join by setl_id per chunk cost about 1 CPU s per million claims).
 CARRIED = ("setl_time", "hosp_lv", "categories")
 # Output row groups of about this many claims (two default chunks): larger row groups read
 # faster later, but memory holds this many settled rows waiting to be encoded (measured at 10M
@@ -65,6 +66,7 @@ NO_DICTIONARY = frozenset(
         "psn_part_amt",
         "psn_cash_pay",
         "critical_eligible_delta",
+        "setl_time",
     }
 )
 # The ids are the bulk of the file and compress well (snappy); the per-claim amounts are
@@ -107,33 +109,21 @@ def settle_table(
 
     ``accumulators=False``: the second frame only lists the person-years (``settle_year``)."""
     return settle_year_sums(
-        claims, library or default_library(), GROUP, SUMMED, accumulators=accumulators
+        claims,
+        library or default_library(),
+        GROUP,
+        SUMMED,
+        accumulators=accumulators,
+        carry=CARRIED,
     )
 
 
 def _settle_chunk(chunk: pa.Table | pl.DataFrame, accumulators: bool = True) -> Settled:
     settled, person_years, sums = settle_table(chunk, accumulators=accumulators)
-    settled = _carry(settled, chunk)
+    settled = settled.with_columns(pl.col("setl_time").cast(pl.Datetime("ms")))
     # Polars' own string layout (Arrow string views): no copy of the strings into offsets and
     # data buffers, which cost as much as a fifth of the Parquet write (measured).
     return settled.to_arrow(compat_level=NEWEST), person_years.to_arrow(), sums
-
-
-def _carry(settled: pl.DataFrame, chunk: pa.Table | pl.DataFrame) -> pl.DataFrame:
-    """The settlements with the CARRIED claim columns, by setl_id, in the settlements' order
-    (a missing hosp_lv or categories is "": the output has no nulls)."""
-    frame = chunk if isinstance(chunk, pl.DataFrame) else pl.from_arrow(chunk)
-    assert isinstance(frame, pl.DataFrame)
-    carried = frame.select(
-        "setl_id",
-        pl.col("setl_time").cast(pl.Datetime("ms")),
-        pl.col("hosp_lv").cast(pl.String).fill_null(""),
-        pl.col("categories").cast(pl.String).fill_null(""),
-    )
-    out = settled.join(carried, on="setl_id", how="left", maintain_order="left")
-    if out.height != settled.height:  # a setl_id twice in one chunk
-        raise ValueError("claims: setl_id 重复，结算输出无法对应就诊")
-    return out
 
 
 @contextlib.contextmanager
