@@ -212,8 +212,8 @@ def rules_cmd(
             doc = rules_report(table, fee, people, ruleset, only, ("--db", "--details", "--db"))
         else:
             assert claims is not None
-            people = _read(persons, "--persons") if persons else None
-            doc = rules_report(_read(claims, "--claims"), fee, people, ruleset, only)
+            given = _read(persons, "--persons") if persons else None
+            doc = rules_report(_read(claims, "--claims"), fee, given, ruleset, only)
     lines = [f"{r['rule_id']} {r['rule_name']}: {r['hits']} 条" for r in doc["by_rule"]]
     lines = lines or ["无违规"]
     lines += [

@@ -85,7 +85,9 @@ def read_store(db: str | None) -> Iterator[Session]:
         try:
             present = set(inspect(engine).get_table_names())
         except SQLAlchemyError as exc:
-            raise StoreReadError(f"--db: 无法连接数据库 {_shown(url)}：{exc.orig or exc}") from exc
+            raise StoreReadError(
+                f"--db: 无法连接数据库 {_shown(url)}：{getattr(exc, 'orig', None) or exc}"
+            ) from exc
         missing = [t for t in NEEDED_TABLES if t not in present]
         if missing:
             raise StoreReadError(
