@@ -8,12 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from yibao.claims import HOSP_LVS, MED_TYPES
+from yibao.codes import FUND_NAMES, HOSP_LVS, MED_TYPES
+from yibao.codes import INPATIENT_MED_TYPES as INPATIENT_MED_TYPES  # for the pages
 
-# Medical types that are a hospital stay (the form then shows 入院/出院 and 住院天数).
-INPATIENT_MED_TYPES = frozenset({"21", "52"})
-
-FUNDS = {"390100": "基本医疗保险统筹基金", "390200": "大病保险基金", "610100": "医疗救助基金"}
+FUNDS = FUND_NAMES  # fund_pay_type → the platform's name (data/codes.yaml)
 
 # The engine's benefit pools (policy benefits.pools keys).
 POOLS = {

@@ -12,14 +12,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from pydantic import ValidationError
 
 from yibao.api.schemas import PreviewIn, SettleIn
-from yibao.claims import HOSP_LVS, MED_TYPES
+from yibao.codes import FUND_NAMES, HOSP_LVS, MED_TYPES
 from yibao.engine.register import RegisterError
 from yibao.money import yuan_to_fen
 from yibao.store import aggregates, ledger, persons, transaction
 from yibao.store.errors import Invalid
 from yibao.web.charts import stacked_bar
+from yibao.web.messages import describe
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import Refused, WebUser, allowed, bureau, db, library, web_user
 from yibao.web.templating import PREFIX, page
@@ -34,7 +36,7 @@ LAYERS = (
     ("其他基金", "oth_pay", "#8e44ad"),
     ("个人自付", "psn_part_amt", "#9aa5b1"),
 )
-FUNDS = {"390100": "基本医疗保险统筹基金", "390200": "大病保险基金", "610100": "医疗救助基金"}
+FUNDS = FUND_NAMES  # fund_pay_type → the platform's name (data/codes.yaml)
 RECENT = 30
 AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 
@@ -102,11 +104,14 @@ def _form_defaults(psn_no: str, year: int | None = None) -> dict[str, str]:
     }
 
 
-def _settle_page(request: Request, user: WebUser, form: dict[str, str], **extra: Any) -> Response:
+def _settle_page(
+    request: Request, user: WebUser, form: dict[str, str], status: int = 200, **extra: Any
+) -> Response:
     return page(
         request,
         user,
         "settle.html",
+        status=status,
         title="结算",
         active="settle",
         form=form,
@@ -190,7 +195,10 @@ def preview(
 ) -> Response:
     """预结算: nothing is written; the page offers 确认结算 with the same claim and setl_id."""
     form["setl_id"] = form["setl_id"].strip() or new_setl_id()
-    body = PreviewIn(**_claim(request, form), setl_id=form["setl_id"])
+    try:
+        body = PreviewIn(**_claim(request, form), setl_id=form["setl_id"])
+    except ValidationError as exc:  # the form again, the input kept, the fields named in Chinese
+        return _settle_page(request, user, form, refusal=describe(exc.errors(), skip=0), status=422)
     with db(request)() as s:
         try:
             document = ledger.preview(s, library(request), body.to_row())
@@ -219,7 +227,10 @@ def settle(
     user: WebUser = Depends(allowed("settle")),
 ) -> Response:
     form["setl_id"] = form["setl_id"].strip() or new_setl_id()
-    body = SettleIn(**_claim(request, form), setl_id=form["setl_id"])
+    try:
+        body = SettleIn(**_claim(request, form), setl_id=form["setl_id"])
+    except ValidationError as exc:
+        return _settle_page(request, user, form, refusal=describe(exc.errors(), skip=0), status=422)
     with transaction(db(request)) as s:
         ledger.settle(s, library(request), body.to_row(), user.actor)
     return RedirectResponse(f"{PREFIX}/settlements/{form['setl_id']}", status_code=303)
