@@ -181,3 +181,15 @@ def test_demo_rejects_an_unknown_region(tmp_path):
     )
     assert result.exit_code != 0
     assert "unknown region" in result.stderr
+
+
+def test_the_demo_stores_the_review_records_the_console_opens_on(demo):
+    """预警 and 监管 pages read stored records: the demo scans the loaded year into them."""
+    from yibao.store.review_models import SupervisionRecord, WarningRecord
+
+    _, engine, result, _ = demo
+    with session_factory(engine)() as s:
+        warnings = s.scalar(select(func.count()).select_from(WarningRecord))
+        suspects = s.scalar(select(func.count()).select_from(SupervisionRecord))
+    assert warnings == result.counts["warning_records"] == result.warnings.height
+    assert suspects == result.counts["supervision_records"]

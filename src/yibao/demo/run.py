@@ -18,7 +18,9 @@ from yibao.engine.settlement import settle_year
 from yibao.engine.warning import early_warnings
 from yibao.money import divide_half_up
 from yibao.policy.loader import PolicyLibrary
+from yibao.services import reviews
 from yibao.services.register import register_records, registered_claims
+from yibao.store import session_factory, transaction
 from yibao.synth.calibration import load_calibration
 from yibao.synth.county import SyntheticYear, simulate_county
 
@@ -96,6 +98,13 @@ def run_demo(
     counts = load_year(
         engine, synthetic, settlements, accumulators, warnings, list(policy.meta.files)
     )
+    # 预警 and 监管疑点 as the console's stored records (待核实 / 待核查), scanned from the store
+    # the way a bureau's 扫描 does it, so both pages open on the year's records (part of the
+    # load: the console's records are written).
+    with transaction(session_factory(engine)) as session:
+        scanned = reviews.scan(session, library, region, year)
+    counts["warning_records"] = scanned["warnings"].get("added", 0)
+    counts["supervision_records"] = scanned["supervision"].get("added", 0)
     lap("load")
     return DemoResult(
         synthetic, settlements, accumulators, statement, risk, warnings, counts, timings
