@@ -45,6 +45,9 @@ CLAIM_SCHEMA = pa.schema(
         # the hospital level the deductible is taken at, where it differs from hosp_lv
         # (dedc_hosp_lv of the platform's 2201/2401); null: hosp_lv
         ("dedc_hosp_lv", pa.string()),
+        # 中途结算: the per-admission deductible already paid by earlier parts of the same stay
+        # (mdtrt_id); the store fills it from its settlements. null: 0
+        ("dedc_paid_in_stay", pa.int64()),
     ]
 )
 

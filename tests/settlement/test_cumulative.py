@@ -64,6 +64,7 @@ def layered_claims(draw):
                     "inscp_scp_amt": draw(st.integers(0, total)),
                     "covered": draw(st.booleans()),
                     "days": draw(st.integers(1, 10)),
+                    "dedc_paid_in_stay": draw(st.integers(0, 200_000)),
                     "deductible": deductibles[pool_name][0],
                     "deductible_per_year": deductibles[pool_name][1],
                     "ratio_bp": draw(st.integers(0, 10_000)),
@@ -194,7 +195,8 @@ def test_an_empty_year_settles_to_empty_frames(library):
 def _claim(**values):
     base = {
         "py": 0, "cap": 0, "pool": 0, "medfee_sumamt": 100_000, "inscp_scp_amt": 100_000,
-        "covered": True, "days": 1, "deductible": 0, "deductible_per_year": False,
+        "covered": True, "days": 1, "dedc_paid_in_stay": 0, "deductible": 0,
+        "deductible_per_year": False,
         "ratio_bp": 10_000, "annual_cap": 60_000, "daily_cap": 10_000, "has_daily_cap": False,
         "critical_included": False, "critical_lows": [0, 0], "critical_highs": [0, 2**53],
         "critical_ratios": [0, 0], "critical_cap": 0, "assistance_included": False,

@@ -119,3 +119,23 @@ def test_chizhou_school_place_is_refused_for_someone_not_a_student():
 def test_school_places_are_chizhou_only():
     with pytest.raises(SettlementError, match="^offsite_kind: unknown '学籍地'"):
         settle(claim(total=1000, categories="在校学生", offsite_kind="学籍地"))
+
+
+# ---------------------------------------------------------------- 中途结算
+def test_a_stays_later_part_is_not_charged_the_admission_deductible_again():
+    # 彭水 住院 二级: 起付线 300 per admission. Part one pays it; part two (the same stay) does not.
+    first, _ = settle(claim(total=20000, hosp_lv="05"))
+    second, _ = settle(claim(total=10000, hosp_lv="05", dedc_paid_in_stay=fen(300)))
+    partly, _ = settle(claim(total=10000, hosp_lv="05", dedc_paid_in_stay=fen(100)))
+    assert first.setlinfo["act_pay_dedc"] == fen(300)
+    assert second.setlinfo["act_pay_dedc"] == 0
+    assert second.setlinfo["hifp_pay"] == fen(7500)  # 10000 × 75 %
+    assert partly.setlinfo["act_pay_dedc"] == fen(200)
+
+
+def test_a_negative_deductible_paid_in_stay_is_refused_on_both_paths():
+    row = claim(total=1000, dedc_paid_in_stay=-1)
+    with pytest.raises(SettlementError, match="^dedc_paid_in_stay: must not be negative"):
+        settle(row)
+    with pytest.raises(SettlementError, match="^dedc_paid_in_stay: must not be negative"):
+        settle_year(pa.Table.from_pylist([row], schema=CLAIM_SCHEMA), default_library())

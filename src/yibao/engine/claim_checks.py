@@ -23,6 +23,8 @@ from yibao.engine.settlement_rules import MAX_AMOUNT_FEN, TOO_LARGE
 Row = Mapping[str, Any]
 
 AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+# Amounts a claim may carry besides its bill: the deductible its stay's earlier parts paid.
+OTHER_AMOUNTS = ("dedc_paid_in_stay",)
 # What is not in the policy scope: full self-pay, over the price ceiling, 乙类 先行自付.
 SELF_PAY_PARTS = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 REQUIRED = ("setl_id", "psn_no", "insuplc_admdvs", "med_type", "hosp_lv", "setl_time")
@@ -110,6 +112,8 @@ CLAIM_CHECKS: tuple[Check, ...] = (
     *(Check(f"{name}: missing", Missing(name)) for name in REQUIRED),
     *(Check(f"{name}: must not be negative", Below(name, 0)) for name in AMOUNTS),
     *(Check(f"{name}: {TOO_LARGE}", AtLeast(name, MAX_AMOUNT_FEN)) for name in AMOUNTS),
+    *(Check(f"{name}: must not be negative", Below(name, 0)) for name in OTHER_AMOUNTS),
+    *(Check(f"{name}: {TOO_LARGE}", AtLeast(name, MAX_AMOUNT_FEN)) for name in OTHER_AMOUNTS),
     Check(
         f"{' + '.join(SELF_PAY_PARTS)}: larger than medfee_sumamt",
         SumAbove(SELF_PAY_PARTS, "medfee_sumamt"),
@@ -265,7 +269,7 @@ class Default:
 DEFAULTS: tuple[Default, ...] = (
     Default("tier", 1),
     Default("categories", ""),
-    *(Default(name, 0) for name in AMOUNTS),
+    *(Default(name, 0) for name in (*AMOUNTS, *OTHER_AMOUNTS)),
     Default("begndate", date_of="setl_time"),  # 就诊日期: the settlement's day
     Default("enddate", copy_of="begndate"),  # a visit of one day
 )

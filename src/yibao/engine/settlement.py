@@ -90,6 +90,7 @@ SETTLED_COLUMNS = frozenset(
         "coverage_end",
         "offsite_kind",
         "dedc_hosp_lv",
+        "dedc_paid_in_stay",
     }
 )
 

@@ -28,6 +28,7 @@ from yibao.engine.claim_checks import (
     CLAIM_CHECKS,
     COVERED,
     DEFAULTS,
+    OTHER_AMOUNTS,
     REQUIRED,
     SELF_PAY_PARTS,
     SPAN_CHECKS,
@@ -65,7 +66,7 @@ RULE_KEY = ["insuplc_admdvs", "year", "med_type", "hosp_lv", "tier", "categories
 # year of local claims is keyed, hashed and resolved exactly as before.
 OPTIONAL_RULE_KEY = ("offsite_kind", "dedc_hosp_lv")
 # StepInput fields that come from the claim itself; all the others come from its rule set.
-CLAIM_FIELDS = ("medfee_sumamt", "inscp_scp_amt", "covered", "days")
+CLAIM_FIELDS = ("medfee_sumamt", "inscp_scp_amt", "covered", "days", "dedc_paid_in_stay")
 RULE_FIELDS = tuple(f.name for f in dataclasses.fields(StepInput) if f.name not in CLAIM_FIELDS)
 SEGMENT_FIELDS = ("critical_lows", "critical_highs", "critical_ratios")
 Resolver = Callable[[str, int], Policy]
@@ -144,7 +145,7 @@ ABSENT_COLUMNS: dict[str, pl.Expr] = {
     "coverage_begin": pl.lit(None, pl.Date),
     "coverage_end": pl.lit(None, pl.Date),
 }
-INT64_FIELDS = ("tier", *AMOUNTS)
+INT64_FIELDS = ("tier", *AMOUNTS, *OTHER_AMOUNTS)
 
 
 def _normalise(claims: pl.DataFrame) -> pl.DataFrame:
@@ -468,6 +469,7 @@ def prepare(claims: pl.DataFrame, resolve: Resolver) -> Prepared:
         "inscp_scp_amt": frame["inscp_scp_amt"].to_numpy().astype(np.int64),
         "covered": frame["covered"].to_numpy().astype(bool),
         "days": (end - begin).astype(np.int64) + 1,
+        "dedc_paid_in_stay": frame["dedc_paid_in_stay"].to_numpy().astype(np.int64),
     }
     n_py = person_year.height
     table = _rule_table(rules)

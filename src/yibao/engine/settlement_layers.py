@@ -39,6 +39,7 @@ class StepInput:
     inscp_scp_amt: I64
     covered: Bool  # False: in a waiting period or outside coverage — no fund pays
     days: I64
+    dedc_paid_in_stay: I64  # 中途结算: a per-admission deductible already paid in this stay
     deductible: I64
     deductible_per_year: Bool
     ratio_bp: I64
@@ -224,7 +225,8 @@ def layer_chain(x: StepInput, before: Before, ex: Exclusive | None = None) -> St
 
     # 基本医保: the deductible (per admission, or what is left of the yearly one), then the ratio.
     used = before.total("deductible_used", np.where(x.deductible_per_year, scope, zero))
-    room = np.where(x.deductible_per_year, np.maximum(x.deductible - used, 0), x.deductible)
+    # (a per-admission deductible is paid once a stay: its 中途结算 parts share it)
+    room = np.maximum(x.deductible - np.where(x.deductible_per_year, used, x.dedc_paid_in_stay), 0)
     dedc = np.minimum(scope, room)
     basic = apply_ratio(scope - dedc, x.ratio_bp)
     daily_limit = np.where(x.has_daily_cap, np.where(x.has_daily_cap, x.daily_cap, 0) * x.days, 0)

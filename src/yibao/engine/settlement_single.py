@@ -194,6 +194,7 @@ def settle_prepared(prep: Prepared, before: Mapping[str, int]) -> dict[str, int]
         inscp_scp_amt=_one(row["inscp_scp_amt"]),
         covered=np.array([row["covered"]], bool),
         days=_one(prep.days),
+        dedc_paid_in_stay=_one(row["dedc_paid_in_stay"]),
         **prep.rule_arrays,
     )
     s = StepState(**{name: _one(before[name]) for name in STATE_NAMES})

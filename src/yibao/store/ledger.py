@@ -36,6 +36,7 @@ from yibao.store.settle_batch import (
     person_facts,
     policy_year,
     settle_batch,
+    stay_deductibles,
     stored_document,
 )
 
@@ -61,6 +62,9 @@ def _stored(session: Session, setl_id: str) -> SettlementRow | None:
 def preview(session: Session, library: PolicyLibrary, row: dict[str, Any]) -> dict[str, Any]:
     """预结算: what settle would pay now, from the register's facts, written nowhere."""
     claim, entitled = complete_claim(session, library, row)
+    if row.get("mdtrt_id"):  # 中途结算: what the stay's earlier parts paid of its deductible
+        paid = stay_deductibles(session.connection(), [row])
+        claim["dedc_paid_in_stay"] = paid.get(str(row["mdtrt_id"]), 0)
     year = policy_year(claim)
     policy = library.resolve(claim["insuplc_admdvs"], year)
     acc_row = accumulators.read(session, claim["psn_no"], year)

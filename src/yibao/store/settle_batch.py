@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from yibao.engine import settlement as engine
@@ -238,6 +238,22 @@ _STORED = (
 )
 
 
+def stay_deductibles(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """中途结算: per mdtrt_id of these claims, the deductible (act_pay_dedc, fen) its stay's
+    settlements that still stand have paid — a per-admission deductible is paid once a stay,
+    whatever number of parts it is settled in (the engine's dedc_paid_in_stay)."""
+    ids = sorted({str(r["mdtrt_id"]) for r in rows if r.get("mdtrt_id")})
+    if not ids:
+        return {}
+    table = SettlementRow.__table__
+    query = (
+        select(table.c.mdtrt_id, func.sum(table.c.act_pay_dedc))
+        .where(table.c.mdtrt_id.in_(ids), table.c.status == "settled")
+        .group_by(table.c.mdtrt_id)
+    )
+    return {str(m): int(paid or 0) for m, paid in conn.execute(query)}
+
+
 def stored_settlements(conn: Connection, setl_ids: Sequence[str]) -> dict[str, Any]:
     """Settlements already stored under these setl_ids, with their claims' digests."""
     return {r.setl_id: r for r in conn.execute(_STORED, {"setl_ids": sorted(set(setl_ids))})}
@@ -322,6 +338,7 @@ def settle_batch(
     keys = {(r["psn_no"], policy_year(r)) for r in rows if r["psn_no"] in persons}
     totals = accumulators.lock_many(conn, keys)
     stored = stored_settlements(conn, [r["setl_id"] for r in rows])
+    stays = stay_deductibles(conn, rows)
     now = utc_now()
     writes = _Writes()
     in_batch: dict[str, tuple[str, Outcome]] = {}
@@ -329,7 +346,9 @@ def settle_batch(
     for request in requests:
         try:
             results.append(
-                _settle_one(request, library, persons, towns, totals, stored, in_batch, writes, now)
+                _settle_one(
+                    request, library, persons, towns, totals, stored, in_batch, writes, now, stays
+                )
             )
         except (NotFound, ValueError) as exc:  # the claim's own error (Invalid, Conflict …)
             results.append(exc)
@@ -347,6 +366,7 @@ def _settle_one(
     in_batch: dict[str, tuple[str, Outcome]],
     writes: _Writes,
     now: dt.datetime,
+    stays: dict[str, int] | None = None,
 ) -> Outcome:
     row = request.row
     setl_id = row["setl_id"]
@@ -362,11 +382,16 @@ def _settle_one(
             raise Conflict(f"setl_id: {setl_id} was already settled with different claim content")
         return Outcome(first.document, replayed=True)
     claim, entitled = completed(row, persons.get(row["psn_no"]), library)
+    stay = row.get("mdtrt_id")
+    if stays is not None and stay:  # the store, not the sender, says what the stay has paid
+        claim["dedc_paid_in_stay"] = stays.get(stay, 0)
     year = policy_year(claim)
     key = (claim["psn_no"], year)
     policy = library.resolve(claim["insuplc_admdvs"], year)
     before = totals[key]
     result, new_acc = engine.settle_claim(claim, policy, engine.Accumulators(**before))
+    if stays is not None and stay:  # a later part of the same stay in this batch sees it
+        stays[stay] = stays.get(stay, 0) + int(result.setlinfo["act_pay_dedc"])
     after = accumulators.as_dict(new_acc)
     document = stored_document(result.to_json(), row, claim, entitled)
     claim_json = jsonable_row(claim)
