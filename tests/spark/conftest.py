@@ -85,6 +85,7 @@ def make_claims(persons: int, seed: int, year: int = 2023) -> pa.Table:
             "coverage_end": [None] * n,
             "offsite_kind": [None] * n,  # local claims
             "dedc_hosp_lv": [None] * n,
+            "dedc_paid_in_stay": [None] * n,
         },
         schema=CLAIM_SCHEMA,
     )
