@@ -36,7 +36,9 @@ CLAIM_TEXT = (
     "dise_codg", "offsite_kind", "dedc_hosp_lv",
 )  # fmt: skip
 CLAIM_DATES = ("begndate", "enddate", "coverage_begin", "coverage_end")
-CLAIM_FEN = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+CLAIM_FEN = (
+    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "dedc_paid_in_stay",
+)  # fmt: skip
 SETTLED_SCHEMA: dict[str, Any] = {
     "setl_id": pl.String,
     "psn_no": pl.String,

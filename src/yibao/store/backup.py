@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from alembic import command
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
@@ -818,6 +819,8 @@ def _restore_native(file: Path, url: str, force: bool) -> Report:
                 result = check_accumulators(conn)
         except DBAPIError as exc:
             raise BackupError(f"restore: {masked(url)}: {exc.orig}") from exc
+        except psycopg.Error as exc:  # raised by the raw COPY (a damaged archive's bytes)
+            raise BackupError(f"restore: {masked(url)}: {exc}") from exc
         finally:
             engine.dispose()
     return Report("restore", file, "native", masked(url), revision, tables, result, replaced)
