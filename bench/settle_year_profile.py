@@ -153,10 +153,14 @@ def main() -> None:
         # and goes on a shared machine falls on both; the best run of each is compared.
         for _ in range(args.rounds):
             now = merged(now, run_measure(path, args.repeat))
-            print(f"now:      {rate(now):>12,.0f} claims/s  {now['wall_s']}")
+            print(
+                f"now:      {rate(now):>12,.0f} claims/s  wall {now['wall_s']} cpu {now['cpu_s']}"
+            )
             if base_src is not None:
                 before = merged(before, run_measure(path, 1, base_src))
-                print(f"baseline: {rate(before):>12,.0f} claims/s  {before['wall_s']}")
+                print(
+                    f"baseline: {rate(before):>12,.0f} claims/s  wall {before['wall_s']} cpu {before['cpu_s']}"
+                )
                 if (before["totals"], before["final"]) != (now["totals"], now["final"]):
                     raise SystemExit("the baseline and the current engine disagree")
         assert now is not None

@@ -11,6 +11,7 @@ from yibao import yamlfile
 
 DATA = Path(__file__).resolve().parent / "data" / "categories.yaml"
 
+
 class CategoryError(ValueError):
     pass
 

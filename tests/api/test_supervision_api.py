@@ -62,7 +62,9 @@ def test_a_split_admission_is_checked_appealed_and_decided_with_a_deduction(clie
     assert (done["status"], done["finding"], done["deduction"]) == ("已认定", "违规", 1234.56)
     assert done["appeal"] == appeal["appeal"]
     assert [h["action"] for h in done["history"]] == ["扫描", "开始核查", "申诉", "认定"]
-    assert done["history"][-1]["amount"] == 1234.56 and done["history"][-1]["actor"].startswith("admin")
+    assert done["history"][-1]["amount"] == 1234.56 and done["history"][-1]["actor"].startswith(
+        "admin"
+    )
     decided = client.get(
         "/api/supervision", params={**params, "status": "已认定"}, headers=auth["reader"]
     ).json()

@@ -25,7 +25,9 @@ def test_claims_out_of_order_are_sorted_first(small_year, library, settled):
 
 def test_colliding_rule_key_hashes_fall_back_to_a_join(small_year, library, settled, monkeypatch):
     # Every claim gets the same hash: the claims of different keys collide.
-    monkeypatch.setattr(batch, "_key_hash", lambda *key: pl.col("med_type").is_null().cast(pl.UInt64))
+    monkeypatch.setattr(
+        batch, "_key_hash", lambda *key: pl.col("med_type").is_null().cast(pl.UInt64)
+    )
     out, _ = settle_year(small_year.claims, library)
     assert out.equals(settled[0])
 

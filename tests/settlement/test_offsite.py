@@ -48,9 +48,7 @@ def test_deductible_taken_at_another_level_than_the_hospital():
     assert s.setlinfo["hifp_pay"] == fen(44925)
 
 
-@pytest.mark.parametrize(
-    ("field", "value"), [("offsite_kind", "外星就医"), ("dedc_hosp_lv", "99")]
-)
+@pytest.mark.parametrize(("field", "value"), [("offsite_kind", "外星就医"), ("dedc_hosp_lv", "99")])
 def test_unknown_offsite_kind_or_deductible_level_is_refused_naming_the_field(field, value):
     with pytest.raises(SettlementError, match=f"^{field}: unknown"):
         settle(claim(total=1000, **{field: value}))

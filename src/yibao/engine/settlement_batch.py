@@ -235,9 +235,7 @@ def _rule_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
     if keys.equals(distinct[index]):
         return distinct, index.to_numpy().astype(np.int64)
     distinct = keys.unique(maintain_order=True)
-    joined = keys.join(
-        distinct.with_row_index("_rule"), on=key, how="left", maintain_order="left"
-    )
+    joined = keys.join(distinct.with_row_index("_rule"), on=key, how="left", maintain_order="left")
     return distinct, joined.get_column("_rule").to_numpy().astype(np.int64)
 
 
