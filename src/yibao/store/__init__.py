@@ -2,6 +2,7 @@
 
 from yibao.store import aggregate_models as _aggregate_models  # noqa: F401  (tables on Base.metadata)
 from yibao.store import filing_models as _filing_models  # noqa: F401  (tables on Base.metadata)
+from yibao.store import fund_models as _fund_models  # noqa: F401  (tables on Base.metadata)
 from yibao.store import gateway_models as _gateway_models  # noqa: F401  (tables on Base.metadata)
 from yibao.store import review_models as _review_models  # noqa: F401  (its tables on Base.metadata)
 from yibao.store.db import database_url, make_engine, session_factory, transaction
