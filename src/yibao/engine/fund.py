@@ -17,6 +17,7 @@ or already summed (a ``claims`` column, as the batch runner keeps it per chunk).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -34,6 +35,41 @@ class FundError(ValueError):
 
 
 @dataclass(frozen=True)
+class InpatientAsPaid:
+    """The inpatient fund expenditure as the fund pays it where the region pays by DRG/DIP
+    (computed by yibao.drg.statement and passed in): points × 点值 for the grouped cases, 按项目
+    (their hifp_pay) for the 未入组 / 歧义组; against the claim-level sum of hifp_pay."""
+
+    method: str  # drg | dip
+    claim_level_fen: int  # Σ hifp_pay of the inpatient (21) settlements
+    by_points_fen: int  # Σ the hospitals' payments (points × 点值 − patients and other layers)
+    by_project_fen: int  # Σ hifp_pay of the cases not paid by points
+    point_value: Decimal  # yuan per point
+    budget_fen: int  # the budget the 点值 was set on
+
+    @property
+    def as_paid_fen(self) -> int:
+        return self.by_points_fen + self.by_project_fen
+
+    @property
+    def difference_fen(self) -> int:
+        """As paid minus claim level (negative: the fund pays less than the claims add up to)."""
+        return self.as_paid_fen - self.claim_level_fen
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "claim_level": fen_to_json(self.claim_level_fen),
+            "paid_by_points": fen_to_json(self.by_points_fen),
+            "paid_by_project": fen_to_json(self.by_project_fen),
+            "as_paid": fen_to_json(self.as_paid_fen),
+            "difference": fen_to_json(self.difference_fen),
+            "point_value": float(self.point_value.quantize(Decimal("0.0001"))),
+            "budget": fen_to_json(self.budget_fen),
+        }
+
+
+@dataclass(frozen=True)
 class FundStatement:
     region: str
     year: int
@@ -47,6 +83,8 @@ class FundStatement:
     opening_balance: int | None = None
     # fen by paying fund, then product (统筹衔接资金 → 渝快保普惠款 …): outside the basic fund
     supplement_subsidy: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Where the region pays hospitals by DRG/DIP: the inpatient line as the fund pays it.
+    inpatient_as_paid: InpatientAsPaid | None = None
 
     @property
     def revenue(self) -> int:
@@ -86,7 +124,7 @@ class FundStatement:
     def to_json(self) -> dict[str, Any]:
         months = self.months_covered_tenths
         closing = self.closing_balance
-        return {
+        doc = {
             "region": self.region,
             "year": self.year,
             "insured": self.insured,
@@ -122,6 +160,9 @@ class FundStatement:
             "closing_balance": None if closing is None else fen_to_json(closing),
             "months_covered": None if months is None else months / 10,
         }
+        if self.inpatient_as_paid is not None:  # added only where given: the others unchanged
+            doc["inpatient_as_paid"] = self.inpatient_as_paid.to_json()
+        return doc
 
 
 def _sum(frame: pl.DataFrame, column: str) -> int:
@@ -133,10 +174,12 @@ def fund_statement(
     contributions: pl.DataFrame,
     policy: Policy,
     opening_balance: int | None = None,
+    inpatient_as_paid: InpatientAsPaid | None = None,
 ) -> FundStatement:
     """The year's statement from settlements (per claim or summed) and contributions (one row
     per insured person: personal_paid, subsidy, subsidy_fund, fiscal_<level>; optionally
-    supplement_subsidy, supplement_fund, supplement_product for 渝快保 and the like)."""
+    supplement_subsidy, supplement_fund, supplement_product for 渝快保 and the like).
+    ``inpatient_as_paid`` (yibao.drg.statement.inpatient_as_paid) where the region pays by DRG/DIP."""
     for name in ("med_type", *LAYERS):
         if name not in settlements.columns:
             raise FundError(f"settlements: missing column {name}")
@@ -177,6 +220,7 @@ def fund_statement(
         * policy.financing.critical_illness_financing_per_capita.value,
         opening_balance=opening_balance,
         supplement_subsidy=supplement,
+        inpatient_as_paid=inpatient_as_paid,
     )
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from yibao.web import console, fund, ledger, persons, policy, settle, supervision, targets, warnings
 from yibao.web.admin import router as admin_router
 from yibao.web.imports import router as import_router
+from yibao.web.payment_methods import router as payment_methods_router
 from yibao.web.print_settlement import router as print_router
 from yibao.web.routing import fallback
 
@@ -21,6 +22,7 @@ for _module in (console, persons, settle, warnings, fund, supervision, policy, l
 web_router.include_router(admin_router)  # 管理 (管理 role only)
 web_router.include_router(print_router)  # 结算单 / 缴费凭证: print page and PDF
 web_router.include_router(import_router)  # 批量导入参保人员
+web_router.include_router(payment_methods_router)  # 医保支付 (DRG/DIP)
 
 
 @web_router.get("/", include_in_schema=False)

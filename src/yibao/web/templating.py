@@ -25,6 +25,7 @@ NAV = (
     ("settle", "结算", f"{PREFIX}/settle"),
     ("warnings", "预警", f"{PREFIX}/warnings"),
     ("fund", "基金", f"{PREFIX}/fund"),
+    ("payment_methods", "医保支付", f"{PREFIX}/payment-methods"),
     ("targets", "目标", f"{PREFIX}/targets"),
     ("supervision", "监管", f"{PREFIX}/supervision"),
     ("policy", "政策", f"{PREFIX}/policy"),
