@@ -17,12 +17,16 @@ from typing import Any
 import polars as pl
 from sqlalchemy import JSON, insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from yibao.engine.fund import FundStatement
 from yibao.engine.settlement import Accumulators, accumulators_from_frame
 from yibao.money import fen_to_json
+from yibao.services import fund_history
 from yibao.services.payments import default_payment_id
 from yibao.store.aggregate_models import AMOUNTS as AGG_AMOUNTS
 from yibao.store.aggregate_models import LISTED, AggCell, AggPersonYear, SettlementListing
+from yibao.store.audit import Actor
 from yibao.store.models import (
     SETLINFO_FEN,
     Accumulator,
@@ -408,3 +412,27 @@ def load_year(
           "status": "open"} for r in warnings.iter_rows(named=True)),
     )  # fmt: skip
     return counts
+
+
+DEMO_ACTOR = Actor("yibao demo", "管理")
+
+
+def load_fund_history(session: Session, statement: FundStatement, seed_note: str) -> int:
+    """The demo's fund history (issue 16): the prior year's 累计结存 seeded from the statistics
+    bulletin (``seed_note`` says how), and the demo year as its statement computes it (opening
+    balance, revenue, expenditure, closing balance). The 基金 page opens the year on it."""
+    if statement.opening_balance is None:
+        raise LoadError("fund statement: the demo year needs its opening balance")
+    fund_history.record_year(
+        session,
+        DEMO_ACTOR,
+        statement.region,
+        statement.year - 1,
+        closing_balance=statement.opening_balance,
+        source="demo",
+        note=seed_note,
+    )
+    fund_history.record_statement(
+        session, DEMO_ACTOR, statement, note="演示年度：按库中结算与缴费计算"
+    )
+    return 2

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from yibao.demo.load import load_year
+from yibao.demo.load import load_fund_history, load_year
 from yibao.engine.fund import FundStatement, fund_statement
 from yibao.engine.fund_risk import FundRiskReport, assess, drg_fund_share_bp
 from yibao.engine.settlement import settle_year
@@ -48,6 +48,17 @@ def opening_balance_for(expenditure_fen: int, year: int) -> int:
     spent = calib.figure(year, "fund_expenditure").value
     # both in 亿元 with two decimals: work in hundredths to stay in integers
     return divide_half_up(expenditure_fen * round(prev * 100), round(spent * 100))
+
+
+def opening_seed_note(year: int) -> str:
+    """How the demo's prior-year 累计结存 was seeded (stored with the fund history row)."""
+    calib = load_calibration()
+    prev = calib.figure(year - 1, "fund_balance")
+    spent = calib.figure(year, "fund_expenditure")
+    return (
+        f"演示种子：按全国{prev.year}年居民医保累计结存{prev.value}亿元÷{spent.year}年基金支出"
+        f"{spent.value}亿元的比例推算（{prev.source}；{spent.source}）"
+    )
 
 
 def run_demo(
@@ -103,6 +114,8 @@ def run_demo(
     # load: the console's records are written).
     with transaction(session_factory(engine)) as session:
         scanned = reviews.scan(session, library, region, year)
+        # 基金: the prior year's 累计结存 (seeded) and this year's figures, as the page reads them.
+        counts["fund_years"] = load_fund_history(session, statement, opening_seed_note(year))
     counts["warning_records"] = scanned["warnings"].get("added", 0)
     counts["supervision_records"] = scanned["supervision"].get("added", 0)
     lap("load")

@@ -189,7 +189,9 @@ def simulate_claims(
     rate = calib.figure(year, "inpatient_rate").value * f / f.mean()
     level_share = calib.assumption("inpatient_level_share")
     cost = calib.assumption("inpatient_cost_by_level")
-    mean_cost = calib.figure(year, "inpatient_cost_per_admission").value
+    # The national mean per admission at the region's cost level (a rural county's below it).
+    cost_level = calib.assumption("inpatient_cost_level", calib.profile(policy.meta.code))
+    mean_cost = calib.figure(year, "inpatient_cost_per_admission").value * cost_level
     norm = sum(level_share[lv] * cost[lv] for lv in level_share)
     blocks.append(
         _block(
