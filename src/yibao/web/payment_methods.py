@@ -114,13 +114,15 @@ def computed(
 
     method = region_method(scope.region) or "drg"
     codes = scope_codes(session, lib, scope)
-    key = (scope.region, scope.year, budget_fen, method, settled_count(session, codes, scope.year))
+    count = settled_count(session, codes, scope.year)
+    store = str(session.get_bind().engine.url)  # two stores in one process never share
+    key = (scope.region, scope.year, budget_fen, method, count, store)
     with _LOCK:
         hit = _CACHE.get(key)
     if hit is not None:
         return hit[0], hit[1], hit[2], True
     start = time.perf_counter()
-    rows_key = key[:2] + key[3:]
+    rows_key = (scope.region, scope.year, method, count, store)
     with _LOCK:
         rows = _ROWS.get(rows_key)
     if rows is None:  # the settlements and their derived cases, kept for other budgets
