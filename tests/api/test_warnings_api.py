@@ -86,9 +86,11 @@ def test_a_warning_is_scanned_once_then_verified_pushed_and_disposed(client, aut
 
 
 def test_excluding_a_warning_needs_a_reason_and_the_list_is_paged(client, auth):
-    p = _low_income_person(client, auth, "钱九")
-    body = claim(p, f"{p['psn_no']}-x", total=40000.0, ownpay=20000.0)
-    assert client.post("/api/settlements", json=body, headers=auth["clerk"]).status_code == 201
+    # two warnings of this test's own (others' tests may run in another worker): the list pages
+    p, q = _low_income_person(client, auth, "钱九"), _low_income_person(client, auth, "孙十")
+    for person in (p, q):
+        body = claim(person, f"{person['psn_no']}-x", total=40000.0, ownpay=20000.0)
+        assert client.post("/api/settlements", json=body, headers=auth["clerk"]).status_code == 201
     client.post(
         "/api/warnings/scan", json={"region": "421200", "year": 2023}, headers=auth["admin"]
     )

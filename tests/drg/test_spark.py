@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 def test_spark_grouping_gives_the_local_year(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("YIBAO_SPARK_MASTER", "local[2]")
+    # local[2,2] as tests/spark: a session made here is reused by those tests (getOrCreate), and
+    # theirs retries a failed task once
+    monkeypatch.setenv("YIBAO_SPARK_MASTER", "local[2,2]")
     settled = _year(tmp_path, "341700", n=90)
     args = ["drg", "settle", str(settled), "--region", "341700", "--year", "2023", "--json"]
     runner = CliRunner()

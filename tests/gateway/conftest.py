@@ -124,6 +124,17 @@ def counts(app) -> dict[str, int]:
         return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
 
 
+def file_offsite(client, auth, person, kind, area):
+    """异地就医备案 of ``person`` for ``area`` from 1 January 2023 (the register the settlement
+    paths read: the HIS's 已备案 must be held there)."""
+    r = client.post(
+        f"/api/persons/{person['psn_no']}/offsite-filings",
+        json={"kind": kind, "mdtrtarea_admvs": area, "begin_date": "2023-01-01"},
+        headers=auth["clerk"],
+    )
+    assert r.status_code == 201, r.text
+
+
 def registration(h, person, when, **extra):
     """2201 for ``person`` at ``when``: the mdtrt_id."""
     node = {

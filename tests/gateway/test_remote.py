@@ -10,7 +10,15 @@ from decimal import Decimal
 
 import pytest
 
-from tests.gateway.conftest import counts, detail, failure, pay_node, register, registration
+from tests.gateway.conftest import (
+    counts,
+    detail,
+    failure,
+    file_offsite,
+    pay_node,
+    register,
+    registration,
+)
 from yibao.services.gateway.settle import ENGINE_OFFSITE
 
 WHEN = dt.datetime(2023, 6, 1, 9, 0)
@@ -41,6 +49,7 @@ def test_remote_registration_requires_the_filing_status(client, auth, app, hospi
 
 def test_filed_remote_visit_settles_at_the_insured_places_policy(client, auth, hospital):
     a, b = register(client, auth, region="421200"), register(client, auth, region="421200")
+    file_offsite(client, auth, a, "异地长期居住人员", hospital.region)
     mdtrt_id = registration(hospital, a, WHEN, rcd_stas="1", rcd_type="1")
     lines = detail(mdtrt_id, a, WHEN)
     hospital.call("2204", {"feedetail": lines}, WHEN, insuplc="421200")
@@ -104,6 +113,9 @@ def test_unfiled_transferred_and_other_level_visits(
     """With the engine's 异地就医 inputs, settled as the REST path settles the same claim with
     them; without, refused and nothing written."""
     a, b = register(client, auth, region="421200"), register(client, auth, region="421200")
+    if registration_fields["rcd_stas"] == "1":  # the 备案 the register must hold
+        for person in (a, b):
+            file_offsite(client, auth, person, engine_fields["offsite_kind"], hospital.region)
     mdtrt_id = registration(hospital, a, WHEN, **registration_fields)
     visits = hospital.call(
         "5201",
@@ -121,7 +133,7 @@ def test_unfiled_transferred_and_other_level_visits(
         assert counts(app) == before
         return
     out = hospital.call("2207", pay_node(mdtrt_id, a, lines), WHEN, insuplc="421200")["setlinfo"]
-    rest = _rest(client, auth, b, **engine_fields)
+    rest = _rest(client, auth, b, mdtrtarea_admvs=hospital.region, **engine_fields)
     assert {k: fen(out[k]) for k in NAMES} == {k: fen(rest[k]) for k in NAMES}
     local = _rest(client, auth, register(client, auth, region="421200"))
     if engine_fields["offsite_kind"] in ("未备案", "其他临时外出就医人员", "异地转诊人员"):

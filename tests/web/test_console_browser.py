@@ -25,7 +25,9 @@ def test_login_shows_the_users_name_and_role_and_the_seven_pages(login):
     expect(page.get_by_test_id("user-name")).to_have_text("张经办")
     expect(page.get_by_test_id("user-role")).to_have_text("经办")
     nav = page.locator("nav.side a")
-    expect(nav).to_have_text(["参保登记", "结算", "预警", "基金", "目标", "监管", "政策", "台账"])
+    expect(nav).to_have_text(
+        ["参保登记", "结算", "预警", "基金", "医保支付", "目标", "监管", "政策", "台账"]
+    )
 
 
 def test_a_wrong_token_is_refused_at_login(browser, server):
@@ -140,6 +142,15 @@ def test_fund_page_draws_the_monthly_chart(login):
     expect(page.locator("[data-testid=chart-layer] svg")).to_be_visible()
     expect(page.locator("[data-testid=chart-medtype] svg")).to_contain_text("普通住院")
     shoot(page, "05-fund")
+    # 上年累计结存 from the stored fund history (issue 16): 管理 records it, the page opens on it.
+    before = page.get_by_test_id("months").inner_text()
+    form = page.get_by_test_id("fund-opening-form")
+    form.locator("input[name=opening_balance]").fill("2,000,000.00")
+    form.locator("input[name=note]").fill("上年度基金决算")
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("stored-opening-amount")).to_have_text("2,000,000.00")
+    expect(page.get_by_test_id("fund-years")).to_contain_text("上年度基金决算")
+    assert page.get_by_test_id("months").inner_text() != before
 
 
 def test_warnings_supervision_policy_and_ledger_pages(login, seeded):

@@ -68,6 +68,10 @@ def enrolled(client, seeded) -> str:
     return psn_no
 
 
+def _count_id(client, psn_no: str, payment_id: str) -> int:
+    return client.get(f"/console/persons/{psn_no}").text.count(f'/payments/{payment_id}/receipt"')
+
+
 def _pay(client, psn_no: str, **fields: str):
     csrf = _csrf(client.get(f"/console/persons/{psn_no}").text)
     form = {"csrf": csrf, "year": "2023", "paid_on": "2023-03-01", **fields}
@@ -133,6 +137,10 @@ def test_read_only_sees_no_form_and_a_forged_post_is_refused(client, seeded, con
 
 def test_the_receipt_shows_the_amounts_and_masks_the_id_for_read_only(client, seeded, enrolled):
     _login(client, seeded.tokens["经办"])
+    if _count_id(client, enrolled, "PE-BJ-1") == 0:  # (the entry test ran in another worker)
+        response = _pay(client, enrolled, kind="补缴", payment_id="PE-BJ-1",
+                        personal_paid="1,200.50", reason="漏缴差额补缴")  # fmt: skip
+        assert response.status_code == 303
     html = client.get(f"/console/persons/{enrolled}").text
     assert "/console/payments/PE-JF-1/receipt" in html and "打印缴费凭证" in html
     html = client.get("/console/payments/PE-BJ-1/receipt").text

@@ -103,7 +103,9 @@ def create_app(
         admin,
         audit,
         enrollments,
+        filings,
         fsi,
+        fund,
         persons,
         quote,
         session,
@@ -115,6 +117,7 @@ def create_app(
     for module in (
         persons,
         enrollments,
+        filings,
         quote,
         settlements,
         warnings,
@@ -124,6 +127,7 @@ def create_app(
         admin,
         session,
         fsi,
+        fund,
     ):
         app.include_router(module.router)
 

@@ -214,6 +214,8 @@ class SettleIn(ClaimIn):
     dise_codg: Annotated[str, StringConstraints(max_length=40)] = ""
     categories: list[str] = Field(default_factory=list, max_length=20)
     offsite_kind: Annotated[str, StringConstraints(max_length=20)] = ""
+    # 就医地 (行政区划代码): outside the 参保地, the register's 异地就医备案 decides offsite_kind
+    mdtrtarea_admvs: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | None = None
     ytd: None = None
 
     @field_validator(*AMOUNT_FIELDS)
@@ -235,6 +237,8 @@ class SettleIn(ClaimIn):
         row = super().to_row(setl_id)
         if self.mdtrt_id:
             row["mdtrt_id"] = self.mdtrt_id
+        if self.mdtrtarea_admvs:
+            row["mdtrtarea_admvs"] = self.mdtrtarea_admvs
         return row
 
 

@@ -22,6 +22,7 @@ from yibao.policy import PolicyLibrary
 from yibao.store import accumulators, aggregates, audit, persons
 from yibao.store.audit import Actor
 from yibao.store.errors import Inconsistent, Invalid, NotFound
+from yibao.store.filings import active_filings, offsite_from_register
 from yibao.store.models import Claim, Settlement, utc_now
 from yibao.store.models import Settlement as SettlementRow
 from yibao.store.settle_batch import (
@@ -67,6 +68,8 @@ def preview(session: Session, library: PolicyLibrary, row: dict[str, Any]) -> di
         claim["dedc_paid_in_stay"] = paid.get(str(row["mdtrt_id"]), 0)
     year = policy_year(claim)
     policy = library.resolve(claim["insuplc_admdvs"], year)
+    filed = active_filings(session.connection(), [claim["psn_no"]]).get(claim["psn_no"], [])
+    offsite_from_register(row, claim, filed, policy.benefits.student_local_places.value)
     acc_row = accumulators.read(session, claim["psn_no"], year)
     acc = accumulators.to_engine(acc_row, engine.Accumulators)
     result, _ = engine.settle_claim(claim, policy, acc)

@@ -50,6 +50,7 @@ from yibao.policy import PolicyLibrary
 from yibao.store import accumulators, aggregates, audit, pg_bulk
 from yibao.store.audit import Actor
 from yibao.store.errors import Conflict, Invalid, NotFound
+from yibao.store.filings import active_filings, offsite_from_register
 from yibao.store.models import (
     AuditEntry,
     Claim,
@@ -206,7 +207,7 @@ def completed(
 
 
 # Request fields that are not claim columns: kept with the settlement, not given to the engine.
-REQUEST_ONLY = ("mdtrt_id",)
+REQUEST_ONLY = ("mdtrt_id", "mdtrtarea_admvs")  # 就诊ID; 就医地 (the register's 备案 decides)
 
 
 def stored_document(
@@ -339,6 +340,8 @@ def settle_batch(
     totals = accumulators.lock_many(conn, keys)
     stored = stored_settlements(conn, [r["setl_id"] for r in rows])
     stays = stay_deductibles(conn, rows)
+    offsite = [r["psn_no"] for r in rows if r.get("mdtrtarea_admvs") or r.get("offsite_kind")]
+    filed = active_filings(conn, offsite)
     now = utc_now()
     writes = _Writes()
     in_batch: dict[str, tuple[str, Outcome]] = {}
@@ -347,7 +350,17 @@ def settle_batch(
         try:
             results.append(
                 _settle_one(
-                    request, library, persons, towns, totals, stored, in_batch, writes, now, stays
+                    request,
+                    library,
+                    persons,
+                    towns,
+                    totals,
+                    stored,
+                    in_batch,
+                    writes,
+                    now,
+                    stays,
+                    filed,
                 )
             )
         except (NotFound, ValueError) as exc:  # the claim's own error (Invalid, Conflict …)
@@ -367,6 +380,7 @@ def _settle_one(
     writes: _Writes,
     now: dt.datetime,
     stays: dict[str, int] | None = None,
+    filed: dict[str, list[Any]] | None = None,
 ) -> Outcome:
     row = request.row
     setl_id = row["setl_id"]
@@ -388,6 +402,13 @@ def _settle_one(
     year = policy_year(claim)
     key = (claim["psn_no"], year)
     policy = library.resolve(claim["insuplc_admdvs"], year)
+    if filed is not None:  # 异地就医: the register's 备案 decides offsite_kind
+        offsite_from_register(
+            row,
+            claim,
+            filed.get(claim["psn_no"], []),
+            policy.benefits.student_local_places.value,
+        )
     before = totals[key]
     result, new_acc = engine.settle_claim(claim, policy, engine.Accumulators(**before))
     if stays is not None and stay:  # a later part of the same stay in this batch sees it

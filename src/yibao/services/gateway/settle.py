@@ -68,6 +68,9 @@ def offsite_fields(enc: GatewayEncounter) -> dict[str, str]:
     SettleIn.to_row leaves them out), so that both paths build the same claim."""
     fields: dict[str, str] = {}
     if enc.out_flag == "1":
+        # The 参保地's register of 备案 decides (store.filings): the HIS's 已备案 kind must be
+        # the one it holds; its 未备案 gives way to a 备案 the register holds.
+        fields["mdtrtarea_admvs"] = enc.mdtrtarea_admvs
         fields["offsite_kind"] = (
             codes.RCD_TYPES[enc.rcd_type] if enc.rcd_stas == "1" else codes.OFFSITE_UNFILED
         )
