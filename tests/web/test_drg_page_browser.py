@@ -68,7 +68,7 @@ def test_a_clerk_settles_the_hospitals_year_on_a_budget_and_downloads_it(login, 
     assert "预算 150000.0" in values[0]
     assert list(values[1]) == ["定点医疗机构", "病例数", "点数", "按点数金额", "按项目金额", "盈亏",
                                "患者及其他支付", "基金支付", "月度预结算合计", "年终清算"]  # fmt: skip
-    by_code = {r[0]: r for r in values[2:]}
+    by_code = {(r[0] or ""): r for r in values[2:]}  # (an empty cell reads back None)
     assert set(by_code) == set(rows)
     assert sum(Decimal(str(r[7])) for r in by_code.values()) == Decimal("150000.00")
     assert Decimal(str(by_code["H50024320001"][7])) == _yuan(rows["H50024320001"][5])
