@@ -23,27 +23,14 @@ import datetime as dt
 from sqlalchemy import BigInteger, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yibao.engine.settlement import SETLINFO_AMOUNTS
 from yibao.store.models import Base, Person, Settlement
 
 Fen = BigInteger
 
 # The summed setlinfo amounts (a subset of SETLINFO_AMOUNTS: the ones a page shows or a
 # report sums), and what each settlement added to the 大病 running total.
-AMOUNTS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "hifmi_pay",
-    "maf_pay",
-    "oth_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "psn_cash_pay",
-)
+AMOUNTS = tuple(name for name in SETLINFO_AMOUNTS if name != "balc")  # (no 个人账户)
 SUMMED = ("settlements", *AMOUNTS, "critical_eligible")
 
 

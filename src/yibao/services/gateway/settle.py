@@ -18,6 +18,7 @@ import datetime as dt
 from typing import Any
 
 from yibao.claims import CLAIM_SCHEMA
+from yibao.engine.settlement import SETLINFO_AMOUNTS
 from yibao.money import BP_PER_UNIT, fen_to_json, ratio_to_bp
 from yibao.services.gateway import codes
 from yibao.services.gateway.context import Context
@@ -29,22 +30,7 @@ from yibao.store.errors import Conflict, NotFound
 from yibao.store.gateway_models import GatewayEncounter, GatewayFeeLine, GatewaySettlement
 from yibao.store.models import Person, utc_now
 
-AMOUNTS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "hifmi_pay",
-    "maf_pay",
-    "oth_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "psn_cash_pay",
-    "balc",
-)
+AMOUNTS = SETLINFO_AMOUNTS  # the setlinfo amounts (fen), the engine's one list
 # Funds yibao does not have for residents: always 0 in the reply (the platform's setlinfo).
 ZERO_AMOUNTS = (
     "cvlserv_pay",
