@@ -1,3 +1,6 @@
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -10,6 +13,7 @@ from yibao.money import (
     divide_half_up,
     fen_to_json,
     ratio_to_bp,
+    round_ratio,
     yuan_to_fen,
 )
 
@@ -68,3 +72,28 @@ def test_allocate_adds_up_exactly(total, weights):
 
 def test_fen_to_json_two_decimals():
     assert fen_to_json(1234567) == 12345.67
+
+
+def test_round_ratio_is_half_up_not_half_even():
+    # Decimal.quantize's default (half even) would give 0.0000 and 0.0002 here.
+    assert round_ratio(Decimal("0.00005"), 4) == Decimal("0.0001")
+    assert round_ratio(Decimal("0.00025"), 4) == Decimal("0.0003")
+    assert round_ratio(Decimal("-0.00025"), 4) == Decimal("-0.0003")  # mirrors, like the fen
+    assert round_ratio(Fraction(1, 3), 4) == Decimal("0.3333")
+    assert round_ratio(7, 2) == Decimal("7.00")
+    assert str(round_ratio(Fraction(2, 3), 4)) == "0.6667"
+
+
+@given(st.integers(-(10**12), 10**12), st.integers(1, 10**9), st.integers(0, 6))
+def test_round_ratio_matches_decimal_half_up_on_the_exact_value(num, den, places):
+    exact = Fraction(num, den)
+    expected = (Decimal(num) / Decimal(den)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    # 28 significant digits hold the quotient with room to spare: no tie is misjudged
+    assert round_ratio(exact, places) == expected
+
+
+def test_round_ratio_refuses_negative_places_and_non_finite_values():
+    with pytest.raises(MoneyError):
+        round_ratio(Decimal("1.5"), -1)
+    with pytest.raises(MoneyError):
+        round_ratio(Decimal("NaN"), 2)

@@ -8,6 +8,7 @@ integer arithmetic, scalar or vectorised.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import TypeVar
 
 import numpy as np
@@ -39,6 +40,19 @@ def divide_half_up(numerator: _T, denominator: int) -> _T:
         return np.sign(numerator) * magnitude  # type: ignore[no-any-return]
     sign = -1 if numerator < 0 else 1
     return sign * ((abs(numerator) * 2 + denominator) // (2 * denominator))
+
+
+def round_ratio(value: Decimal | Fraction | int, places: int) -> Decimal:
+    """A rate or ratio that is not money (点值 in yuan per point, points, shares) to ``places``
+    decimals by the module's one rule (``divide_half_up``: half away from zero), computed on
+    the exact value (Decimal, Fraction and int convert to a ratio of integers without loss)."""
+    if places < 0:
+        raise MoneyError(f"places: must not be negative, got {places}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise MoneyError(f"ratio: not a finite number: {value!r}")
+    numerator, denominator = value.as_integer_ratio()
+    scaled = divide_half_up(numerator * 10**places, denominator)
+    return Decimal(scaled).scaleb(-places)
 
 
 def apply_ratio(amount_fen: _T, ratio_bp: _T | int) -> _T:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import polars as pl
@@ -17,7 +18,7 @@ from yibao.drg.params import PaymentParams
 from yibao.drg.points import CasePoints, base_points, case_points
 from yibao.drg.settlement import PaidCase, YearSettlement, points_json, settle_year
 from yibao.drg.supervision import PricedCase, scan
-from yibao.money import fen_to_json
+from yibao.money import fen_to_json, round_ratio
 
 Grouper = Callable[[Case], GroupResult]
 REQUIRED = (
@@ -82,7 +83,7 @@ class PaymentYear:
 
 
 def _percent(part: int, whole: int) -> str:
-    return f"{Decimal(part * 100) / Decimal(max(whole, 1)):.2f}%"
+    return f"{round_ratio(Fraction(part * 100, max(whole, 1)), 2)}%"
 
 
 def case_of(row: dict[str, Any]) -> Case:

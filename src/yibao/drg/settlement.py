@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from yibao.drg.params import Band, PaymentParams
 from yibao.drg.points import POINT_UNIT
-from yibao.money import allocate, apply_ratio, divide_half_up, fen_to_json
+from yibao.money import allocate, apply_ratio, divide_half_up, fen_to_json, round_ratio
 
 
 class SettlementError(ValueError):
@@ -81,19 +82,21 @@ class YearSettlement:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "point_value": float(self.point_value.quantize(Decimal("0.0001"))),
+            "point_value": float(
+                round_ratio(Fraction(self.pool_fen * POINT_UNIT, self.total_points * 100), 4)
+            ),
             "total_points": points_json(self.total_points),
             "budget": fen_to_json(self.budget_fen),
             "bands_applied": self.bands,
             "provisional_point_value": float(
-                (self.provisional_fen_per_point / 100).quantize(Decimal("0.0001"))
+                round_ratio(Fraction(self.provisional_fen_per_point) / 100, 4)
             ),
             "hospitals": [h.to_json() for h in self.hospitals],
         }
 
 
 def points_json(points: int) -> float:
-    return float((Decimal(points) / POINT_UNIT).quantize(Decimal("0.0001")))
+    return float(round_ratio(Fraction(points, POINT_UNIT), 4))
 
 
 def _band_amount(diff: int, project: int, bands: Sequence[Band]) -> int:
