@@ -48,8 +48,24 @@ CLAIM_SCHEMA = pa.schema(
         # 中途结算: the per-admission deductible already paid by earlier parts of the same stay
         # (mdtrt_id); the store fills it from its settlements. null: 0
         ("dedc_paid_in_stay", pa.int64()),
+        # 病案首页 of an inpatient stay (issue 18: DRG/DIP grouping), optional, null on the other
+        # claims; the names of the platform's 4101 医疗保障基金结算清单 (setlinfo, diseinfo,
+        # oprninfo) and 2401 入院办理 (dscg_maindiag_code). CASE_FIELDS lists them.
+        ("gend", pa.string()),  # setlinfo.gend 性别: 1 男, 2 女
+        ("age", pa.int32()),  # setlinfo.age 年龄 (years)
+        ("nwb_age", pa.int32()),  # setlinfo.nwb_age 年龄不足1周岁的年龄 (days)
+        ("nwb_bir_wt", pa.int32()),  # setlinfo.nwb_bir_wt 新生儿出生体重 (g)
+        ("act_ipt_days", pa.int32()),  # setlinfo.act_ipt_days 实际住院天数
+        ("dscg_way", pa.string()),  # setlinfo.dscg_way 离院方式 (1 医嘱离院 … 5 死亡, 9 其他)
+        ("dscg_maindiag_code", pa.string()),  # 住院主诊断代码 (医保版 ICD-10)
+        ("diseinfo_diag_code", pa.list_(pa.string())),  # diseinfo[].diag_code, 主诊断 first
+        ("oprninfo_oprn_oprt_code", pa.list_(pa.string())),  # oprninfo[] codes, 主手术 first
     ]
 )
+CASE_FIELDS = (
+    "gend", "age", "nwb_age", "nwb_bir_wt", "act_ipt_days", "dscg_way", "dscg_maindiag_code",
+    "diseinfo_diag_code", "oprninfo_oprn_oprt_code",
+)  # fmt: skip
 
 
 class ClaimError(ValueError):

@@ -292,3 +292,32 @@ def test_cases_command_writes_the_file_settle_then_uses(tmp_path: Path):
     doc = json.loads(runner.invoke(app, args).stdout)
     assert doc["cases_source"] == str(out)
     assert doc["cases"]["total"] == 12
+
+
+def test_settle_reads_the_cases_from_the_claims_when_they_carry_them(tmp_path: Path):
+    from yibao.claims import CASE_FIELDS
+    from yibao.synth.cases import with_case_fields
+
+    settled = _year(tmp_path, "341700", n=24)
+    claims_path = tmp_path / "claims.parquet"
+    plain = pl.read_parquet(claims_path)
+    args = ["drg", "settle", str(settled), "--region", "341700", "--year", "2023", "--json"]
+    derived = json.loads(runner.invoke(app, args).stdout)
+    assert derived["cases_source"].startswith("synthetic")
+    with_case_fields(plain).write_parquet(claims_path)
+    carried = json.loads(runner.invoke(app, args).stdout)
+    assert carried["cases_source"].startswith("claims")
+    assert carried["groups"] == derived["groups"]  # the same draws, carried on the claims
+    # what the claims say is what is grouped: every case moved to one 主诊断
+    with_case_fields(plain).with_columns(
+        pl.lit("K35.800x001").alias("dscg_maindiag_code"),
+        pl.lit(["K35.800x001"]).alias("diseinfo_diag_code"),
+        pl.lit(["47.0901"]).alias("oprninfo_oprn_oprt_code"),
+    ).write_parquet(claims_path)
+    moved = json.loads(runner.invoke(app, args).stdout)
+    assert set(moved["groups"]) == {"GD25"}  # 阑尾切除, no complication
+    made = runner.invoke(
+        app, ["drg", "cases", str(claims_path), "--out", str(tmp_path / "c.parquet"), "--json"]
+    )
+    assert json.loads(made.stdout)["cases_source"].startswith("claims")
+    assert set(CASE_FIELDS) <= set(pl.read_parquet(claims_path).columns)

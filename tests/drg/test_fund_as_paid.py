@@ -92,8 +92,18 @@ def test_the_fund_pays_the_budget_by_points_and_the_difference_is_against_the_cl
     assert paid.as_paid_fen == budget + paid.by_project_fen
     assert paid.difference_fen == budget + paid.by_project_fen - claim_level
     assert doc["fund"]["difference"] == paid.difference_fen / 100
-    assert doc["cases_source"].startswith("synthetic")
+    assert doc["cases_source"].startswith("claims")  # the synthetic year carries its 病案首页
     assert doc["params_region"] == "000000"
+
+
+def test_claims_without_a_medical_record_get_derived_cases_and_say_so(settled):
+    from yibao.claims import CASE_FIELDS
+
+    _, with_fields = pay_settlements(settled, REGION, YEAR)
+    _, derived = pay_settlements(settled.drop(CASE_FIELDS), REGION, YEAR)
+    assert derived["cases_source"].startswith("synthetic")
+    # The carried fields are the same draws as the derivation over the same year's claims.
+    assert derived["groups"] == with_fields["groups"]
 
 
 def test_without_a_budget_the_total_is_the_claims_and_hospitals_differ(settled):

@@ -202,20 +202,20 @@ def build_app(method: str) -> typer.Typer:
         out: Path = typer.Option(..., "--out", help="cases Parquet to write"),
         json_out: bool = typer.Option(False, "--json", help="print JSON"),
     ) -> None:
-        """合成病案首页（主诊断、手术、住院天数、离院方式；假定分布），供 settle --cases 使用。"""
+        """病案首页病例（主诊断、手术、住院天数、离院方式）：取自就诊的病案首页字段，无则按假定分布合成；供 settle --cases 使用。"""
         import polars as pl
 
-        from yibao.synth.cases import simulate_cases
+        from yibao.drg.claim_cases import case_frame
 
         with user_errors():
             if not claims.exists():
                 raise UserError(f"claims: {claims} 不存在")
-            frame = simulate_cases(pl.read_parquet(claims))
+            frame, source = case_frame(pl.read_parquet(claims))
             tmp = out.with_suffix(out.suffix + ".tmp")
             frame.write_parquet(tmp)
             tmp.replace(out)
-            doc = {"cases": frame.height, "out": str(out)}
-            print_json(doc) if json_out else typer.echo(f"{frame.height} cases → {out}")
+            doc = {"cases": frame.height, "out": str(out), "cases_source": source}
+            print_json(doc) if json_out else typer.echo(f"{frame.height} cases ({source}) → {out}")
 
     _ = (group_command, settle_command, cases_command)
     return app
@@ -225,44 +225,28 @@ def read_rows(
     settled: Path, region: str, year: int, claims: Path | None, cases: Path | None
 ) -> tuple[Any, str]:
     """The region-year's covered inpatient settlements joined with their claims (hospital,
-    level, month) and their cases (from --cases, cases.parquet beside SETTLED, or derived by
-    yibao.synth.cases from the claims)."""
+    level, month) and their cases: from --cases, else cases.parquet beside SETTLED, else the
+    claims' own 病案首页 columns, else derived by yibao.synth.cases (drg.claim_cases)."""
     import polars as pl
 
-    from yibao.synth.cases import simulate_cases
+    from yibao.drg.claim_cases import with_cases
+    from yibao.drg.statement import settled_inpatient
 
     if not settled.exists():
         raise UserError(f"SETTLED: {settled} 不存在")
     claims_path = claims or settled.parent / "claims.parquet"
     if not claims_path.exists():
         raise UserError(f"claims: {claims_path} 不存在（用 --claims 指定结算对应的就诊 Parquet）")
-    s = pl.read_parquet(settled)
-    need = {"setl_id", "med_type", "medfee_sumamt", "hifp_pay"}
-    if not need <= set(s.columns):
-        raise UserError(f"SETTLED: 缺少列 {', '.join(sorted(need - set(s.columns)))}")
-    if "covered" in s.columns:
-        s = s.filter(pl.col("covered"))
-    c = pl.read_parquet(claims_path).filter(
-        (pl.col("insuplc_admdvs") == region) & (pl.col("med_type") == "21")
-        & (pl.col("setl_time").dt.year() == year)
-    )  # fmt: skip
-    frame = s.filter(pl.col("med_type") == "21").select("setl_id", "medfee_sumamt", "hifp_pay").join(
-        c.select("setl_id", "certno", "fixmedins_code", "hosp_lv", "setl_time", "begndate", "enddate",
-                 "med_type", *(["psn_no"] if "psn_no" in c.columns else [])),
-        on="setl_id", how="inner",
-    )  # fmt: skip
+    frame = settled_inpatient(pl.read_parquet(settled), pl.read_parquet(claims_path), region, year)
     if frame.height == 0:
         raise UserError(f"SETTLED: {region} {year} 年没有已结算的住院（21）病例")
-    if cases is not None or (settled.parent / "cases.parquet").exists():
-        path = cases or settled.parent / "cases.parquet"
+    path = cases or settled.parent / "cases.parquet"
+    if cases is not None or path.exists():
         if not path.exists():
             raise UserError(f"cases: {path} 不存在")
-        case_frame = pl.read_parquet(path)
-        source = str(path)
+        joined, source = with_cases(frame, pl.read_parquet(path), str(path))
     else:
-        case_frame = simulate_cases(frame)
-        source = "synthetic (yibao.synth.cases, assumed distributions)"
-    joined = frame.join(case_frame, on="setl_id", how="left")
+        joined, source = with_cases(frame)
     lacking = joined.filter(pl.col("diagnoses").is_null())
     if lacking.height:
         raise UserError(

@@ -39,6 +39,10 @@ CLAIM_DATES = ("begndate", "enddate", "coverage_begin", "coverage_end")
 CLAIM_FEN = (
     "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "dedc_paid_in_stay",
 )  # fmt: skip
+# The 病案首页 columns (claims.CASE_FIELDS; null where a claim was stored without them).
+CASE_TEXT = ("gend", "dscg_way", "dscg_maindiag_code")
+CASE_INT = ("age", "nwb_age", "nwb_bir_wt", "act_ipt_days")
+CASE_LISTS = ("diseinfo_diag_code", "oprninfo_oprn_oprt_code")
 SETTLED_SCHEMA: dict[str, Any] = {
     "setl_id": pl.String,
     "psn_no": pl.String,
@@ -174,16 +178,21 @@ def claims_frame(session: Session, codes: list[str], year: int) -> pl.DataFrame:
             *(Claim.row[k].as_string() for k in CLAIM_TEXT),
             *(Claim.row[k].as_string() for k in CLAIM_DATES),
             *(Claim.row[k].as_integer() for k in CLAIM_FEN),
+            *(Claim.row[k].as_string() for k in CASE_TEXT),
+            *(Claim.row[k].as_integer() for k in CASE_INT),
+            *(Claim.row[k] for k in CASE_LISTS),
         )
         .join(Claim.__table__, Claim.setl_id == s.c.setl_id)
         .where(*_scoped(codes, year))
         .order_by(s.c.setl_id)
     )  # fmt: skip
-    names = ["setl_id", "psn_no", "setl_time", "tier", *CLAIM_TEXT, *CLAIM_DATES, *CLAIM_FEN]
+    names = ["setl_id", "psn_no", "setl_time", "tier", *CLAIM_TEXT, *CLAIM_DATES, *CLAIM_FEN,
+             *CASE_TEXT, *CASE_INT, *CASE_LISTS]  # fmt: skip
     raw: dict[str, Any] = {
         "setl_id": pl.String, "psn_no": pl.String, "setl_time": pl.Datetime("ms"),
-        "tier": pl.Int64, **dict.fromkeys((*CLAIM_TEXT, *CLAIM_DATES), pl.String),
-        **dict.fromkeys(CLAIM_FEN, pl.Int64),
+        "tier": pl.Int64, **dict.fromkeys((*CLAIM_TEXT, *CLAIM_DATES, *CASE_TEXT), pl.String),
+        **dict.fromkeys((*CLAIM_FEN, *CASE_INT), pl.Int64),
+        **dict.fromkeys(CASE_LISTS, pl.List(pl.String)),
     }  # fmt: skip
     rows = session.connection().execute(stmt).all()
     frame = pl.DataFrame(rows, schema={n: raw[n] for n in names}, orient="row")

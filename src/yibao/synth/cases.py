@@ -101,12 +101,9 @@ def _uniforms(setl_ids: list[str]) -> np.ndarray:
     return (words >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-def simulate_cases(claims: pl.DataFrame) -> pl.DataFrame:
-    """Cases (CASE_COLUMNS) for the inpatient claims (med_type 21) of a CLAIM_SCHEMA frame."""
-    frame = claims.filter(pl.col("med_type") == "21")
-    if frame.height == 0:
-        return pl.DataFrame(schema=CASE_COLUMNS)
-    u = _uniforms(frame["setl_id"].to_list())
+def claim_facts(frame: pl.DataFrame) -> dict[str, np.ndarray]:
+    """What a claim itself says of its case, nothing drawn: gend and age from ``certno`` (on the
+    settlement day), the age in days, LOS from begndate/enddate (at least 1)."""
     day = frame.select(
         pl.coalesce(pl.col("setl_time").cast(pl.Date), pl.col("enddate")).alias("day")
     )["day"]
@@ -121,6 +118,18 @@ def simulate_cases(claims: pl.DataFrame) -> pl.DataFrame:
         ).cast(pl.Int32)
     ).to_numpy()
     days = (day - birth).dt.total_days().to_numpy()
+    los = np.maximum((frame["enddate"] - frame["begndate"]).dt.total_days().to_numpy(), 1)
+    return {"gend": gend, "age": age, "age_days": days, "los": los}
+
+
+def simulate_cases(claims: pl.DataFrame) -> pl.DataFrame:
+    """Cases (CASE_COLUMNS) for the inpatient claims (med_type 21) of a CLAIM_SCHEMA frame."""
+    frame = claims.filter(pl.col("med_type") == "21")
+    if frame.height == 0:
+        return pl.DataFrame(schema=CASE_COLUMNS)
+    u = _uniforms(frame["setl_id"].to_list())
+    facts = claim_facts(frame)
+    gend, age, days, los = facts["gend"], facts["age"], facts["age_days"], facts["los"]
     band = np.where(age < 15, 0, np.where(age >= 65, 2, 1))
     # Cost against the mean over all levels: dearer hospitals (三级) get the dearer case types.
     cost = np.maximum(frame["medfee_sumamt"].to_numpy().astype(np.float64), 1.0)
@@ -145,7 +154,6 @@ def simulate_cases(claims: pl.DataFrame) -> pl.DataFrame:
     leave_idx = np.minimum((u[:, 1][:, None] >= leave_cum[None, :]).sum(axis=1), len(LEAVING) - 1)
     leaving = np.array([c for c, _ in LEAVING], dtype=object)[leave_idx]
     # Birth weight of a neonate: assumed 3,200 g (a normal term weight).
-    los = np.maximum((frame["enddate"] - frame["begndate"]).dt.total_days().to_numpy(), 1)
     columns = {
         "setl_id": frame["setl_id"],
         "gend": pl.Series(gend.tolist(), dtype=pl.String),
@@ -164,3 +172,45 @@ def simulate_cases(claims: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("weight"))
         .alias("weight"),
     ).select(*(pl.col(k).cast(v) for k, v in CASE_COLUMNS.items()))
+
+
+# The case's fields under the claim's (national platform's) names: claims.CASE_FIELDS.
+CLAIM_FIELD = {
+    "gend": "gend",
+    "age": "age",
+    "age_days": "nwb_age",
+    "weight": "nwb_bir_wt",
+    "los": "act_ipt_days",
+    "leaving_type": "dscg_way",
+}
+
+
+def case_fields(cases: pl.DataFrame) -> pl.DataFrame:
+    """Cases (CASE_COLUMNS) as the claim's 病案首页 columns (setl_id and claims.CASE_FIELDS):
+    the "|"-joined codes become lists of strings, 主诊断 / 主手术 first (no procedure: [])."""
+
+    def codes(name: str) -> pl.Expr:
+        return pl.col(name).str.split("|").list.eval(pl.element().filter(pl.element() != ""))
+
+    return cases.select(
+        "setl_id",
+        *(pl.col(case).alias(claim) for case, claim in CLAIM_FIELD.items()),
+        pl.col("diagnoses").str.split("|").list.first().alias("dscg_maindiag_code"),
+        codes("diagnoses").alias("diseinfo_diag_code"),
+        codes("procedures").alias("oprninfo_oprn_oprt_code"),
+    )
+
+
+def with_case_fields(claims: pl.DataFrame) -> pl.DataFrame:
+    """The claims with their 病案首页 columns (claims.CASE_FIELDS, CLAIM_SCHEMA's types) filled
+    for the inpatient ones (simulate_cases) and null on the others; every other column as it
+    was, in the same order (the case columns where they were, else last)."""
+    from yibao.claims import CASE_FIELDS, CLAIM_SCHEMA
+
+    types = pl.DataFrame(CLAIM_SCHEMA.empty_table().select(list(CASE_FIELDS))).schema
+    fields = case_fields(simulate_cases(claims))
+    joined = claims.drop(CASE_FIELDS, strict=False).join(
+        fields, on="setl_id", how="left", maintain_order="left"
+    )
+    order = [*claims.columns, *(n for n in CASE_FIELDS if n not in claims.columns)]
+    return joined.select(pl.col(n).cast(types[n]) if n in types else pl.col(n) for n in order)

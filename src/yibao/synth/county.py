@@ -16,6 +16,7 @@ import polars as pl
 from yibao.policy import default_library
 from yibao.policy.loader import PolicyLibrary
 from yibao.synth.calibration import Calibration, load_calibration
+from yibao.synth.cases import with_case_fields
 from yibao.synth.claims import claim_table, simulate_claims
 from yibao.synth.enrollment import simulate_enrollments
 from yibao.synth.fee_detail import empty_fee_detail, simulate_fee_detail
@@ -90,7 +91,9 @@ def simulate_county(
         rng_enrol, people, policy, calib, rng_supplement
     )
     step("enrollments")
-    claims = simulate_claims(rng_claims, people, enrollments, policy, calib)
+    # The 病案首页 of the inpatient claims are drawn from their own stream (a hash of setl_id,
+    # synth.cases): every draw above is as it was without them.
+    claims = with_case_fields(simulate_claims(rng_claims, people, enrollments, policy, calib))
     step("claims")
     detail = simulate_fee_detail(rng_detail, claims) if fee_detail else empty_fee_detail()
     if fee_detail:

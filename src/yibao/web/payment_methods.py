@@ -3,8 +3,9 @@ points, 点值, payment, what patients and the other layers paid, 盈亏 against
 payment-method targets as measured figures, an optional budget for 年终清算, and the Excel.
 
 Computed from the store's settled inpatient settlements through yibao.drg.statement (the same
-pay_year and Excel writer as `yibao drg settle`); the cases are derived from the claims
-(synthetic, assumed) as the CLI does without a cases file. The computed statement is kept per
+pay_year and Excel writer as `yibao drg settle`); the cases are the stored claims' 病案首页
+columns (claims.CASE_FIELDS) where they carry them, else derived from the claims (synthetic,
+assumed) as the CLI does without a cases file; the page says which. The computed statement is kept per
 (region, year, budget, method) and the count of settled settlements of the scope, so a new
 settlement or a reversal recomputes it; the settlements with their derived cases are kept per
 (region, year, method, count), so another budget only re-runs the year's pricing."""
@@ -24,6 +25,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yibao.claims import CASE_FIELDS, CLAIM_SCHEMA
+from yibao.drg.claim_cases import FROM_CLAIMS, derived_count
 from yibao.drg.statement import inpatient_as_paid, inpatient_rows, pay_rows, region_method
 from yibao.money import divide_half_up, yuan_to_fen
 from yibao.policy import PolicyLibrary
@@ -38,8 +41,9 @@ from yibao.web.templating import BEIJING, PREFIX, page
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 METHOD_NAMES = {"drg": "DRG", "dip": "DIP"}
+CASE_TYPES = dict(pl.DataFrame(CLAIM_SCHEMA.empty_table().select(list(CASE_FIELDS))).schema)
 _CACHE: dict[tuple[Any, ...], tuple[Any, dict[str, Any], float]] = {}
-_ROWS: dict[tuple[Any, ...], pl.DataFrame] = {}
+_ROWS: dict[tuple[Any, ...], tuple[pl.DataFrame, str]] = {}
 _LOCK = threading.Lock()
 
 
@@ -69,7 +73,7 @@ def settled_count(session: Session, codes: list[str], year: int) -> int:
 
 def inpatient_settlements(session: Session, codes: list[str], year: int) -> pl.DataFrame:
     """The scope's settled (not reversed) inpatient (21) settlements with the claim fields the
-    DRG/DIP statement needs (fen)."""
+    DRG/DIP statement needs (fen) and the claims' 病案首页 columns (null where not stored)."""
     stmt = (
         select(
             SettlementRow.setl_id, SettlementRow.psn_no, SettlementRow.setl_time,
@@ -89,13 +93,14 @@ def inpatient_settlements(session: Session, codes: list[str], year: int) -> pl.D
         rows.append(
             (setl_id, psn_no, str(claim.get("certno") or ""), str(claim.get("fixmedins_code") or ""),
              str(claim.get("hosp_lv") or ""), when, _date(claim.get("begndate")),
-             _date(claim.get("enddate")), "21", int(total), int(hifp))
+             _date(claim.get("enddate")), "21", int(total), int(hifp),
+             *(claim.get(k) for k in CASE_FIELDS))
         )  # fmt: skip
-    schema = {
+    schema: dict[str, Any] = {
         "setl_id": pl.String, "psn_no": pl.String, "certno": pl.String,
         "fixmedins_code": pl.String, "hosp_lv": pl.String, "setl_time": pl.Datetime("us"),
         "begndate": pl.Date, "enddate": pl.Date, "med_type": pl.String,
-        "medfee_sumamt": pl.Int64, "hifp_pay": pl.Int64,
+        "medfee_sumamt": pl.Int64, "hifp_pay": pl.Int64, **CASE_TYPES,
     }  # fmt: skip
     return pl.DataFrame(rows, schema=schema, orient="row")
 
@@ -125,7 +130,7 @@ def computed(
     rows_key = (scope.region, scope.year, method, count, store)
     with _LOCK:
         rows = _ROWS.get(rows_key)
-    if rows is None:  # the settlements and their derived cases, kept for other budgets
+    if rows is None:  # the settlements and their cases, kept for other budgets
         frame = inpatient_settlements(session, codes, scope.year)
         if frame.height == 0:
             raise ValueError(f"{scope.region} {scope.year} 年没有已结算的住院（21）病例")
@@ -134,7 +139,10 @@ def computed(
             if len(_ROWS) > 4:
                 _ROWS.clear()
             _ROWS[rows_key] = rows
-    result, doc = pay_rows(rows, scope.region, scope.year, budget_fen=budget_fen, method=method)
+    frame, source = rows
+    result, doc = pay_rows(
+        frame, scope.region, scope.year, budget_fen=budget_fen, method=method, cases_source=source
+    )
     took = time.perf_counter() - start
     with _LOCK:
         if len(_CACHE) > 32:
@@ -217,6 +225,8 @@ def payment_methods_page(
         active="payment_methods", doc=doc, result=result, hospitals=hospitals,
         method_name=METHOD_NAMES[doc["method"]], targets=targets(policy, result),
         fund=inpatient_as_paid(result, doc["method"]), error=error,
+        cases_from_claims=doc["cases_source"].startswith(FROM_CLAIMS),
+        cases_derived=derived_count(doc["cases_source"]),
         took=took, cached=cached, budget_given=bool(budget.strip()),
         total_payment=sum(h.payment_fen for h in hospitals),
         computed_at=dt.datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M"), **context,
