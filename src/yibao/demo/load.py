@@ -1,4 +1,5 @@
-"""Bulk-load a settled synthetic year into the store (SQLAlchemy Core, executemany in chunks).
+"""Bulk-load a settled synthetic year into the store: every table's rows built column-wise as
+polars frames and written in one transaction by ``store.frame_write``.
 
 The real-time path (store.ledger.settle) writes one claim per transaction with row locks; a
 year of history is loaded here in bulk instead, with the same tables and the same numbers: each
@@ -11,22 +12,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 import polars as pl
-from sqlalchemy import JSON, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from yibao.engine.fund import FundStatement
-from yibao.engine.settlement import Accumulators, accumulators_from_frame
-from yibao.money import fen_to_json
+from yibao.engine.running_totals import TOTALS
 from yibao.services import fund_history
 from yibao.services.payments import default_payment_id
 from yibao.store.aggregate_models import AMOUNTS as AGG_AMOUNTS
 from yibao.store.aggregate_models import LISTED, AggCell, AggPersonYear, SettlementListing
 from yibao.store.audit import Actor
+from yibao.store.db import json_dumps
+from yibao.store.frame_write import (
+    fen_json_text,
+    iso_columns,
+    json_text,
+    ratio_json_text,
+    write_frames,
+)
 from yibao.store.models import (
     SETLINFO_FEN,
     Accumulator,
@@ -42,122 +48,155 @@ from yibao.store.models import (
 )
 from yibao.synth.county import SyntheticYear
 
-CHUNK = 5_000
 LOADER = "批量导入"
 FUNDS = (("390100", "hifp_pay"), ("390200", "hifmi_pay"), ("610100", "maf_pay"))
+# The settled frame's column that names a keyed total's slot (the map key of Accumulators).
+SLOT_COLUMNS = {"cap": "cap_group", "pool": "pool"}
+ORDER = ("psn_no", "year", "setl_time", "setl_id")  # the engine's settlement order
 
 
 class LoadError(RuntimeError):
     pass
 
 
-def _chunks(rows: Iterable[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _wide_name(total: str, key: str) -> str:
+    return f"{total}\x1f{key}"
 
 
-def _sqlite_value(value: Any, column: Any) -> Any:
-    """A Python value as SQLAlchemy's SQLite dialect stores it (so the ORM reads it back)."""
-    if value is None:
-        return None
-    if isinstance(column.type, JSON):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
-def _defaults(table: Any) -> dict[str, Any]:
-    out = {}
-    for column in table.__table__.columns:
-        default = column.default
-        if default is not None:
-            out[column.name] = default
+def _slot_keys(settlements: pl.DataFrame) -> dict[str, list[str]]:
+    """Each keyed total's map keys present in the settlements (cap groups, pools), sorted."""
+    out: dict[str, list[str]] = {}
+    for t in TOTALS:
+        if t.keyed:
+            column = settlements[SLOT_COLUMNS[t.slot]]
+            out[t.name] = sorted(k for k in column.drop_nulls().unique().to_list() if k)
     return out
 
 
-def _insert(engine: Engine, table: Any, rows: Iterable[dict[str, Any]]) -> int:
-    """Bulk insert of one table in a transaction of its own (``_insert_together``)."""
-    return _insert_together(engine, [(table, rows)])[0]
+def _increments(keys: dict[str, list[str]]) -> list[pl.Expr]:
+    """What each settlement added to each running total, one column per total and (for the
+    keyed totals) per key: the wide form of ``Accumulators``."""
+    out = []
+    for t in TOTALS:
+        value = pl.col(t.increment).fill_null(0).cast(pl.Int64)
+        if not t.keyed:
+            out.append(value.alias(t.name))
+            continue
+        slot = pl.col(SLOT_COLUMNS[t.slot])
+        out.extend(
+            pl.when(slot == k).then(value).otherwise(0).alias(_wide_name(t.name, k))
+            for k in keys[t.name]
+        )
+    return out
 
 
-def _insert_together(
-    engine: Engine, tables: list[tuple[Any, Iterable[dict[str, Any]]]]
-) -> list[int]:
-    """Bulk insert of several tables in ONE transaction (rows counted per table). On SQLite
-    straight through the DBAPI's executemany (SQLAlchemy's per-row parameter processing costs
-    more than the insert), values stored the way the dialect stores them; elsewhere
-    SQLAlchemy Core executemany."""
-    counts: list[int] = []
-    if engine.dialect.name != "sqlite":
-        with engine.begin() as conn:
-            for table, rows in tables:
-                count = 0
-                for batch in _chunks(rows):
-                    conn.execute(insert(table), batch)
-                    count += len(batch)
-                counts.append(count)
-        return counts
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        for table, rows in tables:
-            counts.append(_sqlite_executemany(cur, table, rows))
-        cur.execute("COMMIT")
-    except BaseException:
-        raw.cursor().execute("ROLLBACK")
-        raise
-    finally:
-        raw.close()
-    return counts
+def _wide_columns(keys: dict[str, list[str]]) -> list[str]:
+    return [
+        _wide_name(t.name, k) if t.keyed else t.name
+        for t in TOTALS
+        for k in (keys[t.name] if t.keyed else [""])
+    ]
 
 
-def _sqlite_executemany(cur: Any, table: Any, rows: Iterable[dict[str, Any]]) -> int:
-    columns = {c.name: c for c in table.__table__.columns}
-    defaults = _defaults(table)
-    names: list[str] | None = None
-    count = 0
-    for batch in _chunks(rows):
-        if names is None:
-            names = list(batch[0]) + [n for n in defaults if n not in batch[0]]
-            sql = (
-                f"INSERT INTO {table.__tablename__} ({', '.join(names)}) "
-                f"VALUES ({', '.join('?' for _ in names)})"
+def _map_json(total: str, keys: list[str]) -> pl.Expr:
+    """A keyed total's wide columns as a JSON map: zero entries dropped, keys sorted."""
+    entries = [
+        pl.when(pl.col(_wide_name(total, k)) != 0).then(
+            pl.lit(json.dumps(k, ensure_ascii=False) + ": ")
+            + pl.col(_wide_name(total, k)).cast(pl.String)
+        )
+        for k in keys
+    ]
+    if not entries:
+        return pl.lit("{}")
+    inner = pl.concat_str(entries, separator=", ", ignore_nulls=True).fill_null("")
+    return pl.lit("{") + inner + pl.lit("}")
+
+
+def _totals_json(keys: dict[str, list[str]]) -> pl.Expr:
+    """The wide totals as ``Accumulators.as_dict()``'s JSON: maps with their zero entries
+    dropped, keys sorted, the person-year totals as integers."""
+    parts = [
+        pl.lit(f'"{t.name}": ')
+        + (_map_json(t.name, keys[t.name]) if t.keyed else pl.col(t.name).cast(pl.String))
+        for t in TOTALS
+    ]
+    return pl.lit("{") + pl.concat_str(parts, separator=", ") + pl.lit("}")
+
+
+def _final_wide(accumulators: pl.DataFrame, keys: dict[str, list[str]]) -> pl.DataFrame:
+    """The engine's final accumulators (``accumulators_frame`` layout) in the wide form."""
+    columns = []
+    for t in TOTALS:
+        if not t.keyed:
+            columns.append(pl.col(t.name).fill_null(0).cast(pl.Int64))
+            continue
+        for k in keys[t.name]:
+            entry = pl.element().struct.field("name") == k
+            columns.append(
+                pl.col(t.name)
+                .list.eval(pl.element().filter(entry).struct.field("fen"))
+                .list.sum()
+                .fill_null(0)
+                .cast(pl.Int64)
+                .alias(_wide_name(t.name, k))
             )
-        params = []
-        for row in batch:
-            values = []
-            for name in names:
-                if name in row:
-                    value = row[name]
-                else:
-                    d = defaults[name]
-                    value = d.arg(None) if d.is_callable else d.arg
-                values.append(_sqlite_value(value, columns[name]))
-            params.append(values)
-        cur.executemany(sql, params)
-        count += len(batch)
-    return count
+    return accumulators.select("psn_no", pl.col("year").cast(pl.Int64), *columns)
+
+
+def _all_keys(settlements: pl.DataFrame, accumulators: pl.DataFrame) -> dict[str, list[str]]:
+    keys = _slot_keys(settlements)
+    for name in keys:
+        held = accumulators[name].explode().struct.field("name").drop_nulls().unique().to_list()
+        keys[name] = sorted(set(keys[name]) | {k for k in held if k})
+    return keys
+
+
+def check_consumed_matches(settlements: pl.DataFrame, accumulators: pl.DataFrame) -> None:
+    """Σ consumed per person-year == the engine's final accumulators, or the load is refused."""
+    keys = _all_keys(settlements, accumulators)
+    wide = _wide_columns(keys)
+    summed = (
+        settlements.select("psn_no", pl.col("year").cast(pl.Int64), *_increments(keys))
+        .group_by("psn_no", "year")
+        .agg(pl.col(c).sum() for c in wide)
+    )
+    final = _final_wide(accumulators, keys)
+    both = summed.join(final, on=["psn_no", "year"], how="full", coalesce=True, suffix="_final")
+    differs = pl.any_horizontal(
+        pl.col(c).fill_null(0) != pl.col(f"{c}_final").fill_null(0) for c in wide
+    )
+    bad = both.filter(differs).sort("psn_no", "year")
+    if bad.height:
+        key = (bad["psn_no"][0], bad["year"][0])
+        raise LoadError(f"person-year {key}: settlements do not add up to its accumulators")
+
+
+def settlement_totals(settlements: pl.DataFrame) -> pl.DataFrame:
+    """Per settlement (setl_id): ``consumed``, what it added to its person-year's running
+    totals, and ``acc_before``, the totals before it (the sum of what the person-year's earlier
+    settlements consumed, in the engine's order), both as the JSON the store keeps. With the
+    stored claim, ``acc_before`` is all a settlement needs to be recomputed whole
+    (ledger.settlement_document). ``settlements`` must carry setl_time."""
+    keys = _slot_keys(settlements)
+    wide = _wide_columns(keys)
+    increments = settlements.select(
+        *(pl.col(c).cast(pl.Int64) if c == "year" else pl.col(c) for c in ORDER), *_increments(keys)
+    ).sort(*ORDER)
+    consumed = increments.select("setl_id", _totals_json(keys).alias("consumed"))
+    before = increments.select(
+        "setl_id",
+        *((pl.col(c).cum_sum() - pl.col(c)).over("psn_no", "year").alias(c) for c in wide),
+    ).select("setl_id", _totals_json(keys).alias("acc_before"))
+    return consumed.join(before, on="setl_id")
 
 
 def aggregate_frames(
     settlements: pl.DataFrame, claims: pl.DataFrame, year: SyntheticYear
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The stored aggregates of the loaded settlements (agg_cells, agg_person_year and
-    settlement_listing rows),
-    keyed as store.aggregates keys them: the claim's med_type, hosp_lv and categories, the
-    month of setl_time, the household's 乡镇; summed by polars (one pass, no Python loop)."""
+    settlement_listing rows), keyed as store.aggregates keys them: the claim's med_type,
+    hosp_lv and categories, the month of setl_time, the household's 乡镇; summed by polars."""
     keys = claims.select(
         "setl_id",
         pl.col("med_type").cast(pl.String).fill_null("").alias("claim_med_type"),
@@ -209,84 +248,209 @@ def aggregate_frames(
         pl.lit("settled").alias("status"),
         *(pl.col(a).fill_null(0).cast(pl.Int64) for a in LISTED),
     )  # fmt: skip
-    return cells.to_dicts(), person_years.to_dicts(), listing.to_dicts()
+    return cells, person_years, listing
 
 
-def _consumed(row: dict[str, Any]) -> dict[str, Any]:
-    """What one settlement added to the person-year's running totals (fen)."""
-    pool_paid = {row["cap_group"]: row["hifp_pay"]} if row["hifp_pay"] else {}
-    ded = {row["pool"]: row["deductible_used_delta"]} if row["deductible_used_delta"] else {}
-    return {
-        "pool_paid": pool_paid,
-        "deductible_used": ded,
-        "critical_eligible": row["critical_eligible_delta"],
-        "critical_paid": row["hifmi_pay"],
-        "assistance_eligible": row["assistance_eligible_delta"],
-        "assistance_paid": row["maf_pay"],
-    }
+def _fen(column: str) -> pl.Expr:
+    return pl.col(column).fill_null(0).cast(pl.Int64)
 
 
-def check_consumed_matches(
-    settlements: pl.DataFrame, final: dict[tuple[str, int], Accumulators]
-) -> None:
-    """Σ consumed per person-year == the engine's final accumulators, or the load is refused."""
-    sums: dict[tuple[str, int], Accumulators] = {}
-    for row in settlements.iter_rows(named=True):
-        key = (row["psn_no"], int(row["year"]))
-        c = _consumed(row)
-        sums[key] = sums.get(key, Accumulators.empty()).plus(Accumulators(**c))
-    for key in set(sums) | set(final):
-        if sums.get(key, Accumulators.empty()) != final.get(key, Accumulators.empty()):
-            raise LoadError(f"person-year {key}: settlements do not add up to its accumulators")
-
-
-def totals_before(
-    settled: list[dict[str, Any]], times: dict[str, dt.datetime]
-) -> dict[str, Accumulators]:
-    """Each settlement's person-year totals before it: the sum of what the settlements before
-    it consumed, in the engine's order (person, settle time, setl_id). With the stored claim
-    this is all a settlement needs to be recomputed whole (ledger.settlement_document)."""
-    order = sorted(
-        settled, key=lambda r: (r["psn_no"], r["year"], times[r["setl_id"]], r["setl_id"])
+def _documents(region: str, year: int, files: list[str]) -> pl.Expr:
+    """The stored settlement document of a bulk-loaded settlement (its setlinfo and the three
+    funds' setldetail, amounts as ``fen_to_json`` writes them; no explanation: a loaded
+    settlement is explained when it is opened), as JSON text."""
+    amounts = [pl.lit(f'"{k}": ') + fen_json_text(_fen(k)) for k in SETLINFO_FEN]
+    names = json_text(
+        pl.col("setl_id"),
+        pl.col("psn_no"),
+        pl.lit("390").alias("insutype"),
+        pl.col("med_type"),
+        pl.lit(region).alias("insuplc_admdvs"),
     )
-    out: dict[str, Accumulators] = {}
-    running: dict[tuple[str, int], Accumulators] = {}
-    for r in order:
-        key = (r["psn_no"], int(r["year"]))
-        acc = running.get(key, Accumulators.empty())
-        out[r["setl_id"]] = acc
-        running[key] = acc.plus(Accumulators(**_consumed(r)))
-    return out
-
-
-def _setlinfo_document(
-    row: dict[str, Any], region: str, year: int, files: list[str]
-) -> dict[str, Any]:
-    info = {k: fen_to_json(int(row[k] or 0)) for k in SETLINFO_FEN}
-    info.update(
-        setl_id=row["setl_id"],
-        psn_no=row["psn_no"],
-        insutype="390",
-        med_type=row["med_type"],
-        insuplc_admdvs=region,
-        pool_prop_selfpay=int(row["pool_prop_selfpay"] or 0) / 10_000,
+    setlinfo = pl.concat_str(
+        pl.lit("{"),
+        pl.concat_str(amounts, separator=", "),
+        pl.lit(", "),
+        names.str.strip_prefix("{").str.strip_suffix("}"),
+        pl.lit(', "pool_prop_selfpay": '),
+        ratio_json_text(_fen("pool_prop_selfpay")),
+        pl.lit("}"),
     )
-    return {
-        "setlinfo": info,
-        "setldetail": [
-            {"fund_pay_type": code, "fund_payamt": fen_to_json(int(row[col] or 0))}
+    detail = pl.concat_str(
+        [
+            pl.lit(f'{{"fund_pay_type": "{code}", "fund_payamt": ')
+            + fen_json_text(_fen(col))
+            + pl.lit("}")
             for code, col in FUNDS
         ],
-        "explanation": [],
-        "policy": {"region": region, "year": year, "files": files},
-        "loaded_in_bulk": True,
-    }
+        separator=", ",
+    )
+    rest = json.dumps(
+        {"explanation": [], "policy": {"region": region, "year": year, "files": files},
+         "loaded_in_bulk": True},
+        ensure_ascii=False,
+    )  # fmt: skip
+    return pl.concat_str(
+        pl.lit('{"setlinfo": '), setlinfo, pl.lit(', "setldetail": ['), detail,
+        pl.lit("], " + rest[1:]),
+    )  # fmt: skip
 
 
-def _json_row(claim: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for k, v in claim.items()
-    }
+def _claim_rows(claims: pl.DataFrame) -> pl.DataFrame:
+    """The stored claims: each claim row as JSON, dates as ISO text."""
+    rows = iso_columns(claims)
+    return claims.select(
+        "setl_id",
+        "psn_no",
+        pl.col("setl_time").dt.year().cast(pl.Int64).alias("year"),
+        pl.lit("").alias("digest"),
+    ).with_columns(rows.select(json_text(*(pl.col(c) for c in rows.columns)).alias("row")))
+
+
+def _settlement_rows(
+    settled: pl.DataFrame, totals: pl.DataFrame, year: SyntheticYear, files: list[str]
+) -> pl.DataFrame:
+    return settled.join(totals, on="setl_id", how="left", maintain_order="left").select(
+        "setl_id",
+        pl.col("setl_id").alias("mdtrt_id"),
+        "psn_no",
+        pl.col("year").cast(pl.Int64),
+        pl.lit(year.region).alias("insuplc_admdvs"),
+        "setl_time",
+        *(_fen(k) for k in SETLINFO_FEN),
+        ratio_json_text(_fen("pool_prop_selfpay")).alias("pool_prop_selfpay"),
+        _documents(year.region, year.year, files).alias("document"),
+        "acc_before",
+        pl.lit("{}").alias("acc_after"),
+        "consumed",
+        pl.lit("settled").alias("status"),
+        pl.lit(LOADER).alias("created_by"),
+    )
+
+
+def _setldetail_rows(settled: pl.DataFrame) -> pl.DataFrame:
+    """Three setldetail rows per settlement (基本医保, 大病保险, 医疗救助), settlement by settlement."""
+    parts = [
+        settled.select(
+            pl.int_range(pl.len()).alias("_order"),
+            pl.lit(i).alias("_fund"),
+            "setl_id",
+            pl.lit(code).alias("fund_pay_type"),
+            _fen(col).alias("fund_payamt"),
+            _fen("inscp_scp_amt").alias("inscp_scp_amt"),
+            pl.lit(None, pl.Int64).alias("crt_payb_lmt_amt"),
+            pl.lit(LOADER).alias("setl_proc_info"),
+        )
+        for i, (code, col) in enumerate(FUNDS)
+    ]
+    return pl.concat(parts).sort("_order", "_fund").drop("_order", "_fund")
+
+
+def _accumulator_rows(settlements: pl.DataFrame, accumulators: pl.DataFrame) -> pl.DataFrame:
+    keys = _all_keys(settlements, accumulators)
+    final = _final_wide(accumulators, keys)
+    counts = settlements.group_by("psn_no", pl.col("year").cast(pl.Int64)).agg(
+        pl.len().cast(pl.Int64).alias("settlements")
+    )
+    return (
+        final.join(counts, on=["psn_no", "year"], how="left", maintain_order="left")
+        .with_columns(pl.col("settlements").fill_null(0))
+        .select(
+            "psn_no",
+            "year",
+            *(
+                _map_json(t.name, keys[t.name]).alias(t.name) if t.keyed else pl.col(t.name)
+                for t in TOTALS
+            ),
+            "settlements",
+        )
+    )
+
+
+def _frames(
+    year: SyntheticYear,
+    settlements: pl.DataFrame,
+    accumulators: pl.DataFrame,
+    warnings: pl.DataFrame,
+    policy_files: list[str],
+) -> list[tuple[Any, pl.DataFrame]]:
+    """Every table's rows of the year, as frames (``store.frame_write``)."""
+    persons = year.persons
+    begin = dt.date(year.year, 1, 1)
+    resident = year.enrollments.filter(pl.col("insutype") == "390").unique(
+        ["psn_no", "year"], keep="first", maintain_order=True
+    )
+    tiers = persons.select("psn_no", pl.col("tier").fill_null(1).cast(pl.Int64))
+    paying = year.contributions.select(
+        "psn_no", "subsidy_category", "subsidy_fund",
+        "supplement_product", "supplement_subsidy", "supplement_fund",
+    )  # fmt: skip
+    claims = year.claims
+    settled = settlements.join(
+        claims.select("setl_id", "setl_time"), on="setl_id", how="left", maintain_order="left"
+    )
+    cells, person_years, listing = aggregate_frames(settlements, claims, year)
+    subsidised = pl.col("subsidy").fill_null(0) != 0
+    payment_ids = pl.Series(
+        "payment_id",
+        [default_payment_id(p, y) for p, y in resident.select("psn_no", "year").iter_rows()],
+        dtype=pl.String,
+    )
+    supplemented = pl.col("supplement_subsidy").fill_null(0) != 0
+    return [
+        (Household, year.households.select(
+            pl.col("household_id").alias("hh_id"), pl.col("insuplc_admdvs").alias("admdvs"),
+            pl.col("township").alias("addr"))),
+        (Person, persons.select(
+            "psn_no", "certno", pl.col("name").alias("psn_name"), pl.col("sex").alias("gend"),
+            pl.col("birth_date").alias("brdy"), "insuplc_admdvs",
+            pl.col("household_id").alias("hh_id"))),
+        (PersonCategory, persons.select(
+            "psn_no", pl.col("categories").fill_null("").str.split("|").alias("category"))
+            .explode("category").filter(pl.col("category") != "")
+            .with_columns(pl.lit(begin).alias("begin_date"),
+                          pl.lit(None, pl.Date).alias("end_date"))),
+        (Enrollment, resident.join(tiers, on="psn_no", how="left", maintain_order="left").select(
+            "psn_no", pl.col("year").cast(pl.Int64), pl.col("admdvs").alias("insuplc_admdvs"),
+            pl.col("tier").fill_null(1), pl.col("paid_date").alias("enrolled_on"),
+            pl.col("begin").alias("coverage_begin"), pl.col("end").alias("coverage_end"),
+            pl.col("event").alias("situation"), pl.col("event").alias("coverage_rule"),
+            pl.lit("enrolled").alias("status"))),
+        (ContributionPayment, resident.join(paying, on="psn_no", how="left",
+                                            maintain_order="left").select(
+            payment_ids,
+            "psn_no", pl.col("year").cast(pl.Int64), pl.lit("缴费").alias("kind"),
+            "personal_paid", pl.col("subsidy").alias("assistance_subsidy"),
+            pl.when(subsidised).then(pl.col("subsidy_fund").fill_null("")).otherwise(pl.lit(""))
+            .alias("subsidy_fund"),
+            pl.when(pl.col("subsidy_category") != "").then(pl.col("subsidy_category"))
+            .alias("applied_category"),
+            pl.col("personal_paid").alias("quoted_personal"),
+            pl.col("subsidy").alias("quoted_subsidy"),
+            pl.col("supplement_product").fill_null(""),
+            pl.col("supplement_subsidy").fill_null(0),
+            pl.when(supplemented).then(pl.col("supplement_fund").fill_null(""))
+            .otherwise(pl.lit("")).alias("supplement_fund"),
+            pl.lit("").alias("reason"), pl.lit(None, pl.String).alias("refers_to"),
+            pl.col("paid_date").alias("paid_on"), pl.lit("税务征收").alias("channel"),
+            pl.lit(LOADER).alias("created_by"))),
+        (Claim, _claim_rows(claims)),
+        # The settlements and the aggregates they add to, in the same transaction.
+        (Settlement, _settlement_rows(settled, settlement_totals(settled), year, policy_files)),
+        (AggCell, cells),
+        (AggPersonYear, person_years),
+        (SettlementListing, listing),
+        (SetlDetail, _setldetail_rows(settled)),
+        (Accumulator, _accumulator_rows(settlements, accumulators)),
+        (Warning, warnings.select(
+            "psn_no", pl.lit(year.year).alias("year"), pl.col("basis").alias("kind"),
+            pl.col("psn_part_amt").alias("amount"), "threshold",
+            pl.Series("detail", [json_dumps(
+                {"township": r["township"], "categories": r["categories"],
+                 "claims": [str(c) for c in r["top_claims"] or []]})
+                for r in warnings.iter_rows(named=True)], dtype=pl.String),
+            pl.lit("open").alias("status"))),
+    ]  # fmt: skip
 
 
 def load_year(
@@ -297,121 +461,12 @@ def load_year(
     warnings: pl.DataFrame,
     policy_files: list[str],
 ) -> dict[str, int]:
-    """Write the whole year; returns row counts per table."""
-    final = accumulators_from_frame(accumulators)
-    check_consumed_matches(settlements, final)
-    counts: dict[str, int] = {}
-    counts["households"] = _insert(
-        engine,
-        Household,
-        ({"hh_id": r["household_id"], "admdvs": r["insuplc_admdvs"], "addr": r["township"]}
-         for r in year.households.iter_rows(named=True)),
-    )  # fmt: skip
-    persons = year.persons
-    counts["persons"] = _insert(
-        engine,
-        Person,
-        ({"psn_no": r["psn_no"], "certno": r["certno"], "psn_name": r["name"], "gend": r["sex"],
-          "brdy": r["birth_date"], "insuplc_admdvs": r["insuplc_admdvs"], "hh_id": r["household_id"]}
-         for r in persons.iter_rows(named=True)),
-    )  # fmt: skip
-    begin = dt.date(year.year, 1, 1)
-    counts["person_categories"] = _insert(
-        engine,
-        PersonCategory,
-        ({"psn_no": r["psn_no"], "category": c, "begin_date": begin, "end_date": None}
-         for r in persons.select("psn_no", "categories").iter_rows(named=True)
-         for c in (r["categories"] or "").split("|") if c),
-    )  # fmt: skip
-    resident = year.enrollments.filter(pl.col("insutype") == "390")
-    tiers = dict(persons.select("psn_no", "tier").iter_rows())
-    counts["enrollments"] = _insert(
-        engine,
-        Enrollment,
-        ({"psn_no": r["psn_no"], "year": r["year"], "insuplc_admdvs": r["admdvs"],
-          "tier": int(tiers.get(r["psn_no"], 1)), "enrolled_on": r["paid_date"],
-          "coverage_begin": r["begin"], "coverage_end": r["end"], "situation": r["event"],
-          "coverage_rule": r["event"], "status": "enrolled"}
-         for r in resident.unique(["psn_no", "year"], keep="first").iter_rows(named=True)),
-    )  # fmt: skip
-    paying = year.contributions.select(
-        "psn_no", "subsidy_category", "subsidy_fund",
-        "supplement_product", "supplement_subsidy", "supplement_fund",
-    )  # fmt: skip
-    counts["contribution_payments"] = _insert(
-        engine,
-        ContributionPayment,
-        ({"payment_id": default_payment_id(r["psn_no"], r["year"]), "psn_no": r["psn_no"],
-          "year": r["year"], "kind": "缴费", "personal_paid": r["personal_paid"],
-          "assistance_subsidy": r["subsidy"],
-          "subsidy_fund": (r["subsidy_fund"] or "") if r["subsidy"] else "",
-          "applied_category": r["subsidy_category"] or None,
-          "quoted_personal": r["personal_paid"], "quoted_subsidy": r["subsidy"],
-          "supplement_product": r["supplement_product"] or "",
-          "supplement_subsidy": r["supplement_subsidy"] or 0,
-          "supplement_fund": (r["supplement_fund"] or "") if r["supplement_subsidy"] else "",
-          "reason": "",
-          "refers_to": None, "paid_on": r["paid_date"], "channel": "税务征收",
-          "created_by": LOADER}
-         for r in resident.unique(["psn_no", "year"], keep="first")
-         .join(paying, on="psn_no", how="left").iter_rows(named=True)),
-    )  # fmt: skip
-    claims = year.claims
-    counts["claims"] = _insert(
-        engine,
-        Claim,
-        ({"setl_id": r["setl_id"], "psn_no": r["psn_no"], "year": r["setl_time"].year,
-          "digest": "", "row": _json_row(r)} for r in claims.iter_rows(named=True)),
-    )  # fmt: skip
-    times = dict(claims.select("setl_id", "setl_time").iter_rows())
-    settled = settlements.to_dicts()
-    before = totals_before(settled, times)
-    agg_cells, agg_person_years, listing = aggregate_frames(settlements, claims, year)
-    # The settlements and the aggregates they add to, in one transaction (as every write path).
-    (
-        counts["settlements"],
-        counts["agg_cells"],
-        counts["agg_person_year"],
-        counts["settlement_listing"],
-    ) = _insert_together(
-        engine,
-        [(Settlement,
-        ({"setl_id": r["setl_id"], "mdtrt_id": r["setl_id"], "psn_no": r["psn_no"],
-          "year": r["year"], "insuplc_admdvs": year.region, "setl_time": times[r["setl_id"]],
-          **{k: int(r[k] or 0) for k in SETLINFO_FEN},
-          "pool_prop_selfpay": str(int(r["pool_prop_selfpay"] or 0) / 10_000),
-          "document": _setlinfo_document(r, year.region, year.year, policy_files),
-          "acc_before": before[r["setl_id"]].as_dict(), "acc_after": {},
-          "consumed": _consumed(r), "status": "settled", "created_by": LOADER}
-         for r in settled)),
-         (AggCell, agg_cells), (AggPersonYear, agg_person_years),
-         (SettlementListing, listing)],
-    )  # fmt: skip
-    counts["setldetail"] = _insert(
-        engine,
-        SetlDetail,
-        ({"setl_id": r["setl_id"], "fund_pay_type": code, "fund_payamt": int(r[col] or 0),
-          "inscp_scp_amt": int(r["inscp_scp_amt"] or 0), "crt_payb_lmt_amt": None,
-          "setl_proc_info": LOADER} for r in settled for code, col in FUNDS),
-    )  # fmt: skip
-    per_person = settlements.group_by("psn_no", "year").len("n")
-    n_by = {(p, y): n for p, y, n in per_person.iter_rows()}
-    counts["accumulators"] = _insert(
-        engine,
-        Accumulator,
-        ({"psn_no": psn, "year": yr, **acc.as_dict(), "settlements": n_by.get((psn, yr), 0)}
-         for (psn, yr), acc in final.items()),
-    )  # fmt: skip
-    counts["warnings"] = _insert(
-        engine,
-        Warning,
-        ({"psn_no": r["psn_no"], "year": year.year, "kind": r["basis"], "amount": r["psn_part_amt"],
-          "threshold": r["threshold"],
-          "detail": json.loads(json.dumps({"township": r["township"], "categories": r["categories"],
-                                           "claims": list(r["top_claims"] or [])}, default=str)),
-          "status": "open"} for r in warnings.iter_rows(named=True)),
-    )  # fmt: skip
-    return counts
+    """Write the whole year in one transaction (every row or none); returns row counts per
+    table. Refused (nothing written) when the settlements do not add up to the accumulators."""
+    check_consumed_matches(settlements, accumulators)
+    tables = _frames(year, settlements, accumulators, warnings, policy_files)
+    counts = write_frames(engine, tables)
+    return {table.__tablename__: n for (table, _), n in zip(tables, counts, strict=True)}
 
 
 DEMO_ACTOR = Actor("yibao demo", "管理")

@@ -138,7 +138,9 @@ def followup_in(library: PolicyLibrary, code: str, day: dt.date) -> FollowUp | N
         return None
 
 
-@functools.lru_cache(maxsize=256)
+# Keyed by day: a year of claims asks for every day of it (365 per region); 256 entries
+# thrashed, and a miss resolves the policy.
+@functools.lru_cache(maxsize=8192)
 def default_followup(code: str, day: dt.date) -> FollowUp | None:
     """``followup_in`` the default policy library (for callers that hold no library)."""
     from yibao.policy.loader import default_library

@@ -67,10 +67,20 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     """INSERT ``rows`` (dicts with the same keys) into ``table`` in one statement."""
     if not rows:
         return
-    sql = _insert_sql(table, tuple(rows[0]))
+    insert_columns(conn, table, list(rows[0]), columns_of(table, rows))
+
+
+def insert_columns(
+    conn: Connection, table: Table, names: Sequence[str], columns: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT rows given column by column (``columns[i]`` holds ``names[i]``'s values, JSON
+    columns as text) into ``table`` in one statement."""
+    if not columns or not columns[0]:
+        return
+    sql = _insert_sql(table, tuple(names))
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor:
-        cursor.execute(sql, columns_of(table, rows))
+        cursor.execute(sql, list(columns))
 
 
 @cache
