@@ -274,8 +274,10 @@ def _show(
     reversible = [
         x for x in view["payments"] if x["kind"] != "冲正" and x["payment_id"] not in undone
     ]
+    years = extra.pop("years", None) or _years(request, view["person"]["insuplc_admdvs"])
     context: dict[str, Any] = {
-        "years": extra.pop("years", None) or _years(request, view["person"]["insuplc_admdvs"]),
+        "years": years,
+        "default_year": _default_year(request, years, extra.get("quote")),
         "situations": SITUATIONS,
         "today": dt.date.today().isoformat(),
         "pay_kinds": PAY_KINDS,
@@ -295,6 +297,17 @@ def _show(
         **context,
         **view,
     )
+
+
+def _default_year(request: Request, years: list[int], quote: Any) -> int | None:
+    """The year the enrolment and quote forms start on: the quote's year once quoted, else the
+    bureau's year when the person's region has a policy for it, else the newest year."""
+    if quote is not None and quote.get("year") in years:
+        return int(quote["year"])
+    year = bureau(request)[1]
+    if year in years:
+        return year
+    return max(years) if years else None
 
 
 @router.post("/persons/{psn_no}/enroll", response_class=HTMLResponse)

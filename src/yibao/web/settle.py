@@ -5,6 +5,7 @@ Settling goes through the API's settle function and the store's ledger (idempote
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -147,8 +148,20 @@ def _claim(request: Request, form: dict[str, str]) -> dict[str, Any]:
         "enddate": form["enddate"],
         "fixmedins_code": form["fixmedins_code"].strip(),
         "dise_codg": form["dise_codg"].strip(),
-        **{k: (form[k].strip() or "0") for k in AMOUNTS},
+        **{k: _ungrouped(form[k]) for k in AMOUNTS},
     }
+
+
+GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def _ungrouped(text: str) -> str:
+    """An amount as typed ("" is 0): thousands separators as on an invoice (128,600.00) are
+    taken off; anything else goes to the schema as typed, which names the field if it is bad."""
+    text = text.strip()
+    if GROUPED.fullmatch(text):
+        return text.replace(",", "")
+    return text or "0"
 
 
 def _form(**fields: str) -> dict[str, str]:

@@ -1,0 +1,84 @@
+"""Two forms of the clerk's day without a browser (issue 16; found by the clerk's-day browser
+test): in a bureau configured for 2023 the person page's 参保登记 and 缴费测算 start on 2023, not
+on the newest policy year (2024); the settlement form takes an amount with thousands
+separators as printed on a hospital invoice (128,600.00) and still refuses a badly grouped one
+with the field named and the input kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from tests.web.test_bureau_scope import PENGSHUI, _client
+from yibao.idcard import make_id
+
+
+def _chosen_years(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None, name
+    return re.findall(r"<option\s+selected>(\d{4})</option>", select.group(1))
+
+
+def _csrf(client) -> str:
+    html = client.get("/console/persons").text
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)
+
+
+def _register(client, certno: str) -> str:
+    form = {"csrf": _csrf(client), "certno": certno, "psn_name": "冉德秀"}
+    form |= {"insuplc_admdvs": PENGSHUI, "category": "低保对象", "category_begin": "2022-01-01"}
+    response = client.post("/console/persons", data=form, follow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
+    return response.headers["location"].split("/persons/")[1].split("?")[0]
+
+
+@pytest.fixture
+def bureau_2023(tmp_path, monkeypatch):
+    with _client(tmp_path, monkeypatch, region=PENGSHUI, year=2023) as client:
+        yield client
+
+
+def test_the_person_forms_start_on_the_bureaus_year(bureau_2023):
+    psn_no = _register(bureau_2023, make_id(PENGSHUI, dt.date(1972, 5, 9), 218))
+    html = bureau_2023.get(f"/console/persons/{psn_no}").text
+    assert _chosen_years(html, "year") == ["2023"]
+    assert _chosen_years(html, "quote_year") == ["2023"]
+    # once a year is quoted, the forms stay on it
+    html = bureau_2023.get(f"/console/persons/{psn_no}?quote_year=2024&tier=1").text
+    assert "2024年度个人缴费测算" in html
+    assert _chosen_years(html, "quote_year") == ["2024"]
+
+
+def _preview(client, psn_no: str, amount: str):
+    form = {
+        "csrf": _csrf(client),
+        "psn_no": psn_no,
+        "med_type": "21",
+        "hosp_lv": "05",
+        "begndate": "2023-06-05",
+        "enddate": "2023-06-19",
+        "setl_time": "2023-06-19T15:30",
+        "medfee_sumamt": amount,
+        "fulamt_ownpay_amt": "2,600.00",
+    }
+    return client.post("/console/settle/preview", data=form)
+
+
+def test_the_settlement_form_takes_thousands_separators(bureau_2023):
+    psn_no = _register(bureau_2023, make_id(PENGSHUI, dt.date(1968, 11, 23), 531))
+    form = {"csrf": _csrf(bureau_2023), "year": "2023", "enrolled_on": "2022-10-18"}
+    enrolled = bureau_2023.post(f"/console/persons/{psn_no}/enroll", data=form)
+    assert "2023年度参保登记成功" in enrolled.text
+
+    response = _preview(bureau_2023, psn_no, "128,600.00")
+    assert response.status_code == 200
+    assert 'data-testid="result"' in response.text
+    assert "128,600.00" in response.text and "2,600.00" in response.text
+
+    for bad in ("1,28,600.00", "128,60.00", "12,8600"):
+        response = _preview(bureau_2023, psn_no, bad)
+        assert response.status_code == 422, bad
+        assert "医疗费总额" in response.text and 'data-testid="result"' not in response.text
+        assert f'name="medfee_sumamt" value="{bad}"' in response.text  # the input kept
