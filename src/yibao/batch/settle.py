@@ -416,3 +416,40 @@ def settle_file(
         )
     result.seconds = time.perf_counter() - start
     return result
+
+
+# What the DRG/DIP statement reads (drg.statement.settled_inpatient): the settlements' amounts,
+# the claims' hospital, dates, person and 病案首页 columns; the rest stays on disk.
+AS_PAID_SETTLED = ("setl_id", "med_type", "covered", "medfee_sumamt", "hifp_pay")
+
+
+def inpatient_frames(
+    claims_path: Path, settled_path: Path, region: str, year: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(settlements, claims) of a region-year's inpatient (21) claims, read lazily from the
+    batch's input and output (a file, or the Spark engine's folder): only the rows and columns
+    drg.statement.as_paid_for_year reads."""
+    from yibao.claims import CASE_FIELDS
+    from yibao.drg.statement import NEEDED
+
+    settled = settled_path / "settlements" if settled_path.is_dir() else settled_path
+    s = pl.scan_parquet(settled)
+    s_names = s.collect_schema().names()
+    settlements = (
+        s.filter(pl.col("med_type") == "21")
+        .select(c for c in AS_PAID_SETTLED if c in s_names)
+        .collect()
+    )
+    c = pl.scan_parquet(claims_path)
+    c_names = c.collect_schema().names()
+    wanted = [*NEEDED, "insuplc_admdvs", "psn_no", *CASE_FIELDS]
+    claims = (
+        c.filter(
+            (pl.col("med_type") == "21")
+            & (pl.col("insuplc_admdvs") == region)
+            & (pl.col("setl_time").dt.year() == year)
+        )
+        .select(n for n in dict.fromkeys(wanted) if n in c_names and n not in AS_PAID_SETTLED[3:])
+        .collect()
+    )
+    return settlements, claims

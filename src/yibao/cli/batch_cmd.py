@@ -16,7 +16,7 @@ from yibao.batch.chunks import DEFAULT_CHUNK_ROWS
 from yibao.batch.settle import BatchResult, settle_file
 from yibao.cli.output import UserError, print_json, user_errors
 from yibao.engine.fiscal import LEVEL_LABELS
-from yibao.engine.fund import fund_statement
+from yibao.engine.fund import InpatientAsPaid, fund_statement
 from yibao.money import format_yuan, yuan_to_fen
 from yibao.policy import default_library
 from yibao.synth.calibration import load_calibration
@@ -25,10 +25,34 @@ from yibao.synth.check import calibration_check
 app = typer.Typer(help="批量结算（Parquet）", no_args_is_help=True)
 
 
+def _as_paid(
+    claims: Path, out: Path, region: str, year: int
+) -> tuple[InpatientAsPaid | None, str | None]:
+    """Where the region pays by DRG/DIP (drg.statement.region_method): the inpatient line as the
+    fund pays it, from the batch's claims and settlements; else None. A year the DRG/DIP
+    statement cannot be computed for (a code not in the table, a hospital without 成本系数)
+    keeps its fund statement and says why: the settlements are written already."""
+    from yibao.batch.settle import inpatient_frames
+    from yibao.drg.statement import as_paid_for_year, region_method
+
+    if region_method(region) is None:
+        return None, None
+    try:
+        settled, inpatient = inpatient_frames(claims, out, region, year)
+        return as_paid_for_year(settled, inpatient, region, year), None
+    except ValueError as exc:
+        return None, f"按 DRG/DIP 实际支付无法计算：{exc}"
+
+
 def _statements(
-    result: BatchResult, contributions: pl.DataFrame | None, opening: int | None
+    result: BatchResult,
+    contributions: pl.DataFrame | None,
+    opening: int | None,
+    paths: tuple[Path, Path] | None = None,
 ) -> list[dict[str, Any]]:
-    """One fund statement (and calibration check) per region and year in the claims."""
+    """One fund statement (and calibration check) per region and year in the claims; with
+    ``paths`` (claims, settlements) the inpatient line as the fund pays it where the region
+    pays by DRG/DIP."""
     if result.sums.height == 0:
         return []
     library = default_library()
@@ -39,7 +63,12 @@ def _statements(
         doc: dict[str, Any] = {"region": region, "year": year}
         if contributions is not None:
             mine = contributions.filter((pl.col("admdvs") == region) & (pl.col("year") == year))
-            doc["fund_statement"] = fund_statement(sums, mine, policy, opening).to_json()
+            as_paid, why = _as_paid(*paths, str(region), int(year)) if paths else (None, None)
+            doc["fund_statement"] = fund_statement(
+                sums, mine, policy, opening, inpatient_as_paid=as_paid
+            ).to_json()
+            if why:
+                doc["inpatient_as_paid_error"] = why
             doc["calibration"] = [
                 r.to_json() for r in calibration_check(sums, mine.height, policy, calib)
             ]
@@ -101,7 +130,7 @@ def settle_command(
                     progress=lambda n: bar.advance(task, n),
                 )
         contrib = pl.read_parquet(contrib_path) if contrib_path.exists() else None
-        statements = _statements(result, contrib, opening)
+        statements = _statements(result, contrib, opening, (claims, out))
     doc = {
         "claims": result.claims,
         "persons": result.persons,
@@ -141,6 +170,8 @@ def _print(doc: dict[str, Any]) -> None:
         table.add_row("支出合计（基本医保+大病筹资）", _yuan(exp["total"]))
         for layer, v in exp["by_layer"].items():
             table.add_row(f"  {layer}", _yuan(v))
+        for label, value in _as_paid_rows(fs.get("inpatient_as_paid"), year):
+            table.add_row(label, value)
         table.add_row("当期结余", _yuan(fs["surplus"]))
         if fs["months_covered"] is not None:
             table.add_row("累计结余可支付月数", str(fs["months_covered"]))
@@ -157,6 +188,22 @@ def _print(doc: dict[str, Any]) -> None:
                 row["source"],
             )
         console.print(check)
+
+
+def _as_paid_rows(ip: dict[str, Any] | None, year: dict[str, Any]) -> list[tuple[str, str]]:
+    """The fund statement's inpatient line as the fund pays it (DRG/DIP), as table rows."""
+    if year.get("inpatient_as_paid_error"):
+        return [("住院基金支出（按 DRG/DIP 实际支付）", year["inpatient_as_paid_error"])]
+    if ip is None:
+        return []
+    method = str(ip["method"]).upper()
+    return [
+        ("住院统筹基金支出（按结算单）", _yuan(ip["claim_level"])),
+        (f"住院统筹基金支出（按 {method} 实际支付）", _yuan(ip["as_paid"])),
+        (f"  按点数支付医院（点值 {ip['point_value']} 元/点）", _yuan(ip["paid_by_points"])),
+        ("  未入组按项目支付", _yuan(ip["paid_by_project"])),
+        ("  实际支付 − 按结算单", _yuan(ip["difference"])),
+    ]
 
 
 def _yuan(value: float) -> str:

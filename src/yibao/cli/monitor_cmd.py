@@ -5,7 +5,7 @@ notices' targets against the year (目标)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ import polars as pl
 import typer
 
 from yibao.cli.output import UserError, print_json, user_errors
+from yibao.engine.fund import InpatientAsPaid
 from yibao.engine.supervision import RULE_KEYS
 from yibao.engine.targets import ENROLLMENT_GROUPS, EnrollmentCount, TargetsError, targets_report
 from yibao.money import yuan_to_fen
@@ -262,6 +263,7 @@ def fund_cmd(
         store = _source(db, given, ("--settlements",))
         if store:
             from yibao.monitoring.store_frames import (
+                claims_frame,
                 contributions_frame,
                 people_frame,
                 settled_frame,
@@ -271,6 +273,9 @@ def fund_cmd(
             with _store(db, library, region) as (session, codes):
                 drg = ("fixmedins_code",) if drg_institution else ()
                 settled = settled_frame(session, codes, year, extra=("med_type", *drg))
+                as_paid, why = _as_paid(
+                    settled, lambda: claims_frame(session, codes, year), region, year, codes
+                )
                 if revenue is None:
                     people = people_frame(session, codes, year)
                     paid = contributions_frame(
@@ -285,7 +290,7 @@ def fund_cmd(
                 else revenue_of(paid, "--db")
             )
             doc = fund_report(
-                policy, settled, income, opening, None, drg_institution, ("--db", "--db")
+                policy, settled, income, opening, None, drg_institution, ("--db", "--db"), as_paid
             )
         else:
             assert settlements is not None
@@ -295,18 +300,52 @@ def fund_cmd(
                 income = revenue_of(_read(contributions, "--contributions"))
             else:
                 raise UserError("--revenue 或 --contributions: 需要其一（基金收入）")
+            settled_file = _read(settlements, "--settlements")
+            claims_file = _read(claims, "--claims") if claims is not None else None
+            as_paid, why = _as_paid(
+                settled_file, (lambda: claims_file) if claims_file is not None else None,
+                region, year,
+            )  # fmt: skip
             doc = fund_report(
-                policy,
-                _read(settlements, "--settlements"),
-                income,
-                opening,
-                _read(claims, "--claims") if claims is not None else None,
-                drg_institution,
-            )
+                policy, settled_file, income, opening, claims_file, drg_institution,
+                inpatient_as_paid=as_paid,
+            )  # fmt: skip
+        if why:
+            doc["inpatient_as_paid_note"] = why
     lines = [f"{policy.meta.name} {year}: 收入 {doc['revenue']} 元，支出 {doc['expenditure']} 元，"
              f"累计结余 {doc['balance']} 元（{doc['balance_months']} 个月）"]  # fmt: skip
+    ip = doc.get("inpatient_as_paid")
+    if ip is not None:
+        lines.append(
+            f"  住院统筹基金支出：按结算单 {ip['claim_level']} 元，按 {ip['method'].upper()} 实际支付 "
+            f"{ip['as_paid']} 元（按点数 {ip['paid_by_points']}，点值 {ip['point_value']} 元/点；"
+            f"未入组按项目 {ip['paid_by_project']}），差额 {ip['difference']} 元"
+        )
+    elif doc.get("inpatient_as_paid_note"):
+        lines.append(f"  {doc['inpatient_as_paid_note']}")
     lines += [f"  预警 {w['message']}: {w['value']}（{w['threshold']}）" for w in doc["warnings"]]
     _say(doc, json_out, lines)
+
+
+def _as_paid(
+    settled: pl.DataFrame,
+    claims: Callable[[], pl.DataFrame] | None,
+    region: str,
+    year: int,
+    codes: Sequence[str] | None = None,
+) -> tuple[InpatientAsPaid | None, str]:
+    """Where the region pays by DRG/DIP: the inpatient line as the fund pays it (the claims are
+    read only then), else None; and why not, where it is not computed."""
+    from yibao.drg.statement import as_paid_for_year, region_method
+
+    if region_method(region) is None:
+        return None, ""
+    if claims is None:
+        return None, "按 DRG/DIP 实际支付：需要 --claims（就诊的定点机构、日期与病案首页）"
+    try:
+        return as_paid_for_year(settled, claims(), region, year, codes=codes), ""
+    except ValueError as exc:
+        return None, f"按 DRG/DIP 实际支付无法计算：{exc}"
 
 
 @app.command("assist")

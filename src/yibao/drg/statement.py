@@ -6,6 +6,7 @@ payment.pay_year with the region's parameters and grouping version. Pure: frames
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -39,11 +40,16 @@ def region_params(region: str, method: str) -> PaymentParams:
 
 
 def settled_inpatient(
-    settlements: pl.DataFrame, claims: pl.DataFrame, region: str, year: int
+    settlements: pl.DataFrame,
+    claims: pl.DataFrame,
+    region: str,
+    year: int,
+    codes: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """The region-year's covered inpatient (21) settlements (setl_id, medfee_sumamt, hifp_pay;
-    ``covered`` where present) joined with their claims (insuplc_admdvs ``region``, settled in
-    ``year``): NEEDED plus psn_no and the claims' 病案首页 columns where they have them."""
+    ``covered`` where present) joined with their claims (insuplc_admdvs in ``codes``, default
+    the region's own code; settled in ``year``): NEEDED plus psn_no and the claims' 病案首页
+    columns where they have them."""
     need = {"setl_id", "med_type", "medfee_sumamt", "hifp_pay"}
     if not need <= set(settlements.columns):
         raise ValueError(
@@ -56,7 +62,7 @@ def settled_inpatient(
         raise ValueError(f"claims: 缺少列 {', '.join(lacking)}")
     s = settlements.filter(pl.col("covered")) if "covered" in settlements.columns else settlements
     c = claims.filter(
-        (pl.col("insuplc_admdvs") == region) & (pl.col("med_type") == "21")
+        pl.col("insuplc_admdvs").is_in(list(codes or (region,))) & (pl.col("med_type") == "21")
         & (pl.col("setl_time").dt.year() == year)
     )  # fmt: skip
     wanted = [c for c in (*from_claims, "psn_no", *CASE_FIELDS) if c in claims.columns]
@@ -78,17 +84,19 @@ def as_paid_for_year(
     region: str,
     year: int,
     *,
+    codes: Sequence[str] | None = None,
     assume_drg: bool = False,
 ) -> InpatientAsPaid | None:
     """The fund statement's inpatient line as the fund pays it (engine.fund.fund_statement's
     ``inpatient_as_paid``) for a region-year from its settlements (settle_year's frame or the
     batch output) and claims: None where the region does not pay by DRG/DIP (no params file,
     region_method) unless ``assume_drg`` (then CHS-DRG on the national defaults, as the console
-    does), and None when the year has no settled inpatient case. Budget rule: the params'."""
+    does), and None when the year has no settled inpatient case. ``codes``: the 参保地 codes of
+    the region's claims (default the region's own). Budget: the params' budget_rule."""
     method = region_method(region)
     if method is None and not assume_drg:
         return None
-    settled = settled_inpatient(settlements, claims, region, year)
+    settled = settled_inpatient(settlements, claims, region, year, codes)
     if settled.height == 0:
         return None
     result, doc = pay_settlements(settled, region, year, method=method or "drg")

@@ -16,6 +16,7 @@ import polars as pl
 
 from yibao.engine.application_assistance import COLUMNS as ASSIST_COLUMNS
 from yibao.engine.application_assistance import application_assistance
+from yibao.engine.fund import InpatientAsPaid
 from yibao.engine.fund_risk import assess, drg_fund_share_bp, expenditure_by
 from yibao.engine.supervision import RULE_KEYS, RuleSet, hits_to_json, run_rules
 from yibao.engine.supervision.inputs import CLAIM_COLUMNS, FEE_DETAIL_SCHEMA, PERSON_SCHEMA
@@ -140,10 +141,13 @@ def fund_report(
     claims: pl.DataFrame | None = None,
     drg_institutions: Sequence[str] = (),
     sources: tuple[str, str] = ("--settlements", "--claims"),
+    inpatient_as_paid: InpatientAsPaid | None = None,
 ) -> dict[str, Any]:
     """Expenditure by med_type and layer, balance months, deficit and DRG share warnings.
     The DRG share from a ``drg`` column, else from the claims' fixmedins_code (the settled
-    frame's own when it carries one) against ``drg_institutions``."""
+    frame's own when it carries one) against ``drg_institutions``. ``inpatient_as_paid``
+    (drg.statement.as_paid_for_year, where the region pays by DRG/DIP): the inpatient line as
+    the fund pays it, in the fund statement's shape (engine.fund.InpatientAsPaid.to_json)."""
     settled = of_year(settled, policy.meta.year)
     need(settled, ("med_type", "hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt"), sources[0])
     spent = int(settled["hifp_pay"].sum() or 0) + int(settled["hifmi_pay"].sum() or 0)
@@ -171,6 +175,8 @@ def fund_report(
         {k: (fen_to_json(v) if k not in ("med_type", "claims") else v) for k, v in row.items()}
         for row in expenditure_by(settled).to_dicts()
     ]
+    if inpatient_as_paid is not None:
+        doc["inpatient_as_paid"] = inpatient_as_paid.to_json()
     return doc
 
 
