@@ -411,6 +411,8 @@ def _reverse_with_reason(page, psn_no: str, setl_id: str, layers: dict[str, int]
     confirm = page.get_by_test_id("reverse-confirm")
     expect(confirm).to_contain_text("确认撤销以下结算")
     expect(page.get_by_test_id("settled-by")).to_have_text("张经办")
+    expect(confirm.get_by_test_id("psn-name")).to_have_text(NEW_NAME)  # whom it concerns
+    expect(confirm).to_contain_text(f"{YEAR}-06-19 15:30")
     page.get_by_test_id("reason").fill("   ")  # blanks only: refused, nothing reversed
     page.get_by_test_id("confirm-reverse").click()
     expect(page.get_by_test_id("error")).to_contain_text("请填写撤销原因，未撤销")

@@ -2,7 +2,8 @@
 test): in a bureau configured for 2023 the person page's 参保登记 and 缴费测算 start on 2023, not
 on the newest policy year (2024); the settlement form takes an amount with thousands
 separators as printed on a hospital invoice (128,600.00) and still refuses a badly grouped one
-with the field named and the input kept."""
+with the field named and the input kept; the settlement and 撤销 pages name the person, and a
+person whose only settlement was reversed is told why the 年度累计 is empty."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from tests.web.test_bureau_scope import PENGSHUI, _client
 from yibao.idcard import make_id
+from yibao.store import session_factory, transaction, users
 
 
 def _chosen_years(html: str, name: str) -> list[str]:
@@ -82,3 +84,36 @@ def test_the_settlement_form_takes_thousands_separators(bureau_2023):
         assert response.status_code == 422, bad
         assert "医疗费总额" in response.text and 'data-testid="result"' not in response.text
         assert f'name="medfee_sumamt" value="{bad}"' in response.text  # the input kept
+
+
+def test_the_reversal_page_names_the_person_and_the_person_page_says_why_no_totals(bureau_2023):
+    client = bureau_2023
+    psn_no = _register(client, make_id(PENGSHUI, dt.date(1959, 7, 2), 644))
+    form = {"csrf": _csrf(client), "year": "2023", "enrolled_on": "2022-10-18"}
+    client.post(f"/console/persons/{psn_no}/enroll", data=form)
+    claim = {
+        "csrf": _csrf(client),
+        "setl_id": "DAY-FORMS-0001",
+        "psn_no": psn_no,
+        "begndate": "2023-04-03",
+        "enddate": "2023-04-09",
+        "setl_time": "2023-04-09T11:05",
+        "medfee_sumamt": "6,480.00",
+    }
+    settled = client.post("/console/settle", data=claim)
+    assert 'data-testid="psn-name">冉德秀<' in settled.text  # the settlement page names her
+
+    with transaction(session_factory(client.app.state.engine)) as s:
+        _, token = users.add_user(s, "day-reviewer", "审核")
+    client.cookies.clear()
+    assert client.post("/console/login", data={"token": token}).status_code == 200
+    confirm = client.get("/console/settlements/DAY-FORMS-0001/reverse").text
+    assert 'data-testid="psn-name">冉德秀<' in confirm
+    assert "结算流水号" in confirm and "2023-04-09 11:05<" in confirm
+    reason = {"csrf": _csrf(client), "reason": "录入错误"}
+    reversed_ = client.post("/console/settlements/DAY-FORMS-0001/reverse", data=reason)
+    assert 'data-testid="reversal-reason">录入错误<' in reversed_.text
+
+    person = client.get(f"/console/persons/{psn_no}").text
+    assert "该人员的结算均已撤销，不计入年度累计" in person
+    assert "DAY-FORMS-0001" in person  # still in 就医记录, as 已撤销

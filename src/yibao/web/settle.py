@@ -252,7 +252,9 @@ def settle(
 @router.get("/settlements/{setl_id}", response_class=HTMLResponse)
 def settlement_page(request: Request, setl_id: str, user: WebUser = Depends(web_user)) -> Response:
     with transaction(db(request)) as s:
-        document = ledger.whole_document(s, library(request), ledger.get_settlement(s, setl_id))
+        stored = ledger.get_settlement(s, setl_id)
+        document = ledger.whole_document(s, library(request), stored)
+        name = persons.get_person(s, stored.psn_no).psn_name
     return page(
         request,
         user,
@@ -260,6 +262,7 @@ def settlement_page(request: Request, setl_id: str, user: WebUser = Depends(web_
         title=f"结算单 {setl_id}",
         active="settle",
         result=document,
+        psn_name=name,
         chart=layer_chart(document["setlinfo"]),
         funds=FUNDS,
         med_types=MED_TYPES,
@@ -282,7 +285,8 @@ def _reverse_page(
         if stored.status == "reversed":
             return RedirectResponse(f"{PREFIX}/settlements/{setl_id}", status_code=303)
         document = ledger.whole_document(s, library(request), stored)
-        settled = {"by": stored.created_by, "at": stored.created_at}
+        settled = {"by": stored.created_by, "at": stored.created_at, "time": stored.setl_time}
+        name = persons.get_person(s, stored.psn_no).psn_name
     return page(
         request,
         user,
@@ -291,6 +295,8 @@ def _reverse_page(
         title=f"撤销结算 {setl_id}",
         active="settle",
         result=document,
+        psn_name=name,
+        med_types=MED_TYPES,
         settled=settled,
         chart=layer_chart(document["setlinfo"]),
         reason=reason,
