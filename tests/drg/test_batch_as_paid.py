@@ -83,3 +83,26 @@ def test_monitor_fund_shows_the_line_from_the_batch_files(chizhou):
     )
     text = runner.invoke(app, [*args, "--claims", str(out / "claims.parquet")])
     assert "按 DRG 实际支付" in text.output
+
+
+def test_the_spark_engines_folders_are_read_like_the_files(chizhou, tmp_path):
+    """OUT/settlements and claims.parquet as folders partitioned by insuplc_admdvs and
+    setl_month, with Spark's .crc files beside the data."""
+    from yibao.batch.settle import inpatient_frames
+
+    out, _ = chizhou
+    month = pl.col("setl_time").dt.strftime("%Y-%m").alias("setl_month")
+    for name, source in (("claims", "claims.parquet"), ("settled", "settled.parquet")):
+        frame = pl.read_parquet(out / source)
+        assert "setl_time" in frame.columns  # the settlements carry it (batch.settle.CARRIED)
+        if "insuplc_admdvs" not in frame.columns:
+            frame = frame.with_columns(pl.lit("341700").alias("insuplc_admdvs"))
+        folder = tmp_path / name / ("settlements" if name == "settled" else "")
+        frame.with_columns(month).write_parquet(
+            folder, partition_by=["insuplc_admdvs", "setl_month"]
+        )
+        (folder / ".part-0.crc").write_bytes(b"crc")
+    as_files = inpatient_frames(out / "claims.parquet", out / "settled.parquet", "341700", 2023)
+    as_folders = inpatient_frames(tmp_path / "claims", tmp_path / "settled", "341700", 2023)
+    for a, b in zip(as_files, as_folders, strict=True):
+        assert b.sort("setl_id").select(a.columns).equals(a.sort("setl_id"))

@@ -433,14 +433,14 @@ def inpatient_frames(
     from yibao.drg.statement import NEEDED
 
     settled = settled_path / "settlements" if settled_path.is_dir() else settled_path
-    s = pl.scan_parquet(settled)
+    s = _scan(settled)
     s_names = s.collect_schema().names()
     settlements = (
         s.filter(pl.col("med_type") == "21")
         .select(c for c in AS_PAID_SETTLED if c in s_names)
         .collect()
     )
-    c = pl.scan_parquet(claims_path)
+    c = _scan(claims_path)
     c_names = c.collect_schema().names()
     wanted = [*NEEDED, "insuplc_admdvs", "psn_no", *CASE_FIELDS]
     claims = (
@@ -453,3 +453,15 @@ def inpatient_frames(
         .collect()
     )
     return settlements, claims
+
+
+def _scan(path: Path) -> pl.LazyFrame:
+    """A Parquet file, or a folder of them as Spark writes it (partitioned by insuplc_admdvs and
+    setl_month, with .crc files beside the data): the partition columns read as text."""
+    if not path.is_dir():
+        return pl.scan_parquet(path)
+    return pl.scan_parquet(
+        str(path / "**" / "*.parquet"),
+        hive_partitioning=True,
+        hive_schema={"insuplc_admdvs": pl.String, "setl_month": pl.String},
+    )
