@@ -180,6 +180,33 @@ def test_demo_command_prints_the_summary_and_tokens(tmp_path):
     assert db.exists()
 
 
+def test_the_fund_statement_shows_inpatient_as_the_fund_pays_the_hospitals(demo):
+    _, _, result, _ = demo
+    as_paid = result.statement.inpatient_as_paid
+    assert as_paid is not None and as_paid.method == "drg"
+    claims = result.year.claims.select("setl_id", "med_type")
+    inpatient = result.settlements.join(claims, on="setl_id", suffix="_claim").filter(
+        pl.col("med_type_claim") == "21"
+    )
+    assert as_paid.claim_level_fen == int(inpatient["hifp_pay"].sum())
+    assert as_paid.as_paid_fen == as_paid.by_points_fen + as_paid.by_project_fen
+    assert result.statement.to_json()["inpatient_as_paid"]["method"] == "drg"
+
+
+def test_the_printed_statement_has_the_as_paid_lines(tmp_path):
+    from typer.testing import CliRunner
+
+    from yibao.cli.main import app
+
+    db = tmp_path / "demo.sqlite"
+    result = CliRunner().invoke(
+        app, ["demo", "--persons", "400", "--seed", "3", "--db", str(db), "--no-serve"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "其中住院（按结算单 hifp_pay）" in result.stdout
+    assert "其中住院（按 DRG 实际支付，国家默认参数假定）" in result.stdout
+
+
 def test_demo_rejects_an_unknown_region(tmp_path):
     from typer.testing import CliRunner
 

@@ -94,6 +94,20 @@ def demo(
         )
 
 
+def _as_paid_rows(as_paid, region: str) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    """The inpatient line as the fund pays the hospitals (DRG/DIP), beside the claims' sum."""
+    if as_paid is None:
+        return []
+    from yibao.drg.statement import region_method
+
+    method = as_paid.method.upper()
+    assumed = "" if region_method(region) else "，国家默认参数假定"
+    return [
+        ("  其中住院（按结算单 hifp_pay）", as_paid.claim_level_fen),
+        (f"  其中住院（按 {method} 实际支付{assumed}）", as_paid.as_paid_fen),
+    ]
+
+
 def _print_summary(result, tokens: dict[str, str], url: str) -> None:  # type: ignore[no-untyped-def]
     out = Console()
     st = result.statement
@@ -111,6 +125,7 @@ def _print_summary(result, tokens: dict[str, str], url: str) -> None:  # type: i
         *((f"财政补助（{LEVEL_LABELS.get(k, k)}）", v) for k, v in st.fiscal_subsidy.items()),
         ("收入合计", st.revenue),
         ("基本医保统筹基金支出 hifp_pay", st.expenditure_by_layer["hifp_pay"]),
+        *_as_paid_rows(st.inpatient_as_paid, result.year.region),
         ("大病保险筹资", st.critical_illness_financing),
         ("支出合计", st.expenditure),
         ("当期结余", st.surplus),

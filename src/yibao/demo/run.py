@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy.engine import Engine
 
 from yibao.demo.load import load_fund_history, load_year
+from yibao.drg.statement import as_paid_for_year
 from yibao.engine.fund import FundStatement, fund_statement
 from yibao.engine.fund_risk import FundRiskReport, assess, drg_fund_share_bp
 from yibao.engine.settlement import settle_year
@@ -94,9 +95,13 @@ def run_demo(
     lap("settle")
     spent = int(settlements["hifp_pay"].sum())
     opening = opening_balance_for(spent, year)
+    # 住院: as the fund pays the hospitals (DRG points × 点值), on the national defaults where
+    # the region has no DRG/DIP parameters (as the console's 基金 page does).
+    as_paid = as_paid_for_year(settlements, claims, region, year, assume_drg=True)
     statement = fund_statement(
-        settlements, synthetic.contributions, policy, opening_balance=opening
-    )
+        settlements, synthetic.contributions, policy, opening_balance=opening,
+        inpatient_as_paid=as_paid,
+    )  # fmt: skip
     risk = assess(
         policy,
         statement.revenue,
