@@ -47,7 +47,7 @@ demo: install fonts
 
 lint: install
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src/yibao/engine src/yibao/money.py
+	$(BIN)/mypy src/yibao/engine src/yibao/money.py src/yibao/demo src/yibao/store/frame_write.py
 
 test: install services fonts lint
 	$(BIN)/pytest -q -n 2 --dist loadgroup
