@@ -181,7 +181,7 @@ def test_a_clerks_day(login, bureau):
     _find_by_partial_id(clerk, seeded.warned, warned_certno)
     psn_no = _enrol_and_pay(clerk)
     _settle(
-        clerk, psn_no, FIRST_STAY, "day-07-first-stay"
+        clerk, psn_no, FIRST_STAY, "day-08-first-stay"
     )  # a short stay in March: the year's base
     _open_person(clerk, NEW_CERTNO, psn_no)
     before = (_annual(clerk), _limits(clerk))
@@ -192,7 +192,7 @@ def test_a_clerks_day(login, bureau):
     _reverse_with_reason(reviewer, psn_no, setl_id, layers)
     _open_person(clerk, NEW_CERTNO, psn_no)
     assert (_annual(clerk), _limits(clerk)) == before, "年度累计 not given back by the reversal"
-    shoot(clerk, "day-13-annual-restored")
+    shoot(clerk, "day-15-annual-restored")
     _follow_warning(reviewer, seeded.warned)
     _import_with_two_bad_rows(clerk, url)
 
@@ -244,10 +244,21 @@ def _enrol_and_pay(page) -> str:
     _nav(page, "参保登记")
     form = page.get_by_test_id("new-person")
     assert _selected(page, "[data-testid=new-person] [name=insuplc_admdvs]") == REGION
-    form.locator("[name=certno]").fill(NEW_CERTNO)
+    typo = NEW_CERTNO[:-2] + NEW_CERTNO[-1] + NEW_CERTNO[-2]  # two digits swapped
+    assert typo != NEW_CERTNO
+    form.locator("[name=certno]").fill(typo)
     form.locator("[name=psn_name]").fill(NEW_NAME)
     form.locator("[name=category]").select_option("低保对象")
     form.locator("[name=category_begin]").fill("2022-03-01")
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("error")).to_contain_text("身份证号")  # refused, in Chinese …
+    expect(page.get_by_test_id("error")).to_contain_text("校验码错误")
+    expect(form.locator("[name=certno]")).to_have_value(typo)  # … with the form as typed
+    expect(form.locator("[name=psn_name]")).to_have_value(NEW_NAME)
+    expect(form.locator("[name=category]")).to_have_value("低保对象")
+    expect(form.locator("[name=category_begin]")).to_have_value("2022-03-01")
+    shoot(page, "day-04-id-typo")
+    form.locator("[name=certno]").fill(NEW_CERTNO)
     form.locator("button[type=submit]").click()
     expect(page.locator(".notice.ok")).to_contain_text("人员已登记")
     psn_no = page.get_by_test_id("psn_no").inner_text().strip()
@@ -264,7 +275,7 @@ def _enrol_and_pay(page) -> str:
     subsidy = _money(page.get_by_test_id("subsidy").inner_text())
     due = _money(page.get_by_test_id("personal-due").inner_text())
     assert subsidy > 0 and due == standard - subsidy
-    shoot(page, "day-04-quote")
+    shoot(page, "day-05-quote")
 
     enrol = page.get_by_test_id("enroll-form")
     assert _selected(page, "[data-testid=enroll-form] [name=year]") == str(YEAR)
@@ -276,7 +287,7 @@ def _enrol_and_pay(page) -> str:
     row = page.get_by_test_id("payments").locator("tr", has_text=RECEIPT_NO)
     cells = row.locator("td.num")
     assert (_money(cells.nth(0).inner_text()), _money(cells.nth(1).inner_text())) == (due, subsidy)
-    shoot(page, "day-05-enrolled-paid")
+    shoot(page, "day-06-enrolled-paid")
 
     with page.context.expect_page() as opened:
         row.get_by_test_id("receipt-link").click()
@@ -289,7 +300,7 @@ def _enrol_and_pay(page) -> str:
     assert _money(receipt.get_by_test_id("receipt-subsidy").inner_text()) == subsidy
     receipt.emulate_media(media="print")
     expect(receipt.locator("nav.side")).to_be_hidden()
-    shoot(receipt, "day-06-receipt")
+    shoot(receipt, "day-07-receipt")
     receipt.emulate_media(media="screen")
     text = _pdf_text(receipt, receipt.get_by_test_id("receipt-pdf"))
     assert NEW_NAME in text and RECEIPT_NO in text and NEW_CERTNO in text
@@ -345,7 +356,7 @@ def _settle_and_print(page, psn_no: str) -> tuple[str, dict[str, int]]:
         "fixmedins_code": "H50024320001",
         "dise_codg": "C16.9",
     }
-    setl_id, layers = _settle(page, psn_no, claim, "day-08-long-stay")
+    setl_id, layers = _settle(page, psn_no, claim, "day-09-long-stay")
     assert layers["hifp_pay"] > 0 and layers["hifmi_pay"] > 0 and layers["maf_pay"] > 0, layers
     page.get_by_test_id("print-link").click()
     page.wait_for_url(f"**/console/settlements/{setl_id}/print")
@@ -363,7 +374,7 @@ def _settle_and_print(page, psn_no: str) -> tuple[str, dict[str, int]]:
     page.emulate_media(media="print")
     expect(page.locator("nav.side")).to_be_hidden()
     expect(slip).to_be_visible()
-    shoot(page, "day-08-long-stay-slip")
+    shoot(page, "day-10-long-stay-slip")
     page.emulate_media(media="screen")
     text = _pdf_text(page, page.get_by_test_id("pdf-link"))
     assert NEW_NAME in text and NEW_CERTNO in text and "大病保险" in text
@@ -385,7 +396,7 @@ def _read_only_sees_it_masked(page, psn_no: str, setl_id: str) -> None:
     expect(slip).not_to_contain_text(NEW_CERTNO[6:14])  # no birth date beside the mask
     text = _pdf_text(page, page.get_by_test_id("pdf-link"))
     assert mask(NEW_CERTNO) in text and NEW_CERTNO not in text
-    shoot(page, "day-09-slip-read-only")
+    shoot(page, "day-11-slip-read-only")
 
 
 def _reverse_with_reason(page, psn_no: str, setl_id: str, layers: dict[str, int]) -> None:
@@ -404,7 +415,7 @@ def _reverse_with_reason(page, psn_no: str, setl_id: str, layers: dict[str, int]
     row = page.get_by_test_id("query-rows").locator("tbody tr")
     expect(row).to_contain_text(psn_no)
     assert _money(row.locator("td.num").nth(1).inner_text()) == layers["fund_pay_sumamt"]
-    shoot(page, "day-10-settlement-query")
+    shoot(page, "day-12-settlement-query")
     row.locator(f"a:text-is('{setl_id}')").click()
     page.wait_for_url(f"**/console/settlements/{setl_id}")
     page.get_by_test_id("reverse").click()
@@ -419,14 +430,14 @@ def _reverse_with_reason(page, psn_no: str, setl_id: str, layers: dict[str, int]
     expect(page.get_by_test_id("reason")).to_have_value("   ")
     expect(page.get_by_test_id("reverse-confirm")).to_be_visible()
     page.get_by_test_id("reason").fill(REASON)
-    shoot(page, "day-11-reverse-confirm")
+    shoot(page, "day-13-reverse-confirm")
     page.get_by_test_id("confirm-reverse").click()
     page.wait_for_url(f"**/console/settlements/{setl_id}?reversed=1")
     expect(page.get_by_test_id("status")).to_have_text("已撤销")
     expect(page.get_by_test_id("reversal-reason")).to_have_text(REASON)
     expect(page.get_by_test_id("reversed-by")).to_have_text("李审核")
     expect(page.get_by_test_id("reverse")).to_have_count(0)
-    shoot(page, "day-12-reversed")
+    shoot(page, "day-14-reversed")
     page.reload()  # F5 after the 303: nothing reversed twice, the same page
     expect(page.get_by_test_id("status")).to_have_text("已撤销")
 
@@ -440,7 +451,7 @@ def _follow_warning(page, warned: str) -> None:
     page.click("button:has-text('筛选')")
     row = page.locator(f"[data-testid=warnings] tr[data-psn='{warned}']")
     expect(row.get_by_test_id("status")).to_have_text("待核实")
-    shoot(page, "day-14-warnings")
+    shoot(page, "day-16-warnings")
     row.get_by_test_id("open").click()
     expect(page.get_by_test_id("record-status")).to_have_text("待核实")
     amount = _money(page.get_by_test_id("amount").inner_text())
@@ -459,7 +470,7 @@ def _follow_warning(page, warned: str) -> None:
     days = {dt.datetime.now(beijing).date().isoformat()}
     page.get_by_test_id("dispose").click()
     page.get_by_test_id("note").fill("已纳入临时救助，落实倾斜救助")
-    shoot(page, "day-15-dispose-confirm")
+    shoot(page, "day-17-dispose-confirm")
     page.get_by_test_id("confirm-step").click()
     expect(page.get_by_test_id("record-status")).to_have_text("已处置")
     expect(page.get_by_test_id("actions")).to_have_count(0)
@@ -469,7 +480,7 @@ def _follow_warning(page, warned: str) -> None:
     days.add(dt.datetime.now(beijing).date().isoformat())  # (midnight may pass meanwhile)
     when = history.locator("tbody tr").nth(3).locator("td").first.inner_text().strip()
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", when) and when[:10] in days, when
-    shoot(page, "day-16-warning-disposed")
+    shoot(page, "day-18-warning-disposed")
     page.reload()  # the stored status, not a recomputed one
     expect(page.get_by_test_id("record-status")).to_have_text("已处置")
 
@@ -536,7 +547,7 @@ def _import_with_two_bad_rows(page, url: str) -> None:
     expect(errors.locator("[data-row='6']")).to_contain_text("缴费档次")
     text = errors.inner_text()
     assert not re.search(r"[A-Za-z]{4,}", text.replace("HDAY", "")), text  # reasons in Chinese
-    shoot(page, "day-17-import-errors")
+    shoot(page, "day-19-import-errors")
 
     # nothing of the file: the clerk finds none of the good rows, nor does the store
     _nav(page, "参保登记")
@@ -556,4 +567,4 @@ def _import_with_two_bad_rows(page, url: str) -> None:
     finally:
         engine.dispose()
     assert stored == 0, f"the import wrote {stored} of the file's persons"
-    shoot(page, "day-18-nothing-imported")
+    shoot(page, "day-20-nothing-imported")

@@ -3,7 +3,9 @@ test): in a bureau configured for 2023 the person page's 参保登记 and 缴费
 on the newest policy year (2024); the settlement form takes an amount with thousands
 separators as printed on a hospital invoice (128,600.00) and still refuses a badly grouped one
 with the field named and the input kept; the settlement and 撤销 pages name the person, and a
-person whose only settlement was reversed is told why the 年度累计 is empty."""
+person whose only settlement was reversed is told why the 年度累计 is empty; a refused new
+person (bad check digit, a category without its date or with a date not ISO) gets the page again
+with the reason in Chinese and the form as typed, nothing written."""
 
 from __future__ import annotations
 
@@ -117,3 +119,33 @@ def test_the_reversal_page_names_the_person_and_the_person_page_says_why_no_tota
     person = client.get(f"/console/persons/{psn_no}").text
     assert "该人员的结算均已撤销，不计入年度累计" in person
     assert "DAY-FORMS-0001" in person  # still in 就医记录, as 已撤销
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        ({"certno": "CHECK"}, "身份证号：500243********"),
+        ({"category": "低保对象"}, "类别起始日期：选择身份类别时必填"),
+        (
+            {"category": "低保对象", "category_begin": "2022/03/01"},
+            "应为日期（YYYY-MM-DD），收到“2022/03/01”",
+        ),
+    ],
+    ids=["check-digit", "category-without-date", "category-date-format"],
+)
+def test_a_refused_new_person_keeps_the_form_and_writes_nothing(bureau_2023, fields, said):
+    certno = make_id(PENGSHUI, dt.date(1983, 2, 14), 905)
+    if fields.get("certno") == "CHECK":
+        fields = {"certno": certno[:-1] + ("1" if certno[-1] != "1" else "2")}
+    form = {"certno": certno, "psn_name": "冉德秀", "insuplc_admdvs": PENGSHUI, "hh_id": "HD01"}
+    form |= fields
+    response = bureau_2023.post("/console/persons", data={"csrf": _csrf(bureau_2023), **form})
+    assert response.status_code == 422
+    assert said in response.text and "Invalid isoformat" not in response.text
+    for name in ("certno", "psn_name", "hh_id", "category_begin"):
+        if form.get(name):
+            assert f'value="{form[name]}"' in response.text, name
+    if "category" in form:
+        assert f"<option selected>{form['category']}</option>" in response.text
+    found = bureau_2023.get(f"/console/persons?q={certno[6:14]}").text
+    assert "未找到符合条件的人员" in found  # nothing written

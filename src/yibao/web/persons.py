@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from yibao.api.schemas import CategoryIn, EnrollmentIn, PersonIn, QuoteIn
@@ -25,6 +26,8 @@ from yibao.services import persons as people
 from yibao.store import accumulators, aggregates, persons, transaction
 from yibao.store.errors import Conflict, Invalid, NotFound
 from yibao.store.models import ContributionPayment
+from yibao.web import messages
+from yibao.web.messages import describe
 from yibao.web.routing import ConsoleRoute
 from yibao.web.session import WebUser, allowed, bureau, db, library, web_user
 from yibao.web.templating import PREFIX, page
@@ -71,17 +74,23 @@ def persons_page(
     user: WebUser = Depends(web_user),
 ) -> Response:
     results = _search(request, q, page_no) if q.strip() else None
+    return _persons(request, user, q=q, results=results)
+
+
+def _persons(request: Request, user: WebUser, status: int = 200, **extra: Any) -> Response:
+    """The search page; ``form`` (the new-person form as typed) and ``error`` on a refusal."""
+    context: dict[str, Any] = {"q": "", "results": None, "form": {}, **extra}
     return page(
         request,
         user,
         "persons.html",
+        status=status,
         title="参保登记",
         active="persons",
-        q=q,
-        results=results,
         categories=sorted(all_categories()),
         regions=_regions(request),
         home_region=bureau(request)[0],
+        **context,
     )
 
 
@@ -102,20 +111,45 @@ def add_person(
     category_begin: str = Form("", max_length=10),
     user: WebUser = Depends(allowed("enroll")),
 ) -> Response:
-    cats = []
-    if category and category != "一般居民":
-        begin = dt.date.fromisoformat(category_begin) if category_begin else dt.date.today()
-        cats.append(CategoryIn(category=category, begin_date=begin))
-    body = PersonIn(
-        certno=certno,
-        psn_name=psn_name,
-        insuplc_admdvs=insuplc_admdvs,
-        hh_id=hh_id or None,
-        categories=cats,
-    )
-    with db(request)() as s, s.begin():
-        doc = people.register_person(s, body.to_spec(), user.actor)
+    """登记人员; a refusal (a bad ID number, a category without its date, a person already
+    registered) shows the page again with the reason in Chinese and the form as typed."""
+    form = {
+        "certno": certno,
+        "psn_name": psn_name,
+        "insuplc_admdvs": insuplc_admdvs,
+        "hh_id": hh_id,
+        "category": category,
+        "category_begin": category_begin,
+    }
+    try:
+        cats = []
+        if category and category != "一般居民":
+            cats.append(CategoryIn(category=category, begin_date=_category_begin(category_begin)))
+        body = PersonIn(
+            certno=certno.strip(),
+            psn_name=psn_name.strip(),
+            insuplc_admdvs=insuplc_admdvs,
+            hh_id=hh_id.strip() or None,
+            categories=cats,
+        )
+        with db(request)() as s, s.begin():
+            doc = people.register_person(s, body.to_spec(), user.actor)
+    except ValidationError as exc:
+        return _persons(request, user, 422, form=form, error=describe(exc.errors(), skip=0))
+    except (Invalid, Conflict, ValueError) as exc:
+        status = 409 if isinstance(exc, Conflict) else 422
+        return _persons(request, user, status, form=form, error=messages.chinese(str(exc)))
     return RedirectResponse(f"{PREFIX}/persons/{doc['psn_no']}?created=1", status_code=303)
+
+
+def _category_begin(text: str) -> dt.date:
+    """类别起始日期: required with a category (the date on the 认定 document), as in the API."""
+    if not text.strip():
+        raise Invalid("category_begin: 选择身份类别时必填（认定材料上的日期）")
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(f"category_begin: 应为日期（YYYY-MM-DD），收到“{text}”") from None
 
 
 def _person_view(request: Request, psn_no: str) -> dict[str, Any]:
