@@ -435,6 +435,9 @@ def inpatient_frames(
     settled = settled_path / "settlements" if settled_path.is_dir() else settled_path
     s = _scan(settled)
     s_names = s.collect_schema().names()
+    lacking = [c for c in AS_PAID_SETTLED if c not in s_names and c != "covered"]
+    if lacking:
+        raise ValueError(f"SETTLED: 缺少列 {', '.join(lacking)}")
     settlements = (
         s.filter(pl.col("med_type") == "21")
         .select(c for c in AS_PAID_SETTLED if c in s_names)
@@ -442,6 +445,9 @@ def inpatient_frames(
     )
     c = _scan(claims_path)
     c_names = c.collect_schema().names()
+    lacking = [n for n in ("med_type", "insuplc_admdvs", "setl_time") if n not in c_names]
+    if lacking:
+        raise ValueError(f"claims: 缺少列 {', '.join(lacking)}")
     wanted = [*NEEDED, "insuplc_admdvs", "psn_no", *CASE_FIELDS]
     claims = (
         c.filter(

@@ -229,6 +229,7 @@ def read_rows(
     claims' own 病案首页 columns, else derived by yibao.synth.cases (drg.claim_cases)."""
     import polars as pl
 
+    from yibao.batch.settle import inpatient_frames
     from yibao.drg.claim_cases import with_cases
     from yibao.drg.statement import settled_inpatient
 
@@ -237,7 +238,8 @@ def read_rows(
     claims_path = claims or settled.parent / "claims.parquet"
     if not claims_path.exists():
         raise UserError(f"claims: {claims_path} 不存在（用 --claims 指定结算对应的就诊 Parquet）")
-    frame = settled_inpatient(pl.read_parquet(settled), pl.read_parquet(claims_path), region, year)
+    settlements, inpatient = inpatient_frames(claims_path, settled, region, year)
+    frame = settled_inpatient(settlements, inpatient, region, year)
     if frame.height == 0:
         raise UserError(f"SETTLED: {region} {year} 年没有已结算的住院（21）病例")
     path = cases or settled.parent / "cases.parquet"
