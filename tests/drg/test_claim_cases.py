@@ -142,3 +142,19 @@ def test_the_case_columns_are_part_of_the_claim_schema_and_optional():
     names = CLAIM_SCHEMA.names
     assert names[-len(CASE_FIELDS) :] == list(CASE_FIELDS)
     assert all(CLAIM_SCHEMA.field(n).nullable for n in CASE_FIELDS)
+
+
+def test_claims_with_only_a_diagnosis_list_group_with_the_rest_from_the_claim():
+    claims = _claims().with_columns(pl.lit(["N39.000"]).alias("diseinfo_diag_code"))
+    cases = cases_from_claims(claims)
+    assert cases["procedures"].to_list() == [""] * cases.height
+    assert cases["leaving_type"].null_count() == cases.height  # parse_case defaults to 1
+    assert cases.equals(cases_from_claims(claims.with_columns(pl.lit(None).alias("gend"))))
+
+
+def test_claims_without_a_needed_column_are_an_error_naming_it():
+    claims = (
+        _claims().drop("setl_time").with_columns(pl.lit(["N39.000"]).alias("diseinfo_diag_code"))
+    )
+    with pytest.raises(CaseError, match="setl_time"):
+        cases_from_claims(claims)

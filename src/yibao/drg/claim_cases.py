@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from yibao.claims import CASE_FIELDS
+from yibao.claims import CASE_FIELDS, CLAIM_SCHEMA
 from yibao.drg.case import CaseError
 from yibao.synth.cases import CASE_COLUMNS, CLAIM_FIELD, claim_facts, simulate_cases
 
@@ -18,6 +18,7 @@ FROM_CLAIMS = (
     "claims (病案首页 columns of the claims: dscg_maindiag_code, diseinfo_diag_code, "
     "oprninfo_oprn_oprt_code, gend, age, nwb_age, nwb_bir_wt, act_ipt_days, dscg_way)"
 )
+CASE_TYPES = dict(pl.DataFrame(CLAIM_SCHEMA.empty_table().select(list(CASE_FIELDS))).schema)
 DIAGNOSES = "diseinfo_diag_code"
 PROCEDURES = "oprninfo_oprn_oprt_code"
 
@@ -38,13 +39,12 @@ def cases_from_claims(claims: pl.DataFrame) -> pl.DataFrame:
     frame = claims.filter(pl.col("med_type") == "21")
     if frame.height == 0:
         return pl.DataFrame(schema=CASE_COLUMNS)
-    missing = [c for c in (DIAGNOSES, "certno", "begndate", "enddate") if c not in frame.columns]
+    needed = (DIAGNOSES, "certno", "setl_time", "begndate", "enddate")
+    missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise CaseError(f"claims: 缺少列 {', '.join(missing)}")
     frame = frame.with_columns(
-        pl.lit(None, pl.String).alias(c)
-        for c in CASE_FIELDS
-        if c not in frame.columns and c not in (DIAGNOSES,)
+        pl.lit(None, CASE_TYPES[c]).alias(c) for c in CASE_FIELDS if c not in frame.columns
     )
     empty = frame.filter(pl.col(DIAGNOSES).is_null() | (pl.col(DIAGNOSES).list.len() == 0))
     if empty.height:
@@ -63,7 +63,6 @@ def cases_from_claims(claims: pl.DataFrame) -> pl.DataFrame:
         )
     facts = claim_facts(frame)
     said = {case: pl.col(claim) for case, claim in CLAIM_FIELD.items()}
-    procedures = pl.col(PROCEDURES) if PROCEDURES in frame.columns else pl.lit(None)
     out = frame.select(
         "setl_id",
         said["gend"].cast(pl.String).fill_null(pl.Series(facts["gend"])).alias("gend"),
@@ -73,7 +72,11 @@ def cases_from_claims(claims: pl.DataFrame) -> pl.DataFrame:
         said["los"].cast(pl.Int32).fill_null(pl.Series(facts["los"])).alias("los"),
         said["leaving_type"].cast(pl.String).alias("leaving_type"),
         pl.col(DIAGNOSES).list.join("|").alias("diagnoses"),
-        procedures.cast(pl.List(pl.String)).list.join("|").fill_null("").alias("procedures"),
+        pl.col(PROCEDURES)
+        .cast(pl.List(pl.String))
+        .list.join("|")
+        .fill_null("")
+        .alias("procedures"),
     )
     # 年龄不足1周岁: the age in days is what the claim says when left out.
     age_days = pl.Series(facts["age_days"]).cast(pl.Int32)
