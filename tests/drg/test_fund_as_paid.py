@@ -118,3 +118,20 @@ def test_the_method_is_the_regions_and_a_region_without_a_file_gets_the_national
     assert region_method("341700") == "drg"  # 池州 by CHS-DRG
     assert region_params(REGION, "drg").region == "000000"
     assert region_params("341700", "drg").region == "341700"
+
+
+def test_as_paid_for_year_on_the_demos_frames(library):
+    """The call the demo makes: settle_year's settlements and the year's claims."""
+    from yibao.drg.statement import as_paid_for_year
+    from yibao.engine.settlement import settle_year
+
+    county = simulate_county(REGION, YEAR, 600, seed=8, library=library)
+    settlements, _ = settle_year(county.claims, library)
+    assert as_paid_for_year(settlements, county.claims, REGION, YEAR) is None  # no params file
+    paid = as_paid_for_year(settlements, county.claims, REGION, YEAR, assume_drg=True)
+    assert paid is not None and paid.method == "drg"
+    inpatient = settlements.filter(pl.col("covered") & (pl.col("med_type") == "21"))
+    assert paid.claim_level_fen == int(inpatient["hifp_pay"].sum())
+    assert paid.difference_fen == 0  # budget_rule fund_paid
+    other_year = as_paid_for_year(settlements, county.claims, REGION, YEAR + 1, assume_drg=True)
+    assert other_year is None  # no inpatient case settled that year
