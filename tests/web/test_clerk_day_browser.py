@@ -3,13 +3,15 @@ starts it (``yibao serve --region 500243 --year 2023``) on its own seeded store 
 
 1. 经办 logs in; the pages open on the bureau's 统筹区 and year; finds 周德福 by a few middle
    digits of his ID number and opens his page (就医记录, 年度累计).
-2. Registers a new 低保 person (the form starts in 500243), reads the quote, enrols and pays
-   with the 税务票据号, prints the 缴费凭证 (page and PDF).
-3. Settles an inpatient claim for them (低保: no waiting period, all three layers pay), reads
-   the layers, prints the 结算单 (page and PDF); the ID number is whole for 经办 and masked for
-   只读, on the page and in the PDF.
-4. 审核 finds the settlement through 结算查询, reverses it with a 撤销原因 after the
-   confirmation page; 已撤销 with the reason; the person's 年度累计 is what it was before.
+2. Registers a new 低保 person (the form starts in 500243; a mistyped ID number is refused in
+   Chinese with the form kept), reads the quote, enrols and pays with the 税务票据号, prints
+   the 缴费凭证 (page, print media, PDF).
+3. Settles a short stay for them (the year's base), then a long one (低保: no waiting period,
+   all three layers pay), reads the layers, prints the 结算单 (page and PDF); the ID number is
+   whole for 经办 and masked for 只读, on the page and in the PDF.
+4. 审核 finds the long stay through 结算查询, reverses it with a 撤销原因 after the
+   confirmation page (a blank reason refused first); 已撤销 with who and the reason; the
+   person's 年度累计 and limits read exactly as after the short stay.
 5. 审核 follows 周德福's 预警 待核实 → 核实 → 推送 → 处置 and exports the list as Excel.
 6. 经办 downloads the import template through the page and imports a GBK CSV with two bad
    rows among good ones: both reported with their row numbers and Chinese reasons, nothing of
@@ -161,7 +163,7 @@ def _annual(page) -> dict[str, str]:
     """The person page's 年度累计 for the bureau's year (label → shown text), or {} if none."""
     table = page.locator("[data-testid=annual]")
     if not table.count():
-        expect(page.locator("#annual + *")).to_contain_text("该人员尚无结算")
+        expect(page.locator("#annual + *")).to_contain_text("暂无数据")
         return {}
     heads = [h.strip() for h in table.locator("thead th").all_inner_texts()]
     row = table.locator("tbody tr", has_text=f"{YEAR}（")
@@ -180,9 +182,8 @@ def test_a_clerks_day(login, bureau):
     clerk = login("经办")
     _find_by_partial_id(clerk, seeded.warned, warned_certno)
     psn_no = _enrol_and_pay(clerk)
-    _settle(
-        clerk, psn_no, FIRST_STAY, "day-08-first-stay"
-    )  # a short stay in March: the year's base
+    # a short stay in March first: the year's base the reversal must come back to
+    _settle(clerk, psn_no, FIRST_STAY, "day-08-first-stay")
     _open_person(clerk, NEW_CERTNO, psn_no)
     before = (_annual(clerk), _limits(clerk))
     assert before[0]["结算笔数"] == "1" and _money(before[0]["统筹基金"]) > 0, before
