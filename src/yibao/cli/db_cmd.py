@@ -86,11 +86,24 @@ def restore(
 def check(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     json_out: bool = typer.Option(False, "--json", help="print JSON"),
+    repair: bool = typer.Option(
+        False,
+        "--repair",
+        help="first rebuild the stored aggregates (the settlements' and the register's) from "
+        "the base tables, then check (the accumulators are never rewritten)",
+    ),
 ) -> None:
-    """Every person-year's accumulators against the sum of its settled settlements."""
+    """Every person-year's accumulators against the sum of its settled settlements; the
+    stored aggregates against the settlements and the register (enrollments, payments,
+    categories)."""
     from yibao.store.backup import check as run_check
 
-    result = _run(lambda: run_check(db))
+    def checked() -> Any:
+        if repair:
+            _rebuild_register(db)
+        return run_check(db, repair=repair)
+
+    result = _run(checked)
     if json_out:
         print_json({"check": result.to_json()})
     else:
@@ -98,3 +111,21 @@ def check(
     if not result.ok:
         typer.echo(f"error: consistency check failed: {result.summary()}", err=True)
         raise typer.Exit(1)
+
+
+def _rebuild_register(db: str | None) -> None:
+    """The register's aggregates rebuilt in one transaction (store.enrollment_aggregates)."""
+    from sqlalchemy.engine import make_url
+
+    from yibao.store import database_url, enrollment_aggregates, make_engine
+
+    url = database_url(db)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
+        return  # no such store: the check says so
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            enrollment_aggregates.rebuild(conn)
+    finally:
+        engine.dispose()

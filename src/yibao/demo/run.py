@@ -21,7 +21,7 @@ from yibao.money import divide_half_up
 from yibao.policy.loader import PolicyLibrary
 from yibao.services import reviews
 from yibao.services.register import register_records, registered_claims
-from yibao.store import session_factory, transaction
+from yibao.store import enrollment_aggregates, session_factory, transaction
 from yibao.synth.calibration import load_calibration
 from yibao.synth.county import SyntheticYear, simulate_county
 
@@ -119,6 +119,8 @@ def run_demo(
     # the way a bureau's 扫描 does it, so both pages open on the year's records (part of the
     # load: the console's records are written).
     with transaction(session_factory(engine)) as session:
+        # The register's aggregates of the year the loader wrote (基金, 台账, 目标 read them).
+        enrollment_aggregates.rebuild(session.connection(), region, year)
         scanned = reviews.scan(session, library, region, year)
         # 基金: the prior year's 累计结存 (seeded) and this year's figures, as the page reads them.
         counts["fund_years"] = load_fund_history(session, statement, opening_seed_note(year))

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Table, delete, extract, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from yibao.store import pg_bulk
+from yibao.store import enrollment_aggregates, pg_bulk
 from yibao.store.aggregate_models import (
     AMOUNTS,
     LISTED,
@@ -33,6 +33,7 @@ from yibao.store.aggregate_models import (
     AggPersonYear,
     SettlementListing,
 )
+from yibao.store.enrollment_aggregates import EnrollmentAggregateCheck
 from yibao.store.models import Claim, Household, Person
 from yibao.store.models import Settlement as SettlementRow
 
@@ -297,46 +298,54 @@ def _sum_columns(table: Any) -> list[Any]:
 
 @dataclass
 class AggregateCheck:
-    """The stored aggregates against their recomputation from the settled settlements."""
+    """The stored aggregates against their recomputation from the settled settlements, and
+    (``register``) the register's aggregates against enrollments, payments and categories."""
 
     cells: int = 0
     person_years: int = 0
     mismatch_count: int = 0
     mismatches: list[dict[str, Any]] = field(default_factory=list)  # the first REPORTED
+    register: EnrollmentAggregateCheck | None = None
 
     @property
     def ok(self) -> bool:
-        return self.mismatch_count == 0
+        return self.mismatch_count == 0 and (self.register is None or self.register.ok)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "ok": self.ok,
             "cells": self.cells,
             "person_years": self.person_years,
             "mismatch_count": self.mismatch_count,
             "mismatches": self.mismatches,
         }
+        if self.register is not None:
+            out["register"] = self.register.to_json()
+        return out
 
     def summary(self) -> str:
-        if self.ok:
+        tail = "" if self.register is None else f"; {self.register.summary()}"
+        if self.mismatch_count == 0:
             return (
                 f"aggregates ok: {self.cells} cells, {self.person_years} person-years equal "
-                "their recomputation from the settled settlements"
+                "their recomputation from the settled settlements" + tail
             )
         first = self.mismatches[0]
         name, values = next(iter(first["fields"].items()))
         return (
             f"aggregates FAILED: {self.mismatch_count} rows differ from the settlements; first "
             f"{first['table']} {first['key']} {name}: stored {values['stored']}, "
-            f"settlements {values['settlements']}"
+            f"settlements {values['settlements']}" + tail
         )
 
 
 def check(conn: Connection) -> AggregateCheck:
     """Every stored aggregate row against the recomputation (rows whose sums are all zero,
-    left by reversals, count as absent)."""
+    left by reversals, count as absent); and the register's aggregates against the register
+    (store.enrollment_aggregates.check), so ``yibao db check`` reports both."""
     want, have = recompute(conn), _stored(conn)
     out = AggregateCheck(cells=len(want.cells), person_years=len(want.persons))
+    out.register = enrollment_aggregates.check(conn)
     for table, stored, summed in (
         ("agg_person_year", have.persons, want.persons),
         ("agg_cells", have.cells, want.cells),
