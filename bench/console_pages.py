@@ -93,6 +93,7 @@ def pages(s: dict[str, str]) -> list[tuple[str, str, str]]:
         ("结算单", f"/console/settlements/{s['setl_id']}", "—"),
         ("基金", "/console/fund", mine),
         ("台账", "/console/ledger", mine),
+        ("台账（未参保人员名单末页）", "/console/ledger?page=1000000", mine),
         ("目标", "/console/targets", mine),
         ("目标 Excel", "/console/targets.xlsx", mine),
         ("预警", "/console/warnings", theirs),

@@ -1,10 +1,11 @@
 """基金, 目标 and 台账 read the stored aggregates; after settlements AND reversals their figures
 equal those recomputed from every settlement (the engine's functions on the settlements frame,
-as the pages computed them before), to the fen and the claim."""
+as the pages computed them before), to the fen and the claim; and the register's figures
+(revenue, monthly receipts, 参保率, the 应保尽保 ledger and its list) equal those computed the
+old way, person by person, before and after enrolments, payments, refunds and categories."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 
@@ -16,22 +17,18 @@ from sqlalchemy import func, select
 from tests.web.seed import REGION, YEAR, _claim, seed
 from yibao.api.app import create_app
 from yibao.engine.fund import fund_statement
-from yibao.engine.targets import targets_report
 from yibao.store import ledger, persons, session_factory, transaction
 from yibao.store.audit import Actor
 from yibao.store.models import Claim, Settlement
 from yibao.web.store_frames import (
     Scope,
     cells_frame,
-    contributions_frame,
-    enrolled_categories,
-    held_categories,
-    person_years_frame,
-    persons_frame,
+    payments_by_month,
+    register_codes,
     revenue_frame,
     settlements_frame,
 )
-from yibao.web.targets import _enrollment_counts, aggregate_frame
+from yibao.web.targets import report_of
 
 REVIEWER = Actor("reviewer", "审核")
 SCOPE = Scope(REGION, YEAR)
@@ -68,15 +65,16 @@ def test_fund_statement_from_the_aggregates_equals_the_one_from_every_settlement
     _, factory, _, _ = store
     policy = library.resolve(REGION, YEAR)
     with transaction(factory) as s:
-        people = persons_frame(s, library, SCOPE)
-        paid = contributions_frame(s, library, SCOPE, people)
+        paid = _contributions_by_loop(s, library, SCOPE, _persons(s, library, SCOPE))
         every = settlements_frame(s, library, SCOPE)
         cells = cells_frame(s, library, SCOPE)
+        revenue = revenue_frame(s, library, SCOPE, register_codes(s, library, SCOPE))
     old = fund_statement(every, paid, policy, opening_balance=0)
-    new = fund_statement(cells, paid, policy, opening_balance=0)
+    new = fund_statement(cells, revenue, policy, opening_balance=0)
     assert new.to_json() == old.to_json()
     assert int(cells["claims"].sum()) == every.height
     assert old.expenditure > 0 and old.expenditure_by_layer["hifmi_pay"] >= 0
+    assert revenue.height == paid.height > 50  # one row per insured person
     # by month (the page's chart): the same sums
     months_old = every.group_by("month").agg(pl.col("hifp_pay").sum()).sort("month")
     months_new = cells.group_by("month").agg(pl.col("hifp_pay").sum()).sort("month")
@@ -85,47 +83,61 @@ def test_fund_statement_from_the_aggregates_equals_the_one_from_every_settlement
 
 def test_targets_from_the_aggregates_equal_the_ones_from_every_settlement(store, library):
     _, factory, _, _ = store
-    policy = library.resolve(REGION, YEAR)
     with transaction(factory) as s:
-        people = persons_frame(s, library, SCOPE)
-        every = settlements_frame(s, library, SCOPE)
-        counts = _enrollment_counts(s, SCOPE, people)
-        holders = persons_frame(s, library, SCOPE, holders_only=True)
-        counts_holders = _enrollment_counts(s, SCOPE, holders)
-        frame = aggregate_frame(
-            cells_frame(s, library, SCOPE), person_years_frame(s, library, SCOPE), holders
-        )
-    settled = every.join(people.select("psn_no", "categories"), on="psn_no", how="left")
-    old = targets_report(policy, settled.with_columns(pl.col("categories").fill_null("")), counts)
-    new = dataclasses.replace(targets_report(policy, frame, counts_holders), claims=every.height)
-    assert counts_holders == counts
-    with transaction(factory) as s:  # what the page reads of the holders: the same persons
-        held = held_categories(s, library, SCOPE)
-    assert held.to_dicts() == holders.select("psn_no", "categories").to_dicts()
+        old = _targets_by_loop(s, library, SCOPE)
+        new = report_of(s, library, SCOPE)
     assert new.to_json() == old.to_json()
     measured = [r for r in old.rows if r.denominator]
     assert len(measured) >= 3  # 住院, 县域 二级/一级, 大病 … measured, not all "无数据"
+    critical = next(r for r in new.rows if r.key == "critical_illness.policy_ratio_target")
+    assert critical.numerator and critical.denominator  # 大病 paid, and above the deductibles
 
 
-def test_ledger_from_the_holders_equals_the_one_from_every_person(store, library):
+def test_ledger_from_the_aggregates_equals_the_one_from_every_person(store, library, monkeypatch):
+    """The rates, targets and the whole 未参保人员名单 (paged three to a page here) equal the
+    ledger built from every person's categories and enrollments, also for one 乡镇."""
+    from yibao.web import ledger as ledger_page
+
     _, factory, _, _ = store
     with transaction(factory) as s:
-        every = persons_frame(s, library, SCOPE)
-        holders = persons_frame(s, library, SCOPE, holders_only=True)
-    with_categories = every.filter(pl.col("categories") != "")
-    assert holders.to_dicts() == with_categories.to_dicts()
-    assert 0 < holders.height < every.height
-    # the roster as the page built it before: a loop over every person and category
-    from yibao.web.ledger import _on_roster, roster_of
+        old = _ledger_by_loop(s, library, SCOPE)
+    assert old.uninsured.height >= 2 and len(old.rates) > 5
+    _assert_ledger_equals(factory, library, old, monkeypatch)
+    township = old.uninsured["township"][0]
+    monkeypatch.setattr(ledger_page, "LIST_PAGE", 1)
+    with transaction(factory) as s:
+        one = ledger_page.ledger_view(s, library, SCOPE, township, page_no=1)
+    want = old.uninsured.filter(pl.col("township") == township)
+    assert one.uninsured_total == want.height and one.pages == want.height
+    assert _listed(one.uninsured[:1]) == want.to_dicts()[:1]
 
-    want = [
-        {"certno": p["certno"], "psn_name": p["psn_name"], "category": c,
-         "township": p["township"]}
-        for p in every.iter_rows(named=True)
-        for c in (p["categories"] or "").split("|")
-        if c and _on_roster(c)
-    ]  # fmt: skip
-    assert roster_of(holders).to_dicts() == want and len(want) > 5
+
+def _assert_ledger_equals(factory, library, old, monkeypatch, page_size: int = 3) -> None:
+    from yibao.web import ledger as ledger_page
+
+    monkeypatch.setattr(ledger_page, "LIST_PAGE", page_size)
+    with transaction(factory) as s:
+        view = ledger_page.ledger_view(s, library, SCOPE)
+        listed = list(view.uninsured)
+        for page_no in range(2, view.pages + 1):
+            listed += ledger_page.ledger_view(s, library, SCOPE, page_no=page_no).uninsured
+        past = ledger_page.ledger_view(s, library, SCOPE, page_no=view.pages + 5)
+    assert view.rows == old.rates.to_dicts()
+    assert view.targets == old.targets
+    assert (
+        view.roster_size
+        == old.rates.filter((pl.col("township") == "") & (pl.col("category") == ""))[
+            "roster"
+        ].item()
+    )
+    assert view.uninsured_total == old.uninsured.height
+    assert view.pages == max(1, -(-old.uninsured.height // page_size))
+    assert _listed(listed) == old.uninsured.to_dicts()
+    assert past.page_no == view.pages  # a stale link past the end: the last page
+
+
+def _listed(rows):
+    return [{k: r[k] for k in ("township", "category", "certno", "psn_name")} for r in rows]
 
 
 def test_the_pages_show_the_recomputed_numbers(store, library):
@@ -282,9 +294,42 @@ def test_person_page_shows_the_years_totals_and_visits(store):
     assert "大病保险支付 " + _yuan(hifmi) in limits
 
 
+def _persons(session, library, scope):
+    """Every person of the scope, one by one (ORM): psn_no, certno, psn_name, township and
+    the categories valid in the year ("|", by begin date then id, each once), as the pages
+    read them before the register's aggregates."""
+    from sqlalchemy.orm import selectinload
+
+    from yibao.store.enrollment_aggregate_models import UNKNOWN_TOWNSHIP
+    from yibao.store.models import Household, Person
+
+    first, last = dt.date(scope.year, 1, 1), dt.date(scope.year, 12, 31)
+    rows = []
+    people = session.scalars(
+        select(Person).options(selectinload(Person.categories)).order_by(Person.psn_no)
+    )
+    for p in people:
+        try:
+            if library.policy_region(p.insuplc_admdvs).code != scope.region:
+                continue
+        except ValueError:
+            continue
+        held = [
+            c.category
+            for c in sorted(p.categories, key=lambda c: (c.begin_date, c.id))
+            if c.begin_date <= last and (c.end_date is None or c.end_date >= first)
+        ]
+        household = session.get(Household, p.hh_id) if p.hh_id else None
+        township = ((household.addr if household else "") or "").strip() or UNKNOWN_TOWNSHIP
+        rows.append((p.psn_no, p.certno, p.psn_name, township, "|".join(dict.fromkeys(held))))
+    schema = {"psn_no": pl.String, "certno": pl.String, "psn_name": pl.String,
+              "township": pl.String, "categories": pl.String}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
 def _contributions_by_loop(session, library, scope, persons):
-    """The fund page's contributions as computed before (a loop over the persons), kept
-    here as the reference the database-and-polars version must equal."""
+    """The fund page's contributions as computed before (a loop over the persons, one row
+    each: what the person paid, else the quote), the reference the aggregates must equal."""
     from yibao.engine.contribution import quote
     from yibao.store.models import ContributionPayment, Enrollment
 
@@ -316,61 +361,44 @@ def _contributions_by_loop(session, library, scope, persons):
             (psn_no, personal, subsidy, q.subsidy_fund or "", shares.central,
              shares.provincial, shares.municipal, shares.county)
         )  # fmt: skip
-    return rows
+    schema = {"psn_no": pl.String, "personal_paid": pl.Int64, "subsidy": pl.Int64,
+              "subsidy_fund": pl.String, "fiscal_central": pl.Int64,
+              "fiscal_provincial": pl.Int64, "fiscal_municipal": pl.Int64,
+              "fiscal_county": pl.Int64}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def test_contributions_and_monthly_receipts_equal_the_loop_over_persons(store, library):
-    _, factory, _, _ = store
+def _receipts_by_loop(session, library, scope, persons) -> dict[int, int]:
+    """个人缴费 + 资助参保 by the month paid (0: outside the year), record by record."""
     from yibao.store.models import ContributionPayment
-    from yibao.web.store_frames import payments_by_month
 
-    with transaction(factory) as s:
-        people = persons_frame(s, library, SCOPE)
-        new = contributions_frame(s, library, SCOPE, people)
-        old = _contributions_by_loop(s, library, SCOPE, people)
-        months = payments_by_month(s, library, SCOPE)
-        light = contributions_frame(s, library, SCOPE, enrolled_categories(s, library, SCOPE))
-        total_paid = s.scalar(
-            select(
-                func.sum(ContributionPayment.personal_paid + ContributionPayment.assistance_subsidy)
-            ).where(ContributionPayment.year == YEAR)
-        )
-    assert [tuple(r) for r in new.iter_rows()] == old
-    assert light.to_dicts() == new.to_dicts()  # the lighter persons query
-    # the fund page's grouped revenue: one row per insured, every sum of the statement equal
-    with transaction(factory) as s:
-        grouped = revenue_frame(s, library, SCOPE)
-        spent = cells_frame(s, library, SCOPE)
-    policy = library.resolve(REGION, YEAR)
-    assert grouped.height == new.height
-    assert (
-        fund_statement(spent, grouped, policy, opening_balance=0).to_json()
-        == fund_statement(spent, new, policy, opening_balance=0).to_json()
-    )
-    assert len(old) > 50
-    assert sum(months.values()) == total_paid > 0
+    mine = set(persons["psn_no"])
+    out: dict[int, int] = {}
+    for record in session.scalars(
+        select(ContributionPayment).where(ContributionPayment.year == scope.year)
+    ):
+        if record.psn_no in mine:
+            month = record.paid_on.month if record.paid_on.year == scope.year else 0
+            out[month] = out.get(month, 0) + record.personal_paid + record.assistance_subsidy
+    return {m: v for m, v in out.items() if v}
 
 
-def test_enrollment_counts_equal_the_loop_over_every_person(store, library):
-    """The 参保率 counts (目标) from the holders only equal the former loop over every person."""
+def _counts_by_loop(session, scope, persons):
+    """The 参保率 counts person by person: holders of a low-income / 八类 category, and those
+    enrolled (status enrolled) in the year."""
     from yibao.engine.targets import EnrollmentCount
     from yibao.store.models import Enrollment
     from yibao.web.targets import _groups
 
-    _, factory, _, _ = store
-    with transaction(factory) as s:
-        people = persons_frame(s, library, SCOPE)
-        holders = persons_frame(s, library, SCOPE, holders_only=True)
-        counts = _enrollment_counts(s, SCOPE, holders)
-        enrolled = set(
-            s.scalars(
-                select(Enrollment.psn_no).where(
-                    Enrollment.year == YEAR, Enrollment.status == "enrolled"
-                )
-            ).all()
-        )
+    enrolled = set(
+        session.scalars(
+            select(Enrollment.psn_no).where(
+                Enrollment.year == scope.year, Enrollment.status == "enrolled"
+            )
+        ).all()
+    )
     tallies = {"low_income_enrollment_rate": [0, 0], "eight_categories_enrollment_rate": [0, 0]}
-    for psn_no, categories in people.select("psn_no", "categories").iter_rows():
+    for psn_no, categories in persons.select("psn_no", "categories").iter_rows():
         flags = [_groups(c) for c in (categories or "").split("|") if c]
         for key, hit in (
             ("low_income_enrollment_rate", any(f[0] for f in flags)),
@@ -379,21 +407,194 @@ def test_enrollment_counts_equal_the_loop_over_every_person(store, library):
             if hit:
                 tallies[key][0] += 1
                 tallies[key][1] += psn_no in enrolled
-    want = {k: EnrollmentCount(eligible=e, insured=i) for k, (e, i) in tallies.items() if e}
-    assert counts == want
-    assert want["low_income_enrollment_rate"].eligible > want["low_income_enrollment_rate"].insured
+    return {k: EnrollmentCount(eligible=e, insured=i) for k, (e, i) in tallies.items() if e}
 
 
-def test_a_person_of_another_region_stays_out_of_the_scope(store, library):
-    """With a 池州 person (category, enrollment, payment) in the store the scoped queries take
-    their join path; the 彭水 figures still equal the per-person ones, the 池州 person in none."""
-    from yibao.idcard import make_id
+def _targets_by_loop(session, library, scope):
+    """目标 as computed before: every settlement with the categories its person holds in the
+    year, and the counts person by person."""
+    from yibao.engine.targets import targets_report
+
+    people = _persons(session, library, scope)
+    every = settlements_frame(session, library, scope)
+    settled = every.join(people.select("psn_no", "categories"), on="psn_no", how="left")
+    policy = library.resolve(scope.region, scope.year)
+    return targets_report(
+        policy,
+        settled.with_columns(pl.col("categories").fill_null("")),
+        _counts_by_loop(session, scope, people),
+    )
+
+
+def _ledger_by_loop(session, library, scope):
+    """The 台账 as built before: one roster row per person and roster category, the holders'
+    enrollments of the year (status enrolled, any 参保地), yibao.enrollment.ledger."""
+    from yibao.enrollment.ledger import build_ledger
+    from yibao.enrollment.records import ENROLLMENT_SCHEMA, ROSTER_SCHEMA
+    from yibao.store.models import Enrollment, Person
+    from yibao.web.ledger import on_roster
+
+    people = _persons(session, library, scope)
+    roster = pl.DataFrame(
+        [
+            (p["certno"], p["psn_name"], c, p["township"])
+            for p in people.iter_rows(named=True)
+            for c in p["categories"].split("|")
+            if c and on_roster(c)
+        ],
+        schema=ROSTER_SCHEMA,
+        orient="row",
+    )
+    first, last = dt.date(scope.year, 1, 1), dt.date(scope.year, 12, 31)
+    enrolled = session.execute(
+        select(Person.certno, Enrollment.insuplc_admdvs)
+        .join(Person, Person.psn_no == Enrollment.psn_no)
+        .where(Enrollment.year == scope.year, Enrollment.status == "enrolled")
+    ).all()
+    enrollments = pl.DataFrame(
+        [(certno, "390", admdvs, first, last) for certno, admdvs in enrolled],
+        schema=ENROLLMENT_SCHEMA,
+        orient="row",
+    )
+    return build_ledger(roster, enrollments, library.resolve(scope.region, scope.year))
+
+
+def _assert_register_figures(factory, library, monkeypatch) -> None:
+    """Every register figure of the three pages equals its per-person computation."""
+    policy = library.resolve(REGION, YEAR)
+    with transaction(factory) as s:
+        people = _persons(s, library, SCOPE)
+        paid = _contributions_by_loop(s, library, SCOPE, people)
+        receipts = _receipts_by_loop(s, library, SCOPE, people)
+        cells = cells_frame(s, library, SCOPE)
+        codes = register_codes(s, library, SCOPE)
+        revenue = revenue_frame(s, library, SCOPE, codes)
+        months = payments_by_month(s, SCOPE, codes)
+        targets_old = _targets_by_loop(s, library, SCOPE)
+        targets_new = report_of(s, library, SCOPE)
+        ledger_old = _ledger_by_loop(s, library, SCOPE)
+    assert (
+        fund_statement(cells, revenue, policy).to_json()
+        == fund_statement(cells, paid, policy).to_json()
+    )
+    assert months == receipts
+    assert targets_new.to_json() == targets_old.to_json()
+    _assert_ledger_equals(factory, library, ledger_old, monkeypatch)
+
+
+def test_contributions_and_monthly_receipts_equal_the_loop_over_persons(store, library):
+    _, factory, _, _ = store
     from yibao.store.models import ContributionPayment
-    from yibao.web.store_frames import payments_by_month
+
+    with transaction(factory) as s:
+        people = _persons(s, library, SCOPE)
+        old = _contributions_by_loop(s, library, SCOPE, people)
+        receipts = _receipts_by_loop(s, library, SCOPE, people)
+        codes = register_codes(s, library, SCOPE)
+        grouped = revenue_frame(s, library, SCOPE, codes)
+        months = payments_by_month(s, SCOPE, codes)
+        spent = cells_frame(s, library, SCOPE)
+        total_paid = s.scalar(
+            select(
+                func.sum(ContributionPayment.personal_paid + ContributionPayment.assistance_subsidy)
+            ).where(ContributionPayment.year == YEAR)
+        )
+    policy = library.resolve(REGION, YEAR)
+    assert grouped.height == old.height > 50
+    assert (
+        fund_statement(spent, grouped, policy, opening_balance=0).to_json()
+        == fund_statement(spent, old, policy, opening_balance=0).to_json()
+    )
+    assert months == receipts and sum(months.values()) == total_paid > 0
+
+
+def test_enrollment_counts_equal_the_loop_over_every_person(store, library):
+    """The 参保率 counts (目标) from the register's groups equal the loop over every person."""
+    from yibao.store import enrollment_aggregates
+    from yibao.web.targets import enrollment_counts
 
     _, factory, _, _ = store
     with transaction(factory) as s:
-        before = payments_by_month(s, library, SCOPE)
+        want = _counts_by_loop(s, SCOPE, _persons(s, library, SCOPE))
+        codes = register_codes(s, library, SCOPE)
+        groups = enrollment_aggregates.group_sums(
+            s.connection(), codes, YEAR, ("categories", "status")
+        )
+    assert enrollment_counts(groups) == want
+    assert want["low_income_enrollment_rate"].eligible > want["low_income_enrollment_rate"].insured
+
+
+def test_writes_through_the_services_keep_the_pages_figures(store, library, monkeypatch):
+    """An enrolment with its 缴费 of an uninsured roster person, a 退费, a 冲正 and its new
+    缴费, and a category added: after each, every register figure of 基金, 台账 and 目标 still
+    equals the per-person computation (the aggregates moved with the write)."""
+    from yibao.services import enrollment as enrolling
+    from yibao.services import payments as paying
+    from yibao.store import enrollment_aggregates
+    from yibao.store.models import Enrollment
+
+    _, factory, seeded, _ = store
+    clerk = Actor("clerk", "经办")
+    _assert_register_figures(factory, library, monkeypatch)
+    with transaction(factory) as s:
+        before = report_of(s, library, SCOPE)
+        enrolling.enroll(
+            s,
+            library,
+            enrolling.EnrollmentRequest(
+                psn_no=seeded.to_enroll, year=YEAR, enrolled_on=dt.date(2023, 3, 1)
+            ),
+            clerk,
+        )
+    _assert_register_figures(factory, library, monkeypatch)
+    with transaction(factory) as s:
+        after = report_of(s, library, SCOPE)
+    rate = "targets.low_income_enrollment_rate"
+    was = next(r for r in before.rows if r.key == rate)
+    now = next(r for r in after.rows if r.key == rate)
+    assert (now.numerator, now.denominator) == (was.numerator + 1, was.denominator)
+    with transaction(factory) as s:
+        payer = s.scalars(
+            select(Enrollment.psn_no).where(Enrollment.year == YEAR).order_by(Enrollment.psn_no)
+        ).first()
+        record = paying.payments_of(s, payer, YEAR)[0]
+        paying.record_payment(
+            s, library,
+            paying.PaymentRequest(psn_no=payer, year=YEAR, payment_id="AGG-REFUND-1",
+                                  paid_on=dt.date(2023, 6, 1), kind="退费",
+                                  personal_paid=1000, reason="测试：多缴"),
+            clerk,
+        )  # fmt: skip
+    _assert_register_figures(factory, library, monkeypatch)
+    with transaction(factory) as s:
+        paying.record_payment(
+            s, library,
+            paying.PaymentRequest(psn_no=payer, year=YEAR, payment_id="AGG-REVERSE-1",
+                                  paid_on=dt.date(2023, 6, 2), kind="冲正",
+                                  refers_to=record.payment_id, reason="测试：票据号错误"),
+            clerk,
+        )  # fmt: skip
+    _assert_register_figures(factory, library, monkeypatch)
+    with transaction(factory) as s:
+        persons.add_category(
+            s, payer, persons.CategorySpan("特困人员", dt.date(2023, 7, 1), dt.date(2023, 12, 31))
+        )
+    _assert_register_figures(factory, library, monkeypatch)
+    with factory() as s:
+        assert enrollment_aggregates.check(s.connection()).ok
+
+
+def test_a_person_of_another_region_stays_out_of_the_scope(store, library, monkeypatch):
+    """With a 池州 person (category, enrollment, payment) in the store the 彭水 figures still
+    equal the per-person ones, the 池州 person in none of them; 池州's own year is built on its
+    first page and holds the person."""
+    from yibao.idcard import make_id
+    from yibao.store import enrollment_aggregates
+    from yibao.store.models import ContributionPayment
+
+    _, factory, _, _ = store
+    with transaction(factory) as s:
+        before = payments_by_month(s, SCOPE, register_codes(s, library, SCOPE))
         certno = make_id("341702", dt.date(1960, 5, 5), 77)
         persons.create_person(
             s,
@@ -417,19 +618,15 @@ def test_a_person_of_another_region_stays_out_of_the_scope(store, library):
             )
         )  # fmt: skip
     with transaction(factory) as s:
-        people = persons_frame(s, library, SCOPE)
-        per_person = contributions_frame(s, library, SCOPE, people)
-        grouped = revenue_frame(s, library, SCOPE)
-        held = held_categories(s, library, SCOPE)
-        holders = persons_frame(s, library, SCOPE, holders_only=True)
-        after = payments_by_month(s, library, SCOPE)
-        spent = cells_frame(s, library, SCOPE)
-    policy = library.resolve(REGION, YEAR)
-    assert "CZ0000000001" not in set(people["psn_no"]) | set(held["psn_no"])
-    assert grouped.height == per_person.height
-    assert (
-        fund_statement(spent, grouped, policy).to_json()
-        == fund_statement(spent, per_person, policy).to_json()
-    )
-    assert held.to_dicts() == holders.select("psn_no", "categories").to_dicts()
+        people = _persons(s, library, SCOPE)
+        after = payments_by_month(s, SCOPE, register_codes(s, library, SCOPE))
+        chizhou = Scope("341700", YEAR)
+        codes = register_codes(s, library, chizhou)
+        theirs = revenue_frame(s, library, chizhou, codes)
+        months = payments_by_month(s, chizhou, codes)
+    assert "CZ0000000001" not in set(people["psn_no"])
     assert after == before
+    _assert_register_figures(factory, library, monkeypatch)
+    assert codes == ["341700"] and theirs.height == 1 and months == {3: 38000}
+    with factory() as s:
+        assert enrollment_aggregates.check(s.connection()).ok

@@ -24,6 +24,7 @@ from yibao.web.store_frames import (
     Scope,
     cells_frame,
     payments_by_month,
+    register_codes,
     revenue_frame,
     scope_context,
 )
@@ -73,8 +74,10 @@ def fund_page(
             return page(request, user, "fund.html", title="基金运行", active="fund", **context)
         # The stored aggregate cells (summed settlements), not every settlement of the year.
         spent = cells_frame(s, lib, scope, by=("month", "med_type"))
-        paid = revenue_frame(s, lib, scope)  # grouped by the database, one row per insured
-        received = payments_by_month(s, lib, scope)
+        # The register's stored groups and monthly sums, not every person of the year.
+        codes = register_codes(s, lib, scope)
+        paid = revenue_frame(s, lib, scope, codes)  # one row per insured
+        received = payments_by_month(s, scope, codes)
         as_paid, as_paid_note = _inpatient_as_paid(s, lib, scope)
         # 上年累计结存: typed in (试算), else the stored fund history's (issue 16).
         stored = None if opening.strip() else fund_history.opening_for(s, scope.region, scope.year)
