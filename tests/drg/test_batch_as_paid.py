@@ -106,3 +106,12 @@ def test_the_spark_engines_folders_are_read_like_the_files(chizhou, tmp_path):
     as_folders = inpatient_frames(tmp_path / "claims", tmp_path / "settled", "341700", 2023)
     for a, b in zip(as_files, as_folders, strict=True):
         assert b.sort("setl_id").select(a.columns).equals(a.sort("setl_id"))
+
+
+def test_the_line_can_be_left_out(chizhou):
+    out, _ = chizhou
+    args = ["batch", "settle", str(out / "claims.parquet"), "--out", str(out / "no.parquet")]
+    result = runner.invoke(app, [*args, "--no-as-paid", "--json"])
+    assert result.exit_code == 0, result.output
+    (year,) = json.loads(result.stdout)["years"]
+    assert "inpatient_as_paid" not in year["fund_statement"]

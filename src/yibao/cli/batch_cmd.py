@@ -91,6 +91,11 @@ def settle_command(
     buckets: int | None = typer.Option(None, "--buckets", help="hash buckets (unsorted input)"),
     workers: int = typer.Option(1, "--workers", help="processes settling chunks"),
     threads: int = typer.Option(2, "--threads", help="threads settling chunks (one process)"),
+    as_paid: bool = typer.Option(
+        True,
+        "--as-paid/--no-as-paid",
+        help="fund statement: inpatient expenditure as paid by DRG/DIP (where the region pays so)",
+    ),
     json_out: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """全年批量结算：按人分块调用结算引擎，输出逐笔结算结果、基金收支表与校准核对。"""
@@ -130,7 +135,7 @@ def settle_command(
                     progress=lambda n: bar.advance(task, n),
                 )
         contrib = pl.read_parquet(contrib_path) if contrib_path.exists() else None
-        statements = _statements(result, contrib, opening, (claims, out))
+        statements = _statements(result, contrib, opening, (claims, out) if as_paid else None)
     doc = {
         "claims": result.claims,
         "persons": result.persons,
