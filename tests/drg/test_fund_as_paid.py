@@ -135,3 +135,12 @@ def test_as_paid_for_year_on_the_demos_frames(library):
     assert paid.difference_fen == 0  # budget_rule fund_paid
     other_year = as_paid_for_year(settlements, county.claims, REGION, YEAR + 1, assume_drg=True)
     assert other_year is None  # no inpatient case settled that year
+
+
+def test_the_json_point_value_is_rounded_half_up_by_the_one_rule():
+    from decimal import Decimal
+
+    from yibao.engine.fund import InpatientAsPaid
+
+    tie = InpatientAsPaid("drg", 100, 100, 0, Decimal("1.23445"), 100)
+    assert tie.to_json()["point_value"] == 1.2345  # half-even would give 1.2344

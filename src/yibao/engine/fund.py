@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from yibao.money import divide_half_up, fen_to_json
+from yibao.money import divide_half_up, fen_to_json, round_ratio
 from yibao.policy.model import GOVERNMENT_LEVELS, Policy
 
 LAYERS = ("hifp_pay", "hifmi_pay", "maf_pay")
@@ -64,7 +64,7 @@ class InpatientAsPaid:
             "paid_by_project": fen_to_json(self.by_project_fen),
             "as_paid": fen_to_json(self.as_paid_fen),
             "difference": fen_to_json(self.difference_fen),
-            "point_value": float(self.point_value.quantize(Decimal("0.0001"))),
+            "point_value": float(round_ratio(self.point_value, 4)),
             "budget": fen_to_json(self.budget_fen),
         }
 
