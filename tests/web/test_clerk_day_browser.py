@@ -284,7 +284,13 @@ def _enrol_and_pay(page) -> str:
     enrol.locator("[name=payment_id]").fill(RECEIPT_NO)
     enrol.locator("button[type=submit]").click()
     expect(page.locator(".notice.ok")).to_contain_text(f"{YEAR}年度参保登记成功")
+    expect(page.locator(".notice.ok")).to_contain_text(f"已登记缴费（票据号 {RECEIPT_NO}")
+    page.reload()  # F5 after the 303: the page again, nothing enrolled or paid twice
+    expect(page.locator(".notice.ok")).to_contain_text(f"{YEAR}年度参保登记成功")
+    expect(page.get_by_test_id("enrollments").locator("tbody tr")).to_have_count(1)
     expect(page.get_by_test_id("enrollments")).to_contain_text(f"{YEAR}-01-01")
+    expect(page.get_by_test_id("payments").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_test_id("quote")).to_contain_text(f"{YEAR}年度个人缴费测算")
     row = page.get_by_test_id("payments").locator("tr", has_text=RECEIPT_NO)
     cells = row.locator("td.num")
     assert (_money(cells.nth(0).inner_text()), _money(cells.nth(1).inner_text())) == (due, subsidy)

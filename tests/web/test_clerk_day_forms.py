@@ -2,7 +2,7 @@
 test): in a bureau configured for 2023 the person page's 参保登记 and 缴费测算 start on 2023, not
 on the newest policy year (2024); the settlement form takes an amount with thousands
 separators as printed on a hospital invoice (128,600.00) and still refuses a badly grouped one
-with the field named and the input kept; the settlement and 撤销 pages name the person, and a
+with the field named and the input kept; 参保登记 answers with a 303 (F5 enrols nothing twice); the settlement and 撤销 pages name the person, and a
 person whose only settlement was reversed is told why the 年度累计 is empty; a refused new
 person (bad check digit, a category without its date or with a date not ISO) gets the page again
 with the reason in Chinese and the form as typed, nothing written."""
@@ -73,8 +73,17 @@ def _preview(client, psn_no: str, amount: str):
 def test_the_settlement_form_takes_thousands_separators(bureau_2023):
     psn_no = _register(bureau_2023, make_id(PENGSHUI, dt.date(1968, 11, 23), 531))
     form = {"csrf": _csrf(bureau_2023), "year": "2023", "enrolled_on": "2022-10-18"}
-    enrolled = bureau_2023.post(f"/console/persons/{psn_no}/enroll", data=form)
-    assert "2023年度参保登记成功" in enrolled.text
+    form["payment_id"] = "SW-DAY-0001"
+    enrolled = bureau_2023.post(
+        f"/console/persons/{psn_no}/enroll", data=form, follow_redirects=False
+    )
+    assert enrolled.status_code == 303  # F5 on the page that follows repeats nothing
+    page = bureau_2023.get(enrolled.headers["location"]).text
+    assert (
+        "2023年度参保登记成功：待遇享受期 2023-01-01 至 2023-12-31；已登记缴费（票据号 SW-DAY-0001"
+        in page
+    )
+    assert "2023年度个人缴费测算" in page
 
     response = _preview(bureau_2023, psn_no, "128,600.00")
     assert response.status_code == 200

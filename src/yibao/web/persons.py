@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -283,8 +284,12 @@ def person_page(
     tier: int = Query(1, ge=1, le=2),
     created: int = 0,
     paid: str = Query("", max_length=64),
+    enrolled: int | None = Query(None, ge=2000, le=2100),
     user: WebUser = Depends(web_user),
 ) -> Response:
+    """The person; after a POST (303 here, so F5 repeats nothing) the message of what was done:
+    ``created`` (登记人员), ``enrolled`` with ``paid`` (参保登记 and its 缴费), ``paid`` alone
+    (补缴 / 退费 / 冲正)."""
     view = _person_view(request, psn_no)
     region = view["person"]["insuplc_admdvs"]
     years = _years(request, region)
@@ -296,6 +301,11 @@ def person_page(
             f"已登记{done['kind']}（票据号 {done['payment_id']}，{done['year']}年度，个人缴费 "
             f"{format_yuan(done['personal_paid'])}元，资助参保 "
             f"{format_yuan(done['assistance_subsidy'])}元）"
+        )
+    entry = next((e for e in view["enrollments"] if enrolled and e["year"] == enrolled), None)
+    if entry is not None:
+        message = f"{entry['year']}年度参保登记成功：待遇享受期 {entry['coverage_begin']} 至 " + (
+            f"{entry['coverage_end']}；{message}" if done is not None else entry["coverage_end"]
         )
     return _show(request, user, view, years=years, quote=quote, message=message)
 
@@ -366,15 +376,10 @@ def enroll_person(
     )
     with db(request)() as s, s.begin():
         enrolled = enrollments.enroll(s, library(request), body.to_request(), user.actor)
-        done, paid = enrolled.to_json(), enrolled.payment
-        personal, subsidy = format_yuan(paid.personal_paid), format_yuan(paid.assistance_subsidy)
-    view = _person_view(request, psn_no)
-    quote = _quote(request, user, psn_no, done["insuplc_admdvs"], year, tier)
-    message = (
-        f"{year}年度参保登记成功：待遇享受期 {done['coverage_begin']} 至 {done['coverage_end']}；"
-        f"已登记缴费（票据号 {paid.payment_id}，个人缴费 {personal}元，资助参保 {subsidy}元）"
-    )
-    return _show(request, user, view, quote=quote, message=message, enrolled=done)
+        payment_no = enrolled.payment.payment_id
+    # 303 to the page with the year's quote and what was done: F5 does not enrol twice
+    query = urlencode({"enrolled": year, "paid": payment_no, "quote_year": year, "tier": tier})
+    return RedirectResponse(f"{PREFIX}/persons/{psn_no}?{query}", status_code=303)
 
 
 def _fen(text: str, field: str, label: str) -> int | None:
