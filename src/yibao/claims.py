@@ -7,10 +7,17 @@ import datetime as dt
 from typing import Any
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from yibao.categories import canonical_all
-from yibao.codes import HOSP_LVS, INSUTYPE_RESIDENT, MED_TYPES
+from yibao.codes import HOSP_LVS, INPATIENT_MED_TYPES, INSUTYPE_RESIDENT, MED_TYPES
 from yibao.idcard import parse_id
 from yibao.money import yuan_to_fen
 
@@ -68,6 +75,10 @@ CASE_FIELDS = (
 )  # fmt: skip
 
 
+GENDERS = ("1", "2")  # setlinfo.gend
+DISCHARGE_WAYS = ("1", "2", "3", "4", "5", "9")  # setlinfo.dscg_way 离院方式
+
+
 class ClaimError(ValueError):
     pass
 
@@ -111,6 +122,16 @@ class ClaimIn(BaseModel):
     coverage_end: dt.date | None = None
     offsite_kind: str = ""  # 异地就医 备案 kind ("" 本地); the region's policy lists the kinds
     dedc_hosp_lv: str | None = None  # deductible at another level than hosp_lv
+    # 病案首页 of an inpatient stay (CASE_FIELDS, the 4101 结算清单 names), for DRG/DIP.
+    gend: str | None = None
+    age: int | None = Field(None, ge=0, le=150)
+    nwb_age: int | None = Field(None, ge=0, le=365)
+    nwb_bir_wt: int | None = Field(None, ge=0, le=10_000)
+    act_ipt_days: int | None = Field(None, ge=0, le=3_660)
+    dscg_way: str | None = None
+    dscg_maindiag_code: str | None = None
+    diseinfo_diag_code: list[str] | None = None
+    oprninfo_oprn_oprt_code: list[str] | None = None
     ytd: YtdIn | None = None
 
     @field_validator("certno")
@@ -148,6 +169,27 @@ class ClaimIn(BaseModel):
             raise ValueError(f"dedc_hosp_lv: unknown {v!r}; known: {', '.join(HOSP_LVS)}")
         return v
 
+    @field_validator("gend")
+    @classmethod
+    def _gend(cls, v: str | None) -> str | None:
+        if v is not None and v not in GENDERS:
+            raise ValueError(f"gend: 性别代码应为 1（男）或 2（女），收到 {v!r}")
+        return v
+
+    @field_validator("dscg_way")
+    @classmethod
+    def _dscg_way(cls, v: str | None) -> str | None:
+        if v is not None and v not in DISCHARGE_WAYS:
+            raise ValueError(f"dscg_way: 离院方式应为 {'、'.join(DISCHARGE_WAYS)} 之一，收到 {v!r}")
+        return v
+
+    @field_validator("diseinfo_diag_code", "oprninfo_oprn_oprt_code")
+    @classmethod
+    def _codes(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if v is not None and any(not c.strip() for c in v):
+            raise ValueError(f"{info.field_name}: 代码不能为空")
+        return None if v is None else [c.strip() for c in v]
+
     @field_validator("tier")
     @classmethod
     def _tier(cls, v: int) -> int:
@@ -177,7 +219,22 @@ class ClaimIn(BaseModel):
             raise ValueError("enddate: before begndate")
         if self.coverage_begin and self.coverage_end and self.coverage_end < self.coverage_begin:
             raise ValueError("coverage_end: before coverage_begin")
+        self._case_fields_fit()
         return self
+
+    def _case_fields_fit(self) -> None:
+        given = [name for name in CASE_FIELDS if getattr(self, name) is not None]
+        if given and self.med_type not in INPATIENT_MED_TYPES:
+            raise ValueError(
+                f"{given[0]}: 病案首页字段只用于住院结算（med_type {self.med_type} 不是住院）"
+            )
+        diagnoses, main = self.diseinfo_diag_code, self.dscg_maindiag_code
+        if diagnoses is not None and not diagnoses:
+            raise ValueError("diseinfo_diag_code: 至少要有主诊断")
+        if diagnoses and main is not None and diagnoses[0] != main:
+            raise ValueError(
+                f"diseinfo_diag_code: 第一个诊断应为主诊断 dscg_maindiag_code {main}，收到 {diagnoses[0]}"
+            )
 
     def fen(self, name: str) -> int:
         return yuan_to_fen(getattr(self, name) or 0, name)
@@ -205,4 +262,7 @@ class ClaimIn(BaseModel):
             # only where set: a local claim's row (and its stored digest) is as before
             **({"offsite_kind": self.offsite_kind} if self.offsite_kind else {}),
             **({"dedc_hosp_lv": self.dedc_hosp_lv} if self.dedc_hosp_lv else {}),
+            **{
+                name: getattr(self, name) for name in CASE_FIELDS if getattr(self, name) is not None
+            },
         }
