@@ -48,7 +48,8 @@ def opening_balance_for(expenditure_fen: int, year: int) -> int:
     prev = calib.figure(year - 1, "fund_balance").value
     spent = calib.figure(year, "fund_expenditure").value
     # both in 亿元 with two decimals: work in hundredths to stay in integers
-    prev_hundredths, spent_hundredths = int(round(prev * 100)), int(round(spent * 100))
+    prev_hundredths: int = round(prev * 100)
+    spent_hundredths: int = round(spent * 100)
     return divide_half_up(expenditure_fen * prev_hundredths, spent_hundredths)
 
 
