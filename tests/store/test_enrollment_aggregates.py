@@ -34,7 +34,7 @@ _seq = itertools.count(1)
 def _person(factory, township: str, categories=(), addr: str | None = None) -> str:
     """A 咸宁 person in a household of ``township`` (``addr`` as stored, when given)."""
     n = next(_seq)
-    certno = make_id("422301", dt.date(1970, 1, 1) + dt.timedelta(days=n), n % 1000)
+    certno = make_id("422322", dt.date(1994, 1, 1) + dt.timedelta(days=n), n % 1000)
     psn_no, hh_id = f"EA{n:06d}", f"HH-EA-{n}"
     with transaction(factory) as s:
         s.add(Household(hh_id=hh_id, admdvs="421202", addr=township if addr is None else addr))

@@ -22,7 +22,7 @@ from urllib.parse import quote as urlquote
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yibao.claims import CASE_FIELDS, CLAIM_SCHEMA
@@ -30,7 +30,8 @@ from yibao.drg.claim_cases import FROM_CLAIMS, derived_count
 from yibao.drg.statement import inpatient_as_paid, inpatient_rows, pay_rows, region_method
 from yibao.money import divide_half_up, yuan_to_fen
 from yibao.policy import PolicyLibrary
-from yibao.store import aggregates, transaction
+from yibao.store import transaction
+from yibao.store.aggregate_models import AggCell
 from yibao.store.models import Claim
 from yibao.store.models import Settlement as SettlementRow
 from yibao.web.routing import ConsoleRoute
@@ -51,8 +52,15 @@ def settled_count(session: Session, codes: list[str], year: int) -> int:
     """The scope's settled settlements as the stored cells count them (equal to a count of the
     settlements, which ``yibao db check`` verifies): an index read, not a scan of the year's
     settlements on every page that asks."""
-    rows = aggregates.cell_sums(session.connection(), codes, year, by=())
-    return int(rows[0][0]) if rows else 0
+    cells = AggCell.__table__
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(cells.c.settlements), 0)).where(
+                cells.c.insuplc_admdvs.in_(codes), cells.c.year == year
+            )
+        )
+        or 0
+    )
 
 
 def inpatient_settlements(session: Session, codes: list[str], year: int) -> pl.DataFrame:
