@@ -319,3 +319,42 @@ def test_concurrent_payments_of_one_person_all_count(engine, factory, library):
     personal = done.payment.personal_paid + 100 + 200 + 300 + 400
     assert _groups(engine, town) == {("", 1, "enrolled"): (1, 1, 5, personal, 0)}
     _check_ok(engine)
+
+
+def test_the_pages_reads_run_on_both_databases(engine, factory, library):
+    """基金, 台账 and 目标 read the aggregates with the same queries on SQLite and PostgreSQL
+    (the store's 参保地 by a loose index scan, groups, months, the paged list, the 大病 sums):
+    a 特困 holder not enrolled is listed, an enrolled 低保 holder counted as insured."""
+    from yibao.web.ledger import ledger_view
+    from yibao.web.store_frames import Scope, payments_by_month, person_codes, register_codes
+    from yibao.web.store_frames import revenue_frame as revenue
+    from yibao.web.targets import report_of
+
+    town = f"页面镇{next(_seq)}"
+    listed = _person(factory, town, [("特困人员", dt.date(2022, 1, 1), None)])
+    insured = _person(factory, town, [("低保对象", dt.date(2022, 1, 1), None)])
+    with transaction(factory) as s:
+        enrollment.enroll(
+            s,
+            library,
+            enrollment.EnrollmentRequest(
+                psn_no=insured, year=YEAR, enrolled_on=dt.date(2023, 5, 4)
+            ),
+            CLERK,
+        )
+    scope = Scope(REGION, YEAR)
+    with transaction(factory) as s:
+        assert REGION in person_codes(s)
+        codes = register_codes(s, library, scope)
+        view = ledger_view(s, library, scope, town)
+        report = report_of(s, library, scope)
+        paid = revenue(s, library, scope, codes)
+        months = payments_by_month(s, scope, codes)
+    cells = {(r["township"], r["category"]): (r["roster"], r["insured"]) for r in view.rows}
+    assert cells[(town, "特困人员")] == (1, 0) and cells[(town, "低保对象")] == (1, 1)
+    assert [(r["township"], r["category"], r["psn_no"]) for r in view.uninsured] == [
+        (town, "特困人员", listed)
+    ]
+    assert view.uninsured_total == 1 and view.pages == 1
+    assert paid.height >= 1 and months.get(5, 0) > 0
+    assert any(r.key == "targets.low_income_enrollment_rate" for r in report.rows)
