@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from yibao.claims import CLAIM_SCHEMA
+from yibao.claims import CASE_FIELDS, CLAIM_SCHEMA
 
 REGIONS = ("341700", "370400", "421200", "500243", "150000")
 CATEGORIES = ("", "", "", "", "低保对象", "特困人员", "稳定脱贫人口", "返贫致贫人口")
@@ -86,6 +86,7 @@ def make_claims(persons: int, seed: int, year: int = 2023) -> pa.Table:
             "offsite_kind": [None] * n,  # local claims
             "dedc_hosp_lv": [None] * n,
             "dedc_paid_in_stay": [None] * n,
+            **{name: [None] * n for name in CASE_FIELDS},  # no 病案首页
         },
         schema=CLAIM_SCHEMA,
     )
