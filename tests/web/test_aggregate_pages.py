@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from tests.web.seed import REGION, YEAR, _claim, seed
 from yibao.api.app import create_app
+from yibao.engine.fund import SUMMED as FUND_SUMMED
 from yibao.engine.fund import fund_statement
 from yibao.store import ledger, persons, session_factory, transaction
 from yibao.store.audit import Actor
@@ -72,6 +73,12 @@ def test_fund_statement_from_the_aggregates_equals_the_one_from_every_settlement
     old = fund_statement(every, paid, policy, opening_balance=0)
     new = fund_statement(cells, revenue, policy, opening_balance=0)
     assert new.to_json() == old.to_json()
+    # what the page reads: by month × 医疗类别, only the sums the statement and chart use
+    with transaction(factory) as s:
+        page_cells = cells_frame(s, library, SCOPE, ("month", "med_type"), FUND_SUMMED)
+    assert fund_statement(page_cells, revenue, policy).to_json() == (
+        fund_statement(every, paid, policy).to_json()
+    )
     assert int(cells["claims"].sum()) == every.height
     assert old.expenditure > 0 and old.expenditure_by_layer["hifmi_pay"] >= 0
     assert revenue.height == paid.height > 50  # one row per insured person

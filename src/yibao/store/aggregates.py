@@ -414,15 +414,19 @@ def person_year(conn: Connection, psn_no: str) -> list[dict[str, Any]]:
 
 
 def cell_sums(
-    conn: Connection, codes: Iterable[str], year: int, by: tuple[str, ...]
+    conn: Connection,
+    codes: Iterable[str],
+    year: int,
+    by: tuple[str, ...],
+    sums: tuple[str, ...] = SUMMED,
 ) -> list[tuple[Any, ...]]:
     """The cells of these 参保地 codes and year summed by the database over ``by`` (cell key
-    names): one tuple per group, ``by`` values then SUMMED (fen), groups with a settled
-    settlement only. A page asks for the dimensions it shows (基金: month × med_type), so it
-    reads tens of rows however many cells the year has."""
+    names): one tuple per group, ``by`` values then ``sums`` (of SUMMED; fen), groups with a
+    settled settlement only. A page asks for the dimensions it shows (基金: month × med_type)
+    and the sums it uses, so it reads tens of rows however many cells the year has."""
     keys = [CELLS.c[k] for k in by]
     rows = conn.execute(
-        select(*keys, *(func.sum(CELLS.c[name]) for name in SUMMED))
+        select(*keys, *(func.sum(CELLS.c[name]) for name in sums))
         .where(CELLS.c.insuplc_admdvs.in_(sorted(set(codes))), CELLS.c.year == year)
         .group_by(*keys)
         .having(func.sum(CELLS.c.settlements) != 0)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from yibao.claims import MED_TYPES
+from yibao.engine.fund import SUMMED as FUND_SUMMED
 from yibao.engine.fund import InpatientAsPaid, fund_statement
 from yibao.engine.fund_risk import assess
 from yibao.money import MoneyError, yuan_to_fen
@@ -73,7 +74,7 @@ def fund_page(
         if scope is None:
             return page(request, user, "fund.html", title="基金运行", active="fund", **context)
         # The stored aggregate cells (summed settlements), not every settlement of the year.
-        spent = cells_frame(s, lib, scope, by=("month", "med_type"))
+        spent = cells_frame(s, lib, scope, ("month", "med_type"), FUND_SUMMED)
         # The register's stored groups and monthly sums, not every person of the year.
         codes = register_codes(s, lib, scope)
         paid = revenue_frame(s, lib, scope, codes)  # one row per insured

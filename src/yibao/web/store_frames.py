@@ -116,17 +116,22 @@ def cells_frame(
     library: PolicyLibrary,
     scope: Scope,
     by: tuple[str, ...] = ("month", "med_type", "hosp_lv"),
+    amounts: tuple[str, ...] = (*AGG_AMOUNTS, "critical_eligible"),
 ) -> pl.DataFrame:
     """The scope's stored aggregate cells (store.aggregates) summed over ``by`` (of 乡镇,
     人员类别, month, med_type, hosp_lv) by the database: one row per group with ``claims``
-    (the number of settled settlements) and the summed setlinfo amounts (fen), named as in
+    (the number of settled settlements) and the summed ``amounts`` (setlinfo names, fen; a
+    page asks for those it uses: each is a sum over every cell of the year), named as in
     settlements_frame. Tens of rows whatever the year's number of settlements."""
     rows = aggregates.cell_sums(
-        session.connection(), scope_codes(session, library, scope), scope.year, by
+        session.connection(),
+        scope_codes(session, library, scope),
+        scope.year,
+        by,
+        ("settlements", *amounts),
     )
     schema = {k: CELL_SCHEMA[k] for k in by}
-    schema.update({"claims": pl.Int64, **dict.fromkeys(AGG_AMOUNTS, pl.Int64)})
-    schema["critical_eligible"] = pl.Int64
+    schema.update({"claims": pl.Int64, **dict.fromkeys(amounts, pl.Int64)})
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 

@@ -132,7 +132,9 @@ def report_of(session: Session, lib: PolicyLibrary, scope: Scope) -> TargetsRepo
     policy = lib.resolve(scope.region, scope.year)
     codes = register_codes(session, lib, scope)
     conn = session.connection()
-    cells = cells_frame(session, lib, scope, by=("med_type", "hosp_lv"))
+    cells = cells_frame(
+        session, lib, scope, ("med_type", "hosp_lv"), ("hifp_pay", "inscp_scp_amt", "hifmi_pay")
+    )
     groups = enrollment_aggregates.group_sums(conn, codes, scope.year, ("categories", "status"))
     above = enrollment_aggregates.critical_above(
         conn,
