@@ -10,12 +10,21 @@ import itertools
 import sys
 import threading
 
+import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from tests.store.databases import database
 from yibao.idcard import make_id
 from yibao.services import enrollment, payments
-from yibao.store import enrollment_aggregates, persons, transaction
+from yibao.store import (
+    enrollment_aggregates,
+    make_engine,
+    persons,
+    session_factory,
+    transaction,
+    upgrade,
+)
 from yibao.store.audit import Actor
 from yibao.store.enrollment_aggregate_models import (
     UNKNOWN_TOWNSHIP,
@@ -358,3 +367,38 @@ def test_the_pages_reads_run_on_both_databases(engine, factory, library):
     assert view.uninsured_total == 1 and view.pages == 1
     assert paid.height >= 1 and months.get(5, 0) > 0
     assert any(r.key == "targets.low_income_enrollment_rate" for r in report.rows)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_at_0010(request, tmp_path):
+    with database(request.param, tmp_path, "ea0010") as url:
+        engine = make_engine(url)
+        upgrade(engine, "0010")
+        yield engine
+        engine.dispose()
+
+
+def test_a_store_from_before_0011_writes_and_gets_them_from_the_migration(store_at_0010, library):
+    """Writes on a store not yet migrated keep nothing (there is nothing to keep); revision
+    0011 then builds every (参保地, year) with data from the register."""
+    engine = store_at_0010
+    factory = session_factory(engine)
+    town = f"迁移镇{next(_seq)}"
+    psn_no = _person(factory, town, [("低保对象", dt.date(2022, 1, 1), None)])
+    with transaction(factory) as s:
+        done = enrollment.enroll(
+            s,
+            library,
+            enrollment.EnrollmentRequest(
+                psn_no=psn_no, year=YEAR, enrolled_on=dt.date(2022, 11, 8)
+            ),
+            CLERK,
+        )
+    upgrade(engine)
+    paid = (done.payment.personal_paid, done.payment.assistance_subsidy)
+    assert _groups(engine, town) == {("低保对象", 1, "enrolled"): (1, 1, 1, *paid)}
+    _check_ok(engine)
+    with transaction(factory) as s:  # and from then on the writes keep them
+        persons.add_category(s, psn_no, persons.CategorySpan("特困人员", dt.date(2023, 1, 1)))
+    assert _groups(engine, town) == {("低保对象|特困人员", 1, "enrolled"): (1, 1, 1, *paid)}
+    _check_ok(engine)

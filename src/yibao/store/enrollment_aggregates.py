@@ -25,6 +25,7 @@ IMMEDIATE), so none of this is needed there.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Engine,
     Integer,
     Select,
     and_,
@@ -42,6 +44,7 @@ from sqlalchemy import (
     extract,
     false,
     func,
+    inspect,
     literal,
     literal_column,
     or_,
@@ -407,12 +410,28 @@ def _years_of(conn: Connection, psn_nos: set[str]) -> set[tuple[str, int]]:
     return out
 
 
+# Engines whose store has these tables (a store not yet migrated to revision 0011 has none:
+# its writes have nothing to keep, and the migration builds from what they wrote).
+_READY: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def _kept(conn: Connection) -> bool:
+    if _READY.get(conn.engine):
+        return True
+    present = inspect(conn).has_table(YEARS.name)
+    if present:
+        _READY[conn.engine] = True
+    return present
+
+
 def after_flush(session: Session, _context: Any) -> None:
     """The session's flush refreshes what it changed (in its transaction)."""
     years, persons, paid, rewritten = _touched(session)
     if not (years or persons):
         return
     conn = session.connection()
+    if not _kept(conn):
+        return
     refresh(conn, years | _years_of(conn, persons))
     if rewritten:  # a record changed or deleted (the register never does): its months afresh
         for pair in _pairs_of(conn, {p for p, _ in years}, {y for _, y in years}):
