@@ -62,6 +62,17 @@ def _person(factory, township: str, categories=(), addr: str | None = None) -> s
     return psn_no
 
 
+def _enroll(factory, library, psn_no: str, paid_on: dt.date) -> enrollment.Enrolled:
+    """参保登记 with its 缴费 (the quote's amounts) through the service, in its own transaction."""
+    with transaction(factory) as s:
+        return enrollment.enroll(
+            s,
+            library,
+            enrollment.EnrollmentRequest(psn_no=psn_no, year=YEAR, enrolled_on=paid_on),
+            CLERK,
+        )
+
+
 def _built(engine, year: int = YEAR) -> None:
     with engine.begin() as conn:
         enrollment_aggregates.ensure(conn, [REGION], year)
@@ -121,13 +132,7 @@ def test_an_enrolment_a_refund_a_reversal_and_a_category_each_move_the_aggregate
     assert _groups(engine, town) == {("低保对象", 0, ""): (1, 0, 0, 0, 0)}
     assert _holdings(engine, psn_no) == {"低保对象": False}
     before_march = _month(engine, 3)
-    with transaction(factory) as s:
-        done = enrollment.enroll(
-            s,
-            library,
-            enrollment.EnrollmentRequest(psn_no=psn_no, year=YEAR, enrolled_on=dt.date(2023, 3, 2)),
-            CLERK,
-        )
+    done = _enroll(factory, library, psn_no, dt.date(2023, 3, 2))
     paid, subsidy = done.payment.personal_paid, done.payment.assistance_subsidy
     assert subsidy > 0  # 咸宁 2023 资助 of a 低保对象
     assert _groups(engine, town) == {("低保对象", 1, "enrolled"): (1, 1, 1, paid, subsidy)}
@@ -236,15 +241,7 @@ def test_the_check_reports_a_wrong_row_and_the_rebuild_mends_it(engine, factory,
     _built(engine)
     town = f"校验镇{next(_seq)}"
     psn_no = _person(factory, town, [("低保对象", dt.date(2022, 1, 1), None)])
-    with transaction(factory) as s:
-        enrollment.enroll(
-            s,
-            library,
-            enrollment.EnrollmentRequest(
-                psn_no=psn_no, year=YEAR, enrolled_on=dt.date(2022, 11, 8)
-            ),
-            CLERK,
-        )
+    _enroll(factory, library, psn_no, dt.date(2022, 11, 8))
     groups = AggEnrollmentGroup.__table__
     with engine.begin() as conn:  # a group and a person-year made wrong behind the code's back
         conn.execute(
@@ -293,15 +290,7 @@ def test_concurrent_payments_of_one_person_all_count(engine, factory, library):
     _built(engine)
     town = f"并发镇{next(_seq)}"
     psn_no = _person(factory, town)
-    with transaction(factory) as s:
-        done = enrollment.enroll(
-            s,
-            library,
-            enrollment.EnrollmentRequest(
-                psn_no=psn_no, year=YEAR, enrolled_on=dt.date(2022, 11, 8)
-            ),
-            CLERK,
-        )
+    done = _enroll(factory, library, psn_no, dt.date(2022, 11, 8))
     errors: list[BaseException] = []
     start = threading.Barrier(4)
 
@@ -342,15 +331,7 @@ def test_the_pages_reads_run_on_both_databases(engine, factory, library):
     town = f"页面镇{next(_seq)}"
     listed = _person(factory, town, [("特困人员", dt.date(2022, 1, 1), None)])
     insured = _person(factory, town, [("低保对象", dt.date(2022, 1, 1), None)])
-    with transaction(factory) as s:
-        enrollment.enroll(
-            s,
-            library,
-            enrollment.EnrollmentRequest(
-                psn_no=insured, year=YEAR, enrolled_on=dt.date(2023, 5, 4)
-            ),
-            CLERK,
-        )
+    _enroll(factory, library, insured, dt.date(2023, 5, 4))
     scope = Scope(REGION, YEAR)
     with transaction(factory) as s:
         assert REGION in person_codes(s)
@@ -385,15 +366,7 @@ def test_a_store_from_before_0011_writes_and_gets_them_from_the_migration(store_
     factory = session_factory(engine)
     town = f"迁移镇{next(_seq)}"
     psn_no = _person(factory, town, [("低保对象", dt.date(2022, 1, 1), None)])
-    with transaction(factory) as s:
-        done = enrollment.enroll(
-            s,
-            library,
-            enrollment.EnrollmentRequest(
-                psn_no=psn_no, year=YEAR, enrolled_on=dt.date(2022, 11, 8)
-            ),
-            CLERK,
-        )
+    done = _enroll(factory, library, psn_no, dt.date(2022, 11, 8))
     upgrade(engine)
     paid = (done.payment.personal_paid, done.payment.assistance_subsidy)
     assert _groups(engine, town) == {("低保对象", 1, "enrolled"): (1, 1, 1, *paid)}
