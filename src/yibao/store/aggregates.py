@@ -34,6 +34,7 @@ from yibao.store.aggregate_models import (
     SettlementListing,
 )
 from yibao.store.enrollment_aggregates import EnrollmentAggregateCheck
+from yibao.store.keyed_sums import add_into
 from yibao.store.models import Claim, Household, Person
 from yibao.store.models import Settlement as SettlementRow
 
@@ -89,8 +90,8 @@ class Delta:
         values.append(sign * int(critical_eligible or 0))
         med_type, hosp_lv, categories = claim_keys(claim)
         cell = (insuplc_admdvs, year, township, categories, setl_time.month, med_type, hosp_lv)
-        _plus(self.cells, cell, values)
-        _plus(self.persons, (psn_no, year), values)
+        add_into(self.cells, cell, values)
+        add_into(self.persons, (psn_no, year), values)
         self.regions[(psn_no, year)] = insuplc_admdvs
         if sign > 0:
             self.listing.append(
@@ -109,15 +110,6 @@ class Delta:
 
     def __bool__(self) -> bool:
         return bool(self.cells or self.listing)
-
-
-def _plus(into: dict[Any, list[int]], key: Any, values: list[int]) -> None:
-    have = into.get(key)
-    if have is None:
-        into[key] = list(values)
-    else:
-        for i, v in enumerate(values):
-            have[i] += v
 
 
 def cell_rows(delta: Delta) -> list[dict[str, Any]]:
@@ -246,8 +238,8 @@ def recompute(conn: Connection, settlements: Any = None) -> Delta:
         cell_values = [int(v or 0) for v in values]
         med_s, lv_s, cats_s = claim_keys(key_claim)
         cell = (region, int(year), township_of(addr), cats_s, int(mon), med_s, lv_s)
-        _plus(delta.cells, cell, cell_values)
-        _plus(delta.persons, (psn_no, int(year)), cell_values)
+        add_into(delta.cells, cell, cell_values)
+        add_into(delta.persons, (psn_no, int(year)), cell_values)
         delta.regions[(psn_no, int(year))] = region
     return delta
 

@@ -68,6 +68,7 @@ from yibao.store.enrollment_aggregate_models import (
     AggPaymentMonth,
     EnrollmentHolding,
 )
+from yibao.store.keyed_sums import add_into
 from yibao.store.models import ContributionPayment, Enrollment, Household, Person, PersonCategory
 
 YEARS: Any = AggEnrollmentYear.__table__
@@ -250,7 +251,7 @@ def refresh(conn: Connection, person_years: Iterable[tuple[str, int]]) -> int:
             continue
         for person, sign in ((old, -1), (new, 1)):
             if person is not None:
-                _plus(groups, person.group, [sign * v for v in person.sums])
+                add_into(groups, person.group, [sign * v for v in person.sums])
         changed.append((old, new, psn_no, year))
     if not changed:
         return 0
@@ -286,17 +287,10 @@ def add_payments(conn: Connection, payments: Iterable[Mapping[str, Any]]) -> Non
         code, year = codes.get(r["psn_no"]), int(r["year"])
         if (code, year) in built:
             key = (code, year, month_of(r["paid_on"], year))
-            _plus(months, key, [1, int(r["personal_paid"] or 0), int(r["assistance_subsidy"] or 0)])
+            add_into(
+                months, key, [1, int(r["personal_paid"] or 0), int(r["assistance_subsidy"] or 0)]
+            )
     _add(conn, MONTHS, MONTH_KEYS, MONTH_SUMS, months)
-
-
-def _plus(into: dict[Any, list[int]], key: Any, values: list[int]) -> None:
-    have = into.get(key)
-    if have is None:
-        into[key] = list(values)
-    else:
-        for i, v in enumerate(values):
-            have[i] += v
 
 
 def _add(
@@ -770,7 +764,7 @@ def check(conn: Connection) -> EnrollmentAggregateCheck:
         want_groups: dict[tuple[Any, ...], list[int]] = {}
         for r in want_people:
             person = PersonYear(*r)
-            _plus(want_groups, person.group, person.sums)
+            add_into(want_groups, person.group, person.sums)
         have_groups = {
             tuple(r[: len(GROUP_KEYS)]): tuple(int(v) for v in r[len(GROUP_KEYS) :])
             for r in conn.execute(
