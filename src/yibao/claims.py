@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from yibao.categories import canonical_all
-from yibao.codes import HOSP_LVS, INPATIENT_MED_TYPES, INSUTYPE_RESIDENT, MED_TYPES
+from yibao.codes import DSCG_WAYS, HOSP_LVS, INPATIENT_MED_TYPES, INSUTYPE_RESIDENT, MED_TYPES
 from yibao.idcard import parse_id
 from yibao.money import yuan_to_fen
 
@@ -76,7 +76,6 @@ CASE_FIELDS = (
 
 
 GENDERS = ("1", "2")  # setlinfo.gend
-DISCHARGE_WAYS = ("1", "2", "3", "4", "5", "9")  # setlinfo.dscg_way 离院方式
 
 
 class ClaimError(ValueError):
@@ -179,8 +178,8 @@ class ClaimIn(BaseModel):
     @field_validator("dscg_way")
     @classmethod
     def _dscg_way(cls, v: str | None) -> str | None:
-        if v is not None and v not in DISCHARGE_WAYS:
-            raise ValueError(f"dscg_way: 离院方式应为 {'、'.join(DISCHARGE_WAYS)} 之一，收到 {v!r}")
+        if v is not None and v not in DSCG_WAYS:
+            raise ValueError(f"dscg_way: 离院方式应为 {'、'.join(DSCG_WAYS)} 之一，收到 {v!r}")
         return v
 
     @field_validator("diseinfo_diag_code", "oprninfo_oprn_oprt_code")

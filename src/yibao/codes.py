@@ -39,6 +39,7 @@ MED_TYPES: dict[str, str] = _names("med_type")
 HOSP_LVS: dict[str, str] = _names("hosp_lv")
 CHRGITM_LVS: dict[str, str] = _names("chrgitm_lv")
 CLR_TYPES: dict[str, str] = _names("clr_type")
+DSCG_WAYS: dict[str, str] = _names("dscg_way")
 INPATIENT_MED_TYPES: frozenset[str] = frozenset(
     code for code, entry in _DATA["med_type"].items() if entry["setting"] == "住院"
 )

@@ -65,6 +65,9 @@ class GatewayEncounter(Base):
     endtime: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     dise_codg: Mapped[str] = mapped_column(String(40), default="")
     dise_name: Mapped[str] = mapped_column(String(200), default="")
+    # 病案首页 (2401/2402 diseinfo, 主诊断 first; 2402 dscg_way): the claim's DRG/DIP case
+    diag_codes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    dscg_way: Mapped[str | None] = mapped_column(String(2), nullable=True)
     # registered → (outpatient) settled; admitted → discharged → settled; cancelled
     status: Mapped[str] = mapped_column(String(12))
     settled_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # 中途结算

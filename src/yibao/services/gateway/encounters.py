@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from yibao.codes import DSCG_WAYS
 from yibao.services.gateway import codes
 from yibao.services.gateway.context import Context
 from yibao.services.gateway.envelope import Fields, GatewayError
@@ -164,16 +165,41 @@ def upload_visit(ctx: Context) -> dict[str, Any]:
     return {}
 
 
+def diagnoses(ctx: Context) -> list[str] | None:
+    """The stay's diagnosis codes from ``input.diseinfo`` (None when the message has none): the
+    valid rows (vali_flag not 0), the 主诊断 (maindiag_flag 1, exactly one) first, the others
+    by diag_srt_no — the order DRG/DIP groups by (主诊断 first)."""
+    if not ctx.has("diseinfo"):
+        return None
+    rows = []
+    for i, row in enumerate(ctx.node_rows("diseinfo")):
+        code = row.text("diag_code", 30)
+        main = row.choice("maindiag_flag", {"1": "主诊断", "0": "其他诊断"}, default="0") == "1"
+        order = row.text("diag_srt_no", 4, required=False, pattern=r"\d+")
+        if row.choice("vali_flag", {"1": "有效", "0": "无效"}, default="1") == "1":
+            rows.append((not main, int(order) if order else i, i, code, row))
+    mains = [r for r in rows if not r[0]]
+    if len(mains) != 1:
+        where = mains[1][4] if mains else ctx.node_rows("diseinfo")[0]
+        raise where.fail(
+            "maindiag_flag", f"：有效诊断中须有且只有一条主诊断（收到 {len(mains)} 条）"
+        )
+    return [code for *_, code, _ in sorted(rows, key=lambda r: r[:3])]
+
+
 def admit(ctx: Context) -> dict[str, Any]:
-    """2401 入院办理 → result {mdtrt_id, psn_no, ipt_otp_no}."""
+    """2401 入院办理 → result {mdtrt_id, psn_no, ipt_otp_no}; ``diseinfo`` the admitting
+    diagnoses (kept until 2402 sends the discharge ones)."""
     enc = _new_encounter(ctx, ctx.data("mdtrtinfo"), "住院", codes.INPATIENT_MED_TYPES)
+    enc.diag_codes = diagnoses(ctx)
     return {
         "result": {"mdtrt_id": enc.mdtrt_id, "psn_no": enc.psn_no, "ipt_otp_no": enc.ipt_otp_no}
     }
 
 
 def discharge(ctx: Context) -> dict[str, Any]:
-    """2402 出院办理: the stay ends (endtime, diagnosis); 出院结算 (2304) may follow."""
+    """2402 出院办理: the stay ends (endtime, diagnosis, dscg_way 离院方式; ``diseinfo`` the
+    discharge diagnoses, replacing the admitting ones); 出院结算 (2304) may follow."""
     info = ctx.data("dscginfo")
     enc = encounter_of(ctx, info, "住院")
     if enc.status != "admitted":
@@ -185,6 +211,8 @@ def discharge(ctx: Context) -> dict[str, Any]:
     enc.endtime = endtime
     enc.dise_codg = info.text("dise_codg", 40, required=False) or enc.dise_codg
     enc.dise_name = info.text("dise_name", 200, required=False) or enc.dise_name
+    enc.dscg_way = info.choice("dscg_way", DSCG_WAYS, default="") or None
+    enc.diag_codes = diagnoses(ctx) or enc.diag_codes
     enc.status = "discharged"
     enc.updated_at = utc_now()
     return {}

@@ -174,9 +174,23 @@ def claim_row(
         "coverage_begin": None,
         "coverage_end": None,
         **(offsite_fields(enc) if ENGINE_OFFSITE else {}),
+        **case_fields(enc),
         "mdtrt_id": enc.mdtrt_id,
     }
     return row, enc, lines, mid
+
+
+def case_fields(enc: GatewayEncounter) -> dict[str, Any]:
+    """The stay's 病案首页 as the claim's CASE_FIELDS (only those the hospital sent, as
+    SettleIn.to_row leaves out what is not set): the diagnoses of 2401/2402 (主诊断 first) and
+    2402's 离院方式. Age, sex and 住院天数 DRG takes from the claim itself."""
+    out: dict[str, Any] = {}
+    if enc.diag_codes:
+        out["dscg_maindiag_code"] = enc.diag_codes[0]
+        out["diseinfo_diag_code"] = list(enc.diag_codes)
+    if enc.dscg_way:
+        out["dscg_way"] = enc.dscg_way
+    return out
 
 
 # ------------------------------------------------------------------ the reply
