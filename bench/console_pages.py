@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import write_section  # noqa: E402
+from bench.serving import serve_console  # noqa: E402
 
 REGION, YEAR, SEED = "500243", 2023, 1
 CLI = "from yibao.cli.main import app; app()"
@@ -105,20 +106,7 @@ def pages(s: dict[str, str]) -> list[tuple[str, str, str]]:
 
 
 def serve(src: Path, db: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, "serve", "--db", f"sqlite:///{db}", "--port", str(port),
-         "--region", REGION, "--year", str(YEAR)],
-        env=_env(src), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/console/login", timeout=2)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("yibao serve did not answer within 120 s")
+    return serve_console(db, port, REGION, YEAR, _env(src))
 
 
 def measure(port: int, token: str, page_list: list[tuple[str, str, str]], runs: int) -> dict:

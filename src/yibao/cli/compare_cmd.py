@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import typer
 
-from yibao.cli.output import UserError, print_json, user_errors
+from yibao.cli.output import UserError, print_json, read_parquet, user_errors
 
 
 def compare_command(
@@ -56,9 +56,9 @@ def compare_command(
                 raise UserError(f"--db: 不能与 {'、'.join(given)} 同时使用（库或文件，二选一）")
             table, people = _from_store(db, lib, code, year)
         elif claims is not None:
-            table = _read(claims, "--claims")
+            table = read_parquet(claims, "--claims")
             if people_file is not None:
-                people = _people(_read(people_file, "--people"))
+                people = _people(read_parquet(people_file, "--people"))
         elif persons is not None:
             if persons <= 0:
                 raise UserError("--persons: 必须是正整数")
@@ -82,15 +82,6 @@ def compare_command(
         f"  收入变化 {diff['revenue']} 元；基金支出变化 {diff['expenditure']['fund_pay_sumamt']} 元"
     )
     typer.echo(f"  当年结余变化 {diff['balance']} 元；预警人数变化 {diff['flagged']}")
-
-
-def _read(path: Path, option: str) -> pl.DataFrame:
-    if not path.exists():
-        raise UserError(f"{option}: 文件不存在：{path}")
-    try:
-        return pl.read_parquet(path)
-    except Exception as exc:  # polars raises several kinds for a bad file
-        raise UserError(f"{option}: 不是 Parquet 文件：{path}（{exc}）") from exc
 
 
 def _people(frame: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import typer
 
-from yibao.cli.output import UserError, print_json, user_errors
+from yibao.cli.output import UserError, print_json, read_parquet, user_errors
 from yibao.engine.fund import InpatientAsPaid
 from yibao.engine.supervision import RULE_KEYS
 from yibao.engine.targets import ENROLLMENT_GROUPS, EnrollmentCount, TargetsError, targets_report
@@ -36,15 +36,6 @@ DB_HELP = (
     "read the region-year's settled claims from the store instead (database URL, as "
     "yibao db check: sqlite:///yibao.db, postgresql+psycopg://…; read only)"
 )
-
-
-def _read(path: Path, option: str) -> pl.DataFrame:
-    if not path.exists():
-        raise UserError(f"{option}: 文件不存在：{path}")
-    try:
-        return pl.read_parquet(path)
-    except Exception as exc:  # polars raises several kinds for a bad file
-        raise UserError(f"{option}: 不是 Parquet 文件：{path}（{exc}）") from exc
 
 
 def _say(doc: dict[str, Any], json_out: bool, lines: list[str]) -> None:
@@ -138,7 +129,10 @@ def warnings_cmd(
         else:
             assert settlements is not None and persons is not None
             doc, _ = warnings_report(
-                _read(settlements, "--settlements"), _read(persons, "--persons"), policy, day
+                read_parquet(settlements, "--settlements"),
+                read_parquet(persons, "--persons"),
+                policy,
+                day,
             )
         if out is not None:
             from yibao.monitoring.export import write_warnings
@@ -201,7 +195,7 @@ def rules_cmd(
     with user_errors():
         ruleset = load_rules(rules)
         only = tuple(rule) or RULE_KEYS
-        fee = _read(details, "--details") if details else None
+        fee = read_parquet(details, "--details") if details else None
         store = _source(db, {"--claims": claims, "--persons": persons}, ("--claims",))
         if store:
             from yibao.monitoring.store_frames import claims_frame, persons_frame
@@ -213,8 +207,8 @@ def rules_cmd(
             doc = rules_report(table, fee, people, ruleset, only, ("--db", "--details", "--db"))
         else:
             assert claims is not None
-            given = _read(persons, "--persons") if persons else None
-            doc = rules_report(_read(claims, "--claims"), fee, given, ruleset, only)
+            given = read_parquet(persons, "--persons") if persons else None
+            doc = rules_report(read_parquet(claims, "--claims"), fee, given, ruleset, only)
     lines = [f"{r['rule_id']} {r['rule_name']}: {r['hits']} 条" for r in doc["by_rule"]]
     lines = lines or ["无违规"]
     lines += [
@@ -297,11 +291,11 @@ def fund_cmd(
             if revenue is not None:
                 income = yuan_to_fen(revenue, "--revenue")
             elif contributions is not None:
-                income = revenue_of(_read(contributions, "--contributions"))
+                income = revenue_of(read_parquet(contributions, "--contributions"))
             else:
                 raise UserError("--revenue 或 --contributions: 需要其一（基金收入）")
-            settled_file = _read(settlements, "--settlements")
-            claims_file = _read(claims, "--claims") if claims is not None else None
+            settled_file = read_parquet(settlements, "--settlements")
+            claims_file = read_parquet(claims, "--claims") if claims is not None else None
             as_paid, why = _as_paid(
                 settled_file, (lambda: claims_file) if claims_file is not None else None,
                 region, year,
@@ -376,7 +370,9 @@ def assist_cmd(
             doc = assist_report(psn_no, category, day, settled, policy, "--db")
         else:
             assert settlements is not None
-            doc = assist_report(psn_no, category, day, _read(settlements, "--settlements"), policy)
+            doc = assist_report(
+                psn_no, category, day, read_parquet(settlements, "--settlements"), policy
+            )
     _say(doc, json_out, [f"{psn_no}: 救助 {doc['assistance']} 元（{doc['window']}）"])
 
 
@@ -445,9 +441,9 @@ def targets_cmd(
                 )
         else:
             assert settled is not None
-            frame = of_year(_read(settled, "--settled"), year)
+            frame = of_year(read_parquet(settled, "--settled"), year)
             if claims is not None:
-                frame = _with_claim_columns(frame, _read(claims, "--claims"))
+                frame = _with_claim_columns(frame, read_parquet(claims, "--claims"))
         counts = _enrollment_counts(enrollments) if enrollments is not None else None
         try:
             report = targets_report(policy, frame, counts)
