@@ -184,6 +184,8 @@ def build_app(method: str) -> typer.Typer:
             doc = {"region": region, "year": year, "method": method, "version": used,
                    "cases_source": cases_source, **result.to_json()}  # fmt: skip
             if excel is not None:
+                from yibao.drg.statement_excel import write_statement
+
                 write_statement(excel, doc)
             if json_out:
                 print_json(doc)
@@ -255,39 +257,6 @@ def read_rows(
             f"病例 {lacking['setl_id'][0]}: diagnoses: 没有病案首页（cases 中无此 setl_id）"
         )
     return joined.with_columns(pl.col("setl_time").dt.month().alias("month")), source
-
-
-def write_statement(path: Path, doc: dict[str, Any]) -> None:
-    """The hospitals' statement as Excel (written to a temporary file, then renamed)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "医院结算单"
-    sheet.append([f"{doc['region']} {doc['year']} {doc['method'].upper()} 年终清算", f"点值 {doc['point_value']}",
-                  f"总点数 {doc['total_points']}", f"预算 {doc['budget']}"])  # fmt: skip
-    heads = ["定点医疗机构", "病例数", "点数", "按点数金额", "按项目金额", "盈亏", "患者及其他支付",
-             "基金支付", "月度预结算合计", "年终清算"]  # fmt: skip
-    sheet.append(heads)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for h in doc["hospitals"]:
-        sheet.append([h["fixmedins_code"], h["cases"], h["points"], h["drg_amount"], h["project_amount"],
-                      h["gain_loss"], h["patients_and_other_layers"], h["payment"], h["prepaid"],
-                      h["year_end_settlement"]])  # fmt: skip
-    months = book.create_sheet("月度预结算")
-    months.append(["定点医疗机构", *[f"{m:02d}月" for m in range(1, 13)]])
-    for h in doc["hospitals"]:
-        months.append(
-            [
-                h["fixmedins_code"],
-                *[h["monthly_prepayment"].get(f"{m:02d}", 0) for m in range(1, 13)],
-            ]
-        )
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    book.save(tmp)
-    tmp.replace(path)
 
 
 def register(main: typer.Typer) -> None:

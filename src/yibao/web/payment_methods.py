@@ -13,9 +13,7 @@ settlement or a reversal recomputes it; the settlements with their derived cases
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import threading
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote as urlquote
 
@@ -233,7 +231,7 @@ def payment_methods_excel(
     budget: str = Query("", max_length=20),
     user: WebUser = Depends(web_user),
 ) -> Response:
-    from yibao.cli.drg_cmd import write_statement
+    from yibao.drg.statement_excel import statement_workbook
 
     lib = library(request)
     with transaction(db(request)) as s:
@@ -244,10 +242,7 @@ def payment_methods_excel(
             _, doc, _, _ = computed(s, lib, scope, _budget(budget))
         except ValueError as exc:
             return Response(str(exc), status_code=400, media_type="text/plain; charset=utf-8")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "statement.xlsx"
-        write_statement(path, doc)
-        body = path.read_bytes()
+    body = statement_workbook(doc)
     name = f"医保支付_{doc['method'].upper()}_{scope.region}_{scope.year}.xlsx"
     return Response(
         body, media_type=XLSX,
