@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from yibao.cli.output import UserError, print_json, user_errors
+from yibao.drg.groupers import grouper_for
 
 
 def _read_json(source: str) -> Any:
@@ -25,30 +26,6 @@ def _read_json(source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise UserError(f"CASE: 不是合法的 JSON（第 {exc.lineno} 行）") from exc
-
-
-def _grouper(method: str, version: str | None, table: Path | None) -> Any:
-    """The grouping function of the method's version (shipped, or a folder a bureau gives)."""
-    if method == "drg":
-        from yibao.drg.grouping import group_case
-        from yibao.drg.tables import load_drg_table, shipped_table
-
-        t = load_drg_table(table) if table else shipped_table(version or "CHS-DRG 1.1")
-        return (lambda case: group_case(case, t)), t.version, plain_groups(t).get
-    from yibao.drg.dip import group_dip, load_dip_table, shipped_dip_table
-
-    d = load_dip_table(table) if table else shipped_dip_table(version or "DIP 421200 2022")
-    return (lambda case: group_dip(case, d)), d.version, lambda _: None
-
-
-def plain_groups(table: Any) -> dict[str, str]:
-    """Each DRG → its ADRG's group without complications (severity any), for 高套分组."""
-    out = {}
-    for rules in table.drgs.values():
-        plain = next((r.drg for r in rules if r.severity == "any"), None)
-        if plain:
-            out.update({r.drg: plain for r in rules})
-    return out
 
 
 def group_on_spark(
@@ -70,7 +47,7 @@ def group_on_spark(
     out_schema = ", ".join(f"{name} string" for name in GROUP_SCHEMA)
 
     def body(batches: Any) -> Any:
-        grouper, _, _ = _grouper(method, version, Path(table_path) if table_path else None)
+        grouper, _, _ = grouper_for(method, version, Path(table_path) if table_path else None)
         for batch in batches:
             frame = pl.from_arrow(pa.Table.from_batches([batch]))
             assert isinstance(frame, pl.DataFrame)
@@ -106,7 +83,7 @@ def build_app(method: str) -> typer.Typer:
                 if year is None:
                     raise UserError("year: 用 --region 选分组版本时须给出 --year")
                 version = payment_params(region, method).table_for(year)
-            grouper, used, _ = _grouper(method, version, table)
+            grouper, used, _ = grouper_for(method, version, table)
             many = isinstance(doc, list)
             results = []
             for i, item in enumerate(doc if many else [doc]):
@@ -163,7 +140,7 @@ def build_app(method: str) -> typer.Typer:
             budget_fen = yuan_to_fen(budget, "budget") if budget is not None else None
             pv = to_decimal(provisional, "provisional_point_value") * 100 if provisional else None
             rows, cases_source = read_rows(settled, region, year, claims, cases)
-            grouper, used, plain = _grouper(
+            grouper, used, plain = grouper_for(
                 method, version or (params.table_for(year) if table is None else None), table
             )
             if engine not in ("local", "spark"):

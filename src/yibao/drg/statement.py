@@ -13,6 +13,7 @@ import polars as pl
 
 from yibao.claims import CASE_FIELDS
 from yibao.drg.claim_cases import SYNTHETIC, with_cases
+from yibao.drg.groupers import grouper_for
 from yibao.drg.params import PaymentParams, _file, payment_params
 from yibao.drg.payment import PaymentYear, pay_year
 from yibao.engine.fund import InpatientAsPaid
@@ -137,11 +138,9 @@ def pay_rows(
     cases_source: str = SYNTHETIC,
 ) -> tuple[PaymentYear, dict[str, Any]]:
     """pay_settlements on inpatient_rows' result (kept by a caller that recomputes budgets)."""
-    from yibao.cli.drg_cmd import _grouper
-
     method = method or region_method(region) or "drg"
     params = region_params(region, method)
-    grouper, used, plain = _grouper(method, params.table_for(year), None)
+    grouper, used, plain = grouper_for(method, params.table_for(year), None)
     result = pay_year(rows, grouper, params, budget_fen=budget_fen, plain_group=plain)
     doc = {"region": region, "year": year, "method": method, "version": used,
            "params_region": params.region, "cases_source": cases_source,
