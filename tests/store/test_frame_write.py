@@ -146,3 +146,29 @@ def test_iso_columns_write_what_isoformat_writes():
     out = iso_columns(frame)
     assert out["t"].to_list() == [t.isoformat() for t in times]
     assert out["d"].to_list() == ["2023-01-02", None]
+
+
+def test_an_empty_tables_indexes_are_built_after_its_rows_and_survive_a_rollback(tmp_path):
+    from sqlalchemy import inspect
+
+    from yibao.store import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+    upgrade(engine)
+    indexes = {i["name"] for i in inspect(engine).get_indexes("persons")}
+    assert indexes  # ix_persons_insuplc_admdvs …
+    psn = _ids(2)
+    hh = psn[0] + "H"
+    households = pl.DataFrame({"hh_id": [hh], "admdvs": ["500243"]})
+    twice = pl.concat([_persons(psn[:1], hh), _persons(psn[:1], hh)])
+    with pytest.raises(Exception, match="(?i)unique"):
+        write_frames(engine, [(Household, households), (Person, twice)])
+    assert {i["name"] for i in inspect(engine).get_indexes("persons")} == indexes
+    write_frames(engine, [(Household, households), (Person, _persons(psn, hh))])
+    assert {i["name"] for i in inspect(engine).get_indexes("persons")} == indexes
+    with engine.connect() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT psn_no FROM persons WHERE insuplc_admdvs = '500243'"
+        ).fetchall()
+    assert any("ix_persons_insuplc_admdvs" in str(row) for row in plan)
+    engine.dispose()
